@@ -1,0 +1,3 @@
+from diagterr.cli import main
+
+main()

@@ -1,0 +1,211 @@
+"""The dossier as plain, frozen data: what the themes produce and the renderer reads.
+
+No I/O here and no formatting: values are numbers (or None with the reason they are
+missing); the renderer formats them in French in one place (render/formatting.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+# How a number is formatted and how it may be aggregated:
+#   count   summed over communes (habitants, logements), shown without decimals
+#   rate    a share in percent, recomputed from summed parts, shown with one decimal
+#   ratio   a quotient of two sums (density, persons per household)
+#   median  not aggregable over communes: only published values are shown
+#   amount  euros
+#   index   a dimensionless index (base 100, ageing index)
+ValueKind = Literal["count", "rate", "ratio", "median", "amount", "index", "area"]
+
+ComparisonLevel = Literal["departement", "region", "france"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a figure comes from: the annex lists every source referenced."""
+
+    source_id: str  # key of sources/registry.py, e.g. "insee_comparateur"
+    vintage: str  # millésime of the data, e.g. "RP 2018", "PL 2023"
+    geo_vintage: str  # geography the data is published in, e.g. "COG 2022"
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The same indicator for a comparison level (département, région, France)."""
+
+    level: ComparisonLevel
+    code: str  # "69", "84", "FR"
+    name: str  # "Rhône"
+    value: float | None
+    missing_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """One figure of the dossier, with its comparisons and its source."""
+
+    id: str  # stable identifier, e.g. "population_rp"; key of indicateurs.json
+    label: str  # French label, e.g. "Population (recensement)"
+    value: float | None
+    unit: str  # French unit shown after the number: "habitants", "%", "hab./km²", "€"
+    kind: ValueKind
+    period: str  # "2018", "2013-2018"
+    source: SourceRef
+    comparisons: tuple[Comparison, ...] = ()
+    missing_reason: str | None = None  # French, set when value is None
+    note: str | None = None  # French, a limit worth reading (e.g. median not aggregable)
+    decimals: int | None = None  # None: the default of the kind
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorTable:
+    """A block of indicators shown as rows: territory, then each comparison level."""
+
+    title: str
+    indicators: tuple[Indicator, ...]
+    kind: Literal["indicators"] = "indicators"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    label: str
+    kind: ValueKind | Literal["text"] = "text"
+    decimals: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A plain table (e.g. one row per commune). Cells are str, float or None (missing)."""
+
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[str | float | None, ...], ...]
+    source: SourceRef | None = None
+    note: str | None = None
+    kind: Literal["table"] = "table"
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    label: str  # "CC du Pays de l'Arbresle", "Rhône", "France"
+    x: tuple[str, ...]  # periods or categories
+    y: tuple[float | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A chart drawn by render/charts.py (matplotlib to SVG)."""
+
+    id: str
+    title: str
+    chart: Literal["line", "bar", "hbar", "stacked_bar"]
+    series: tuple[Series, ...]
+    value_kind: ValueKind
+    unit: str
+    source: SourceRef
+    note: str | None = None
+    kind: Literal["chart"] = "chart"
+
+
+@dataclass(frozen=True, slots=True)
+class CommuneMap:
+    """A map of the territory's communes, drawn by render/maps.py on shipped boundaries.
+
+    values: commune code -> value for a choropleth, or empty for a plain map of the communes.
+    """
+
+    id: str
+    title: str
+    values: tuple[tuple[str, float | None], ...]
+    value_kind: ValueKind | None
+    unit: str
+    source: SourceRef
+    labels: bool = True  # print commune names on the map
+    note: str | None = None
+    kind: Literal["map"] = "map"
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A paragraph of French text: a method, a limit, a rule applied."""
+
+    text: str
+    tone: Literal["info", "limit", "gap"] = "info"
+    kind: Literal["note"] = "note"
+
+
+Block = IndicatorTable | Table | Chart | CommuneMap | Note
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    id: str  # "demographie": html anchor and key in indicateurs.json
+    title: str  # "Démographie"
+    intro: str  # one or two French sentences that say what the section reads
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Enjeu:
+    """One issue for the first workshop, tied to the figure it comes from."""
+
+    kind: Literal["atout", "fragilite", "question"]
+    text: str
+    indicator_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceEntry:
+    """One row of the annex "Sources et méthodes", made from a store manifest."""
+
+    source_id: str
+    title: str
+    producer: str
+    vintage: str
+    geo_vintage: str
+    origin: str  # URL, or the file the sample was built from
+    retrieved: str  # date of retrieval or of the file
+    licence: str
+    method: str | None = None  # how it was processed (trimming, harmonisation rule)
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A source that failed or is absent: the dossier says so where the figure would be."""
+
+    source_id: str
+    message: str  # French
+
+
+@dataclass(frozen=True, slots=True)
+class TerritorySummary:
+    code: str
+    name: str
+    kind_label: str  # "Commune", "Communauté de communes", "Périmètre de communes"
+    communes: tuple[tuple[str, str], ...]  # (code, name), sorted by name
+    departements: tuple[tuple[str, str], ...]  # (code, name)
+    regions: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Dossier:
+    territory: TerritorySummary
+    edition_date: date
+    situation_date: str  # "Situation connue au …": latest data vintage used, e.g. "PL 2023"
+    key_figures: tuple[Indicator, ...]
+    enjeux: tuple[Enjeu, ...]
+    sections: tuple[Section, ...]
+    sources: tuple[SourceEntry, ...]
+    gaps: tuple[Gap, ...] = ()
+    methods: tuple[str, ...] = field(default=())  # French paragraphs for the annex
+
+    def indicators(self) -> list[tuple[str, Indicator]]:
+        """Every indicator of the dossier with the id of its section, in reading order."""
+        found: list[tuple[str, Indicator]] = []
+        for section in self.sections:
+            for block in section.blocks:
+                if isinstance(block, IndicatorTable):
+                    found.extend((section.id, ind) for ind in block.indicators)
+        return found

@@ -1,0 +1,183 @@
+"""The store: normalized tables (parquet) with one provenance manifest per table.
+
+Live fetchers, national-file importers and the sample builder all write here; themes only
+read. A store is a list of roots read in order: the user's store (in the cache dir, written
+by fetchers) first, then the sample store shipped with the package.
+
+Two shapes of table:
+- observations, tidy: OBSERVATION_COLUMNS, one row per (geography, variable, period);
+- anything else (boundaries as GeoParquet, programme lists, zonings) with its own columns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from diagterr.atomic import write_text_atomic, write_with_atomic
+
+# geo_level: COM (commune, current COG), DEP, REG, FR, EPCI
+# status: None when published; "secret" for statistical secrecy; "absent" when the source has
+# no value. A secret or absent value is NaN, never 0.
+OBSERVATION_COLUMNS = ("geo_level", "geo_code", "variable", "period", "value", "status", "source_id")
+
+_TABLES = "tables"
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file a table was built from, with its checksum (provenance of the samples)."""
+
+    path: str  # relative to the shared data folder, or a URL
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Provenance of one table: what the annex 'Sources et méthodes' is made from."""
+
+    table: str
+    source_id: str
+    title: str
+    producer: str
+    origin: str  # URL of the service or file, or the dataset's page
+    vintage: str  # "RP 2018", "PL 2016-2023"
+    geo_vintage: str  # "COG 2022"
+    licence: str
+    retrieved_at: str  # ISO date (time) of the fetch, or the date of the input file
+    params: dict[str, str] = field(default_factory=dict)
+    inputs: tuple[InputFile, ...] = ()
+    method: str | None = None  # French: trimming, aggregation, harmonisation rule
+    rows: int = 0
+    sha256: str = ""  # of the parquet file
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["inputs"] = [asdict(i) for i in self.inputs]
+        return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        data = json.loads(text)
+        data["inputs"] = tuple(InputFile(**i) for i in data.get("inputs", ()))
+        return cls(**data)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Store:
+    """Tables under one or more roots; writes go to the first root, reads take the first hit."""
+
+    def __init__(self, roots: list[Path]):
+        if not roots:
+            raise ValueError("a store needs at least one root")
+        self.roots = [Path(r) for r in roots]
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write_table(self, name: str, frame: pd.DataFrame, manifest: Manifest) -> Manifest:
+        """Write `frame` (a GeoDataFrame is written as GeoParquet) and its manifest, atomically."""
+        target = self._path(self.roots[0], name, ".parquet")
+
+        def write(tmp: Path) -> None:
+            # GeoDataFrame.to_parquet writes GeoParquet; plain frames go through pyarrow.
+            frame.to_parquet(tmp, index=False)
+
+        write_with_atomic(target, write)
+        final = _replace(manifest, table=name, rows=len(frame), sha256=sha256_of(target))
+        write_text_atomic(self._path(self.roots[0], name, ".manifest.json"), final.to_json())
+        return final
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def has(self, name: str) -> bool:
+        return self._find(name) is not None
+
+    def read(self, name: str) -> pd.DataFrame | None:
+        """The table, or None where no root has it."""
+        root = self._find(name)
+        if root is None:
+            return None
+        return pd.read_parquet(self._path(root, name, ".parquet"))
+
+    def read_geo(self, name: str):
+        """A GeoParquet table as a GeoDataFrame, or None."""
+        import geopandas as gpd
+
+        root = self._find(name)
+        if root is None:
+            return None
+        return gpd.read_parquet(self._path(root, name, ".parquet"))
+
+    def manifest(self, name: str) -> Manifest | None:
+        root = self._find(name)
+        if root is None:
+            return None
+        return Manifest.from_json(self._path(root, name, ".manifest.json").read_text("utf-8"))
+
+    def table_names(self) -> list[str]:
+        names: set[str] = set()
+        for root in self.roots:
+            folder = root / _TABLES
+            if folder.is_dir():
+                names.update(p.name.removesuffix(".manifest.json") for p in folder.glob("*.manifest.json"))
+        return sorted(names)
+
+    def observations(
+        self,
+        name: str,
+        geo_level: str | None = None,
+        geo_codes: list[str] | tuple[str, ...] | None = None,
+        variables: list[str] | tuple[str, ...] | None = None,
+    ) -> pd.DataFrame:
+        """Rows of an observation table, filtered; an empty frame where the table is absent."""
+        frame = self.read(name)
+        if frame is None:
+            return pd.DataFrame({c: pd.Series(dtype="object") for c in OBSERVATION_COLUMNS})
+        mask = pd.Series(True, index=frame.index)
+        if geo_level is not None:
+            mask &= frame["geo_level"] == geo_level
+        if geo_codes is not None:
+            mask &= frame["geo_code"].isin(list(geo_codes))
+        if variables is not None:
+            mask &= frame["variable"].isin(list(variables))
+        return frame.loc[mask].reset_index(drop=True)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _find(self, name: str) -> Path | None:
+        for root in self.roots:
+            if self._path(root, name, ".manifest.json").exists() and self._path(root, name, ".parquet").exists():
+                return root
+        return None
+
+    @staticmethod
+    def _path(root: Path, name: str, suffix: str) -> Path:
+        if not name or "/" in name or name.startswith("."):
+            raise ValueError(f"invalid table name: {name!r}")
+        return root / _TABLES / f"{name}{suffix}"
+
+
+def observation_frame(rows: list[dict]) -> pd.DataFrame:
+    """Build a tidy observation table with the canonical columns and dtypes."""
+    frame = pd.DataFrame(rows, columns=list(OBSERVATION_COLUMNS))
+    for column in ("geo_level", "geo_code", "variable", "period", "status", "source_id"):
+        frame[column] = frame[column].astype("string")
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")
+    return frame.sort_values(["geo_level", "geo_code", "variable", "period"]).reset_index(drop=True)
+
+
+def _replace(manifest: Manifest, **changes) -> Manifest:
+    from dataclasses import replace
+
+    return replace(manifest, **changes)
