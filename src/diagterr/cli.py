@@ -1,0 +1,190 @@
+"""The command line: turns options into calls, prints French messages, returns exit codes.
+
+Typer lives here only. Logging handlers and the rich console are set up here, once.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import traceback
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from diagterr import __version__
+from diagterr.errors import BadInputError, DiagterrError, ExitCode
+
+log = logging.getLogger("diagterr")
+
+app = typer.Typer(
+    name="diagterr",
+    help="Dossier de diagnostic territorial (INSEE et données ouvertes) en PDF, en une commande.\n\n"
+    "Exemples :\n\n"
+    "  diagterr run --epci 246900625\n\n"
+    "  diagterr run --commune 07341 --sortie dossiers/\n\n"
+    "  diagterr search arbresle",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+
+console = Console(stderr=True)
+PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging(verbose: bool) -> None:
+    """Rich output on a terminal; plain timestamped lines otherwise (cron, pipes, CI)."""
+    level = logging.DEBUG if verbose else logging.INFO
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    if console.is_terminal:
+        handler: logging.Handler = RichHandler(console=console, show_path=False, show_time=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(PLAIN_FORMAT, datefmt="%Y-%m-%dT%H:%M:%S"))
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    logging.getLogger("diagterr").setLevel(level)
+    logging.getLogger("weasyprint").setLevel(logging.ERROR if not verbose else logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+
+def fail(error: DiagterrError) -> None:
+    console.print(f"[bold red]Erreur :[/] {error}", highlight=False, soft_wrap=True) if console.is_terminal else print(
+        f"Erreur : {error}", file=sys.stderr
+    )
+    raise typer.Exit(int(error.exit_code))
+
+
+@app.command("run")
+def run_command(
+    commune: Annotated[str | None, typer.Option("--commune", help="Code INSEE de la commune (5 caractères, ex. 07341).")] = None,
+    epci: Annotated[str | None, typer.Option("--epci", help="SIREN de l'EPCI (9 chiffres, ex. 246900625).")] = None,
+    communes: Annotated[
+        str | None, typer.Option("--communes", help="Liste de codes de communes séparés par des virgules (avec --nom).")
+    ] = None,
+    nom: Annotated[str | None, typer.Option("--nom", help="Nom du territoire (obligatoire avec --communes).")] = None,
+    sortie: Annotated[
+        Path | None,
+        typer.Option("--sortie", "-o", help="Dossier de sortie (défaut : ./<nom-du-territoire>-<code>/)."),
+    ] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Sans réseau : cache et exemples fournis seulement.")] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Retélécharger les données même si elles sont en cache.")] = False,
+    date_edition: Annotated[
+        str | None, typer.Option("--date-edition", help="Date d'édition imprimée (AAAA-MM-JJ ; défaut : aujourd'hui).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Détail des étapes et des requêtes par source.")] = False,
+) -> None:
+    """Produire le dossier de diagnostic d'un territoire (PDF, HTML, indicateurs JSON et CSV)."""
+    setup_logging(verbose)
+    from diagterr.pipeline import RunOptions, run, safe_folder_name
+    from diagterr.territory import resolve_territory
+
+    started = time.perf_counter()
+    try:
+        if offline and refresh:
+            raise BadInputError("--offline et --refresh sont incompatibles : choisissez l'un ou l'autre.")
+        edition = _parse_date(date_edition)
+        territory = resolve_territory(commune=commune, epci=epci, communes=communes, nom=nom)
+        out_dir = sortie if sortie is not None else Path.cwd() / safe_folder_name(territory)
+        options = RunOptions(out_dir=out_dir, offline=offline, refresh=refresh, edition_date=edition)
+        log.info("Territoire : %s (%s, %d communes)", territory.name, territory.kind_label, len(territory.communes))
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+            console=console, disable=not console.is_terminal, transient=True,
+        ) as progress:
+            task = progress.add_task("Préparation", total=None)
+
+            def step(name: str, message: str) -> None:
+                labels = {"fetch": "Données", "analyse": "Analyse", "render": "Mise en page"}
+                progress.update(task, description=f"{labels.get(name, name)} : {message}")
+                if not console.is_terminal:
+                    log.info("%s : %s", labels.get(name, name), message)
+
+            result = run(territory, options, step=step)
+    except DiagterrError as error:
+        fail(error)
+        return
+    except KeyboardInterrupt:
+        print("Interrompu : aucun fichier partiel n'a été laissé.", file=sys.stderr)
+        raise typer.Exit(130)
+    except Exception as error:  # a bug: say so plainly, keep the detail for --verbose
+        if verbose:
+            traceback.print_exc()
+        print(
+            f"Erreur inattendue ({type(error).__name__} : {error}). Relancez avec --verbose pour le détail, "
+            "et signalez-la avec la commande utilisée.",
+            file=sys.stderr,
+        )
+        raise typer.Exit(int(ExitCode.FAILED))
+
+    elapsed = time.perf_counter() - started
+    for gap in result.gaps:
+        log.warning("Donnée manquante (%s) : %s", gap.source_id, gap.message)
+    if verbose:
+        for source_id, (network, hits) in sorted(result.requests.items()):
+            log.info("Requêtes %s : %d réseau, %d cache", source_id, network, hits)
+    print(f"Dossier écrit dans {result.out_dir} ({elapsed:.1f} s) :")
+    for path in result.files:
+        print(f"  {path}")
+    if result.gaps:
+        print(f"Attention : dossier partiel, {len(result.gaps)} source(s) manquante(s) (voir le dossier).", file=sys.stderr)
+    raise typer.Exit(int(result.exit_code))
+
+
+@app.command("search")
+def search_command(
+    texte: Annotated[str, typer.Argument(help="Nom (accents et majuscules ignorés), code INSEE, SIREN ou code postal.")],
+    limite: Annotated[int, typer.Option("--limite", "-n", help="Nombre maximal de résultats.")] = 20,
+) -> None:
+    """Trouver un territoire par son nom, son code ou son code postal."""
+    from diagterr.territory import search_territories
+
+    hits = search_territories(texte, limit=limite)
+    if not hits:
+        print(f"Aucun territoire ne correspond à « {texte} ». Essayez une partie du nom, un code INSEE ou un code postal.",
+              file=sys.stderr)
+        raise typer.Exit(int(ExitCode.FAILED))
+    kinds = {"commune": "Commune", "epci": "EPCI", "departement": "Département", "region": "Région",
+             "arrondissement": "Arrondissement"}
+    options = {"commune": "--commune", "epci": "--epci", "arrondissement": "--commune"}
+    table = Table(show_header=True, header_style="bold", box=None)
+    for column in ("Type", "Code", "Nom", "Détail", "Option"):
+        table.add_column(column)
+    for hit in hits:
+        option = options.get(hit.kind)
+        table.add_row(kinds.get(hit.kind, hit.kind), hit.code, hit.name, hit.detail,
+                      f"{option} {hit.code}" if option else "")
+    Console(soft_wrap=True).print(table)
+
+
+@app.command("version")
+def version_command() -> None:
+    """Afficher la version de diagterr."""
+    print(f"diagterr {__version__}")
+
+
+def _parse_date(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadInputError(f"Date d'édition « {value} » invalide : format attendu AAAA-MM-JJ (ex. 2026-11-21).") from None
+
+
+def main() -> None:
+    """Console script entry point."""
+    app()

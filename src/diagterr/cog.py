@@ -1,0 +1,436 @@
+"""The offline COG index (communes, EPCI, départements, régions) and the territory search.
+
+Built by `scripts/build_cog_index.py` from `@etalab/decoupage-administratif@6.0.0` and shipped
+in the package (`resources.cog_dir()`): no network is needed to resolve or search a territory.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow.parquet as pq
+
+from diagterr import resources
+from diagterr.errors import DiagterrError
+
+log = logging.getLogger(__name__)
+
+COG_VINTAGE = "COG 2026"
+
+CommuneType = Literal["commune-actuelle", "arrondissement-municipal", "commune-deleguee", "commune-associee"]
+HitKind = Literal["commune", "epci", "departement", "region", "arrondissement"]
+
+EPCI_KIND_LABELS: dict[str, str] = {
+    "CC": "Communauté de communes",
+    "CA": "Communauté d'agglomération",
+    "CU": "Communauté urbaine",
+    "METRO": "Métropole",
+    "MET69": "Métropole de Lyon",
+}
+
+COMMUNE_CODE_RE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
+SIREN_RE = re.compile(r"^\d{9}$")
+POSTCODE_RE = re.compile(r"^\d{5}$")
+
+_INDEX_FILES = ("communes.parquet", "epci.parquet", "departements.parquet", "regions.parquet")
+
+
+@dataclass(frozen=True, slots=True)
+class CommuneRecord:
+    """A commune of the index: actuelle, arrondissement municipal, déléguée or associée."""
+
+    type: CommuneType
+    code: str
+    name: str
+    departement: str
+    region: str
+    zone: str  # "metro", "drom", "com"
+    postcodes: tuple[str, ...]
+    former_codes: tuple[str, ...]  # anciensCodes (communes actuelles)
+    parent: str | None  # arrondissement → its commune; déléguée/associée → its chef-lieu
+    population: int | None  # population municipale, PL 2023
+    siren: str | None  # SIREN of the commune itself
+    epci: str | None  # SIREN of its EPCI (communes actuelles)
+
+
+@dataclass(frozen=True, slots=True)
+class EpciRecord:
+    """An EPCI à fiscalité propre."""
+
+    code: str  # SIREN
+    name: str
+    type: str  # CC, CA, CU, METRO, MET69
+    population: int  # population municipale of epci.json (PL 2022)
+    members: tuple[str, ...]  # commune codes, sorted
+
+    @property
+    def kind_label(self) -> str:
+        """French label of its legal type."""
+        return EPCI_KIND_LABELS.get(self.type, "EPCI")
+
+
+@dataclass(frozen=True, slots=True)
+class DepartementRecord:
+    code: str
+    name: str
+    region: str
+    zone: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegionRecord:
+    code: str
+    name: str
+    zone: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One result of `diagterr search`."""
+
+    kind: HitKind
+    code: str
+    name: str
+    detail: str  # French, e.g. "Rhône (69) · CC du Pays de l'Arbresle · 69210"
+
+
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+_ARTICLES = ("l ", "le ", "la ", "les ")
+
+
+def normalize(text: str) -> str:
+    """Lower case, no accents, words separated by single spaces ("Saint-Lô" → "saint lo")."""
+    text = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    words = re.sub(r"[^0-9a-z]+", " ", text).split()
+    return " ".join(_ABBREVIATIONS.get(w, w) for w in words)
+
+
+def _strip_article(name: str) -> str:
+    for article in _ARTICLES:
+        if name.startswith(article):
+            return name[len(article) :]
+    return name
+
+
+def _match_score(query: str, name: str) -> int | None:
+    """0 exact, 1 prefix, 2 start of a word, 3 substring, 4 all words somewhere; None: no match."""
+    bare = _strip_article(name)
+    if query in (name, bare):
+        return 0
+    if name.startswith(query) or bare.startswith(query):
+        return 1
+    if f" {query}" in f" {name}":
+        return 2
+    if query in name:
+        return 3
+    words = query.split()
+    if len(words) > 1 and all(w in name for w in words):
+        return 4
+    return None
+
+
+_KIND_RANK: dict[str, int] = {"commune": 0, "epci": 1, "arrondissement": 2, "departement": 3, "region": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """A searchable name."""
+
+    norm: str
+    kind: HitKind
+    code: str  # the code of the hit (the current commune for a former commune)
+    via: str | None  # name of the former commune the entry comes from, if any
+    population: int
+
+
+class CogIndex:
+    """In-memory COG index with look-ups by code and a name/code/postcode search."""
+
+    def __init__(
+        self,
+        communes: list[CommuneRecord],
+        epcis: list[EpciRecord],
+        departements: list[DepartementRecord],
+        regions: list[RegionRecord],
+        manifest: dict[str, Any] | None = None,
+    ) -> None:
+        self.manifest: dict[str, Any] = manifest or {}
+        self._communes: dict[str, CommuneRecord] = {}  # actuelles and arrondissements municipaux
+        self._delegated: dict[str, CommuneRecord] = {}  # déléguées and associées
+        self._by_postcode: dict[str, list[str]] = defaultdict(list)
+        self._by_siren: dict[str, str] = {}
+        self._former: dict[str, str] = {}
+        self._by_departement: dict[str, list[str]] = defaultdict(list)
+        for rec in communes:
+            if rec.type in ("commune-actuelle", "arrondissement-municipal"):
+                self._communes[rec.code] = rec
+                self._by_departement[rec.departement].append(rec.code)
+                for postcode in rec.postcodes:
+                    self._by_postcode[postcode].append(rec.code)
+                if rec.siren:
+                    self._by_siren[rec.siren] = rec.code
+            else:
+                self._delegated[rec.code] = rec
+        # Former codes: anciensCodes first (explicit on the current commune), then chefLieu.
+        for rec in self._delegated.values():
+            if rec.code not in self._communes and rec.parent in self._communes:
+                self._former.setdefault(rec.code, rec.parent)
+        for rec in self._communes.values():
+            for old in rec.former_codes:
+                if old not in self._communes:
+                    self._former[old] = rec.code
+        self._epcis = {e.code: e for e in epcis}
+        self._departements = {d.code: d for d in departements}
+        self._regions = {r.code: r for r in regions}
+        self._entries: list[_Entry] | None = None  # built at the first search
+
+    @classmethod
+    def from_dir(cls, directory: Path) -> CogIndex:
+        """Read the parquet index written by scripts/build_cog_index.py."""
+        missing = [name for name in _INDEX_FILES if not (directory / name).is_file()]
+        if missing:
+            raise DiagterrError(
+                f"Index COG incomplet dans {directory} (manque : {', '.join(missing)}). "
+                "Reconstruisez-le avec : python scripts/build_cog_index.py"
+            )
+        manifest_path = directory / "manifest.json"
+        manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.is_file() else {}
+        if manifest.get("cog") not in (None, COG_VINTAGE):
+            log.warning("COG index vintage %s differs from %s", manifest.get("cog"), COG_VINTAGE)
+        c = _columns(directory / "communes.parquet")
+        communes = [
+            CommuneRecord(
+                type=c["type"][i],
+                code=c["code"][i],
+                name=c["nom"][i],
+                departement=c["departement"][i],
+                region=c["region"][i],
+                zone=c["zone"][i],
+                postcodes=tuple(c["codes_postaux"][i] or ()),
+                former_codes=tuple(c["anciens_codes"][i] or ()),
+                parent=c["parent"][i],
+                population=c["population"][i],
+                siren=c["siren"][i],
+                epci=c["epci"][i],
+            )
+            for i in range(len(c["code"]))
+        ]
+        e = _columns(directory / "epci.parquet")
+        epcis = [
+            EpciRecord(
+                code=e["code"][i],
+                name=e["nom"][i],
+                type=e["type"][i],
+                population=e["population_municipale"][i],
+                members=tuple(e["membres"][i]),
+            )
+            for i in range(len(e["code"]))
+        ]
+        d = _columns(directory / "departements.parquet")
+        departements = [
+            DepartementRecord(d["code"][i], d["nom"][i], d["region"][i], d["zone"][i]) for i in range(len(d["code"]))
+        ]
+        r = _columns(directory / "regions.parquet")
+        regions = [RegionRecord(r["code"][i], r["nom"][i], r["zone"][i]) for i in range(len(r["code"]))]
+        log.debug("COG index loaded from %s: %d communes, %d EPCI", directory, len(communes), len(epcis))
+        return cls(communes, epcis, departements, regions, manifest)
+
+    # -- look-ups -------------------------------------------------------------------------------
+
+    def commune(self, code: str) -> CommuneRecord | None:
+        """A current commune or an arrondissement municipal by its code."""
+        return self._communes.get(code)
+
+    def delegated_commune(self, code: str) -> CommuneRecord | None:
+        """A commune déléguée or associée by its code (its own name, its chef-lieu as parent)."""
+        return self._delegated.get(code)
+
+    def current_commune_for_former_code(self, code: str) -> CommuneRecord | None:
+        """The current commune a former code now belongs to (anciensCodes, then chefLieu)."""
+        current = self._former.get(code)
+        return self._communes.get(current) if current else None
+
+    def commune_by_siren(self, siren: str) -> CommuneRecord | None:
+        """A current commune by its own SIREN (not its EPCI's)."""
+        code = self._by_siren.get(siren)
+        return self._communes.get(code) if code else None
+
+    def communes_by_postcode(self, postcode: str) -> list[CommuneRecord]:
+        """Current communes and arrondissements having this postcode, sorted by code."""
+        return [self._communes[c] for c in sorted(self._by_postcode.get(postcode, ()))]
+
+    def communes_of_departement(self, departement: str) -> list[CommuneRecord]:
+        """Current communes and arrondissements of a département, sorted by code."""
+        return [self._communes[c] for c in sorted(self._by_departement.get(departement, ()))]
+
+    def epci(self, siren: str) -> EpciRecord | None:
+        """An EPCI by its SIREN."""
+        return self._epcis.get(siren)
+
+    def epci_of_commune(self, code: str) -> EpciRecord | None:
+        """The EPCI of a current commune (of its commune, for an arrondissement municipal)."""
+        rec = self._communes.get(code)
+        if rec is not None and rec.type == "arrondissement-municipal" and rec.parent:
+            rec = self._communes.get(rec.parent)
+        if rec is None or rec.epci is None:
+            return None
+        return self._epcis.get(rec.epci)
+
+    def departement(self, code: str) -> DepartementRecord | None:
+        """A département by its code ("69", "2A", "974")."""
+        return self._departements.get(code)
+
+    def region(self, code: str) -> RegionRecord | None:
+        """A région by its code ("84")."""
+        return self._regions.get(code)
+
+    def all_communes(self) -> list[CommuneRecord]:
+        """Every current commune and arrondissement municipal, sorted by code."""
+        return [self._communes[c] for c in sorted(self._communes)]
+
+    def all_epcis(self) -> list[EpciRecord]:
+        """Every EPCI, sorted by SIREN."""
+        return [self._epcis[c] for c in sorted(self._epcis)]
+
+    # -- search ---------------------------------------------------------------------------------
+
+    def search(self, text: str, limit: int = 20) -> list[SearchHit]:
+        """Territories matching a name (accents, case, punctuation ignored), a code or a postcode."""
+        raw = text.strip()
+        if not raw or limit <= 0:
+            return []
+        ranked: dict[tuple[str, str], tuple[tuple[Any, ...], SearchHit]] = {}
+
+        def add(key: tuple[Any, ...], hit: SearchHit) -> None:
+            ident = (hit.kind, hit.code)
+            if ident not in ranked or key < ranked[ident][0]:
+                ranked[ident] = (key, hit)
+
+        for order, hit in enumerate(self._code_hits(raw)):
+            add((-1, order), hit)
+
+        query = normalize(raw)
+        if query and any(ch.isalpha() for ch in query):
+            if self._entries is None:
+                self._entries = self._build_entries()
+            for entry in self._entries:
+                score = _match_score(query, entry.norm)
+                if score is None:
+                    continue
+                key = (score, _KIND_RANK[entry.kind], entry.via is not None, -entry.population, entry.code)
+                add(key, self._hit(entry.kind, entry.code, via=entry.via))
+        return [hit for _, hit in sorted(ranked.values(), key=lambda item: item[0])][:limit]
+
+    def _code_hits(self, raw: str) -> list[SearchHit]:
+        """Exact matches of a code: commune, former commune, postcode, SIREN, département, région."""
+        code = re.sub(r"\s+", "", raw).upper()
+        hits: list[SearchHit] = []
+        if COMMUNE_CODE_RE.match(code):
+            exact = self.commune(code)
+            if exact is not None:
+                hits.append(self._hit(_commune_kind(exact), exact.code))
+            for rec in self.communes_by_postcode(code):
+                hits.append(self._hit(_commune_kind(rec), rec.code))
+            current = self.current_commune_for_former_code(code) if exact is None else None
+            if current is not None:
+                old = self.delegated_commune(code)
+                hits.append(self._hit("commune", current.code, via=old.name if old else None, former=code))
+        if SIREN_RE.match(code):
+            if self.epci(code) is not None:
+                hits.append(self._hit("epci", code))
+            rec = self.commune_by_siren(code)
+            if rec is not None:
+                hits.append(self._hit("commune", rec.code))
+        if self.departement(code) is not None:
+            hits.append(self._hit("departement", code))
+        if self.region(code) is not None:
+            hits.append(self._hit("region", code))
+        return hits
+
+    def _hit(self, kind: HitKind, code: str, *, via: str | None = None, former: str | None = None) -> SearchHit:
+        """A SearchHit with its French detail line."""
+        if kind in ("commune", "arrondissement"):
+            rec = self._communes[code]
+            parts: list[str] = []
+            if former:
+                parts.append(f"ancien code {former}" + (f" ({via})" if via else ""))
+            elif via:
+                parts.append(f"comprend l'ancienne commune {via}")
+            if rec.type == "arrondissement-municipal" and rec.parent in self._communes:
+                parts.append(f"arrondissement municipal de {self._communes[rec.parent].name}")
+            dep = self._departements.get(rec.departement)
+            parts.append(f"{dep.name} ({dep.code})" if dep else rec.departement)
+            epci = self.epci_of_commune(code)
+            if epci is not None:
+                parts.append(epci.name)
+            if rec.postcodes:
+                parts.append(_postcodes_label(rec.postcodes))
+            return SearchHit(kind, code, rec.name, " · ".join(parts))
+        if kind == "epci":
+            epci_rec = self._epcis[code]
+            deps = sorted({self._communes[c].departement for c in epci_rec.members if c in self._communes})
+            dep_labels = [f"{self._departements[d].name} ({d})" if d in self._departements else d for d in deps]
+            detail = f"{epci_rec.kind_label} · {len(epci_rec.members)} communes · {', '.join(dep_labels)}"
+            return SearchHit("epci", code, epci_rec.name, detail)
+        if kind == "departement":
+            dep_rec = self._departements[code]
+            reg = self._regions.get(dep_rec.region)
+            label = "Collectivité d'outre-mer" if dep_rec.zone == "com" else "Département"
+            detail = f"{label} · {reg.name} ({reg.code})" if reg and reg.name != dep_rec.name else label
+            return SearchHit("departement", code, dep_rec.name, detail)
+        reg_rec = self._regions[code]
+        count = sum(1 for d in self._departements.values() if d.region == code)
+        label = "Collectivité d'outre-mer" if reg_rec.zone == "com" else "Région"
+        detail = f"{label} · {count} département{'s' if count > 1 else ''}"
+        return SearchHit("region", code, reg_rec.name, detail)
+
+    def _build_entries(self) -> list[_Entry]:
+        entries: list[_Entry] = []
+        for rec in self._communes.values():
+            kind = _commune_kind(rec)
+            # Arrondissements of one city come in code order, communes by decreasing population.
+            weight = 0 if kind == "arrondissement" else rec.population or 0
+            entries.append(_Entry(normalize(rec.name), kind, rec.code, None, weight))
+        for rec in self._delegated.values():
+            current = self.current_commune_for_former_code(rec.code) or self._communes.get(rec.parent or "")
+            if current is None or normalize(rec.name) == normalize(current.name):
+                continue
+            entries.append(_Entry(normalize(rec.name), "commune", current.code, rec.name, current.population or 0))
+        for epci in self._epcis.values():
+            entries.append(_Entry(normalize(epci.name), "epci", epci.code, None, epci.population))
+        for dep in self._departements.values():
+            entries.append(_Entry(normalize(dep.name), "departement", dep.code, None, 0))
+        for reg in self._regions.values():
+            entries.append(_Entry(normalize(reg.name), "region", reg.code, None, 0))
+        return entries
+
+
+def _commune_kind(rec: CommuneRecord) -> HitKind:
+    return "arrondissement" if rec.type == "arrondissement-municipal" else "commune"
+
+
+def _postcodes_label(postcodes: tuple[str, ...]) -> str:
+    if len(postcodes) <= 3:
+        return ", ".join(postcodes)
+    return f"{postcodes[0]} … {postcodes[-1]} ({len(postcodes)} codes postaux)"
+
+
+def _columns(path: Path) -> dict[str, list[Any]]:
+    # ParquetFile.read() skips the dataset machinery of read_table (≈0.3 s at first call).
+    return pq.ParquetFile(path).read().to_pydict()
+
+
+@cache
+def load_cog() -> CogIndex:
+    """The COG index shipped with diagterr (read once per process)."""
+    return CogIndex.from_dir(resources.cog_dir())

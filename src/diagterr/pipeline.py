@@ -1,0 +1,276 @@
+"""One dossier, end to end: fetch what the store lacks, analyse the themes, render the files.
+
+    territory ─► fetch (sources) ─► store ─► analyse (themes) ─► Dossier ─► render
+
+A failing source never loses the rest: its gap is recorded, marked in the dossier, and the run
+ends "partial" (exit code 4). Offline, a territory with no data at all ends with exit code 3.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from diagterr import __version__
+from diagterr.cog import COG_VINTAGE, load_cog
+from diagterr.dossier import Dossier, Gap, SourceEntry, TerritorySummary
+from diagterr.errors import ExitCode, OfflineUnavailableError, SourceError
+from diagterr.resources import samples_dir
+from diagterr.settings import cache_dir
+from diagterr.sources import geo_api
+from diagterr.sources.http import HttpClient
+from diagterr.sources.registry import SOURCES
+from diagterr.store import Manifest, Store
+from diagterr.territory import Territory
+from diagterr.themes import ANALYSERS
+from diagterr.themes.en_bref import enjeux, key_figures
+from diagterr.themes.figures import Figures
+
+log = logging.getLogger(__name__)
+
+# Tables of statistics the themes read; a territory with none of them offline gets exit code 3.
+STATISTICS_TABLES = ("insee_comparateur", "populations_legales", "rp2021_iris", "rp2021_compilation")
+SAMPLE_BOUNDARIES = "boundaries_communes"
+CONTEXT_BOUNDARIES = "boundaries_departements"
+
+Step = Callable[[str, str], None]  # (step, French message): "fetch" | "analyse" | "render"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    out_dir: Path
+    offline: bool = False
+    refresh: bool = False
+    edition_date: date = field(default_factory=date.today)
+
+
+@dataclass
+class RunResult:
+    out_dir: Path
+    files: list[Path]
+    gaps: list[Gap]
+    requests: dict[str, tuple[int, int]]  # source id -> (network, cache hits)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.PARTIAL if self.gaps else ExitCode.DONE
+
+
+def default_store() -> Store:
+    """The user's store (fetched and imported tables) over the shipped samples."""
+    return Store([cache_dir() / "store", samples_dir()])
+
+
+def safe_folder_name(territory: Territory) -> str:
+    """A folder name safe on every system, whatever the territory's name."""
+    text = unicodedata.normalize("NFKD", territory.name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-zA-Z0-9]+", "-", text).strip("-").lower()[:60] or "territoire"
+    return f"{slug}-{territory.code}" if territory.kind != "communes" else slug
+
+
+def covered_communes(store: Store, table: str, codes: tuple[str, ...]) -> set[str]:
+    frame = store.read(table)
+    if frame is None:
+        return set()
+    column = "code" if "code" in frame.columns else "geo_code"
+    return set(frame[column]) & set(codes)
+
+
+def gather_boundaries(
+    store: Store, territory: Territory, client: HttpClient, gaps: list[Gap]
+) -> tuple[gpd.GeoDataFrame | None, list[Manifest]]:
+    """Commune contours: from the store where it has them, else from API Géo (cached)."""
+    codes = territory.commune_codes
+    manifests: list[Manifest] = []
+    parts: list[gpd.GeoDataFrame] = []
+    sample = store.read_geo(SAMPLE_BOUNDARIES)
+    if sample is not None:
+        sample = sample[sample["code"].isin(codes)]
+        if not sample.empty:
+            parts.append(sample[["code", "name", "geometry"]])
+            manifests.append(store.manifest(SAMPLE_BOUNDARIES))
+    missing = sorted(set(codes) - set(pd.concat(parts)["code"] if parts else []))
+    if missing:
+        try:
+            fetched = geo_api.fetch_commune_boundaries(client, missing)
+            parts.append(fetched[["code", "name", "geometry"]])
+            manifests.append(
+                geo_api.boundaries_manifest(missing, datetime.now(timezone.utc).date().isoformat())
+            )
+        except OfflineUnavailableError:
+            gaps.append(Gap("api_geo", f"Contours de {len(missing)} commune(s) absents du cache (mode hors ligne) : "
+                                       "relancez sans --offline pour les télécharger."))
+        except SourceError as error:
+            gaps.append(Gap("api_geo", f"Contours des communes indisponibles : {error}"))
+    if not parts:
+        return None, manifests
+    frame = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs="EPSG:4326")
+    return frame.sort_values("code").reset_index(drop=True), manifests
+
+
+def statistics_gaps(store: Store, territory: Territory, options: RunOptions) -> list[Gap]:
+    """The statistics the store lacks for this territory; offline with none at all: exit 3."""
+    covered = {t: covered_communes(store, t, territory.commune_codes) for t in STATISTICS_TABLES}
+    codes = set(territory.commune_codes)
+    if options.offline and not any(covered.values()):
+        raise OfflineUnavailableError(
+            f"Aucune donnée statistique hors ligne pour {territory.name} ({territory.code}) : ce territoire "
+            "n'est ni dans les exemples fournis (CC du Pays de l'Arbresle, CC du Massif du Sancy, "
+            "Villeneuve-de-Berg / CC Berg et Coiron, Tessy-Bocage / CA Saint-Lô Agglo) ni dans le cache. "
+            "Relancez sans --offline, ou importez un fichier national."
+        )
+    gaps = []
+    for table, found in covered.items():
+        if found != codes:
+            manifest = store.manifest(table)
+            title = SOURCES[manifest.source_id].title if manifest else table
+            absent = len(codes - found)
+            gaps.append(
+                Gap(
+                    manifest.source_id if manifest else table,
+                    f"{title} : {absent} commune(s) sur {len(codes)} absentes des données disponibles "
+                    "(exemples, imports, cache). Les chiffres concernés sont marqués « n.d. ». Leur source "
+                    "en ligne (API Melodi de l'INSEE) et l'import des fichiers nationaux arrivent dans une "
+                    "prochaine version.",
+                )
+            )
+    return gaps
+
+
+def source_entries(manifests: list[Manifest]) -> tuple[SourceEntry, ...]:
+    entries: dict[str, SourceEntry] = {}
+    cog = load_cog()
+    entries["cog"] = SourceEntry(
+        source_id="cog_decoupage",
+        title=SOURCES["cog_decoupage"].title,
+        producer=SOURCES["cog_decoupage"].producer,
+        vintage=COG_VINTAGE,
+        geo_vintage=COG_VINTAGE,
+        origin=cog.origin if hasattr(cog, "origin") else SOURCES["cog_decoupage"].url,
+        retrieved="2026-03-09",
+        licence=SOURCES["cog_decoupage"].licence,
+        method="Index des communes, EPCI, départements et régions livré avec diagterr (population municipale "
+        "légale 2023 des communes).",
+    )
+    for manifest in manifests:
+        if manifest is None:
+            continue
+        info = SOURCES.get(manifest.source_id)
+        entries[manifest.table] = SourceEntry(
+            source_id=manifest.source_id,
+            title=manifest.title,
+            producer=manifest.producer,
+            vintage=manifest.vintage,
+            geo_vintage=manifest.geo_vintage,
+            origin=manifest.origin,
+            retrieved=manifest.retrieved_at,
+            licence=manifest.licence or (info.licence if info else ""),
+            method=manifest.method,
+        )
+    return tuple(entries.values())
+
+
+def situation(store: Store, fig: Figures) -> str:
+    """"Situation connue au …": the latest vintages the dossier uses."""
+    parts = []
+    legal = fig.table("populations_legales")
+    if legal is not None:
+        parts.append(f"populations légales {legal.loc[legal['variable'] == 'pmun', 'period'].max()}")
+    census_years = []
+    for table in ("insee_comparateur", "rp2021_iris", "rp2021_compilation"):
+        frame = fig.table(table)
+        if frame is not None and covered_communes(store, table, fig.territory.commune_codes):
+            census_years += [p for p in frame.loc[frame["variable"] == "pop", "period"] if p.isdigit()]
+            census_years += [p for p in frame.loc[frame["variable"] == "pmun", "period"] if p.isdigit()]
+    if census_years:
+        parts.append(f"recensement {max(census_years)}")
+    parts.append(COG_VINTAGE)
+    return ", ".join(parts)
+
+
+def build_dossier(territory: Territory, store: Store, options: RunOptions, gaps: list[Gap],
+                  extra_manifests: list[Manifest]) -> Dossier:
+    fig = Figures(store, territory)
+    sections = tuple(analyse(fig) for _, analyse in ANALYSERS)
+    used = [store.manifest(name) for name, frame in fig._tables.items() if frame is not None]
+    programme_names = _programmes_in_place(fig)
+    return Dossier(
+        territory=TerritorySummary(
+            code=territory.code,
+            name=territory.name,
+            kind_label=territory.kind_label,
+            communes=tuple(sorted(((c.code, c.name) for c in territory.communes), key=lambda x: x[1])),
+            departements=tuple((p.code, p.name) for p in territory.departements),
+            regions=tuple((p.code, p.name) for p in territory.regions),
+        ),
+        edition_date=options.edition_date,
+        situation_date=situation(store, fig),
+        key_figures=key_figures(sections),
+        enjeux=enjeux(sections, programme_names),
+        sections=sections,
+        sources=source_entries(extra_manifests + used),
+        gaps=tuple(gaps),
+        methods=(
+            "Comptages : somme des communes du territoire ; une somme à laquelle manque une commune (secret "
+            "statistique, donnée non publiée) n'est pas affichée. Taux : recalculés à partir des numérateurs et "
+            "dénominateurs sommés, jamais moyennés. Médianes : non agrégeables, données seulement telles que "
+            "publiées.",
+            "Comparaisons : départements, régions et France sont, pour le comparateur de territoires, la somme de "
+            "toutes leurs communes (arrondissements municipaux exclus pour ne pas compter Paris, Lyon et Marseille "
+            "deux fois) ; « France hors Mayotte » quand le recensement n'y est pas publié.",
+            "Géographie : communes du " + COG_VINTAGE + ". Les données publiées dans une géographie plus ancienne "
+            "sont ramenées aux communes actuelles (anciens codes additionnés dans la commune nouvelle).",
+        ),
+    )
+
+
+def _programmes_in_place(fig: Figures) -> list[str]:
+    frame = fig.table("programmes")
+    if frame is None:
+        return []
+    frame = frame[frame["commune"].isin(fig.territory.commune_codes)]
+    names = []
+    for label in ("Petites villes de demain", "Action cœur de ville", "Villages d'avenir",
+                  "Opération de revitalisation de territoire"):
+        if frame["programme"].str.startswith(label).any():
+            names.append(label)
+    return names
+
+
+def run(territory: Territory, options: RunOptions, step: Step | None = None,
+        store: Store | None = None, client: HttpClient | None = None) -> RunResult:
+    """Build the dossier of `territory` into `options.out_dir`."""
+    report = step or (lambda _step, _message: None)
+    store = store or default_store()
+    gaps: list[Gap] = []
+    own_client = client is None
+    if client is None:
+        client = HttpClient.from_settings(offline=options.offline, refresh=options.refresh)
+    try:
+        report("fetch", "Vérification des données disponibles")
+        gaps.extend(statistics_gaps(store, territory, options))
+        report("fetch", "Contours des communes")
+        boundaries, manifests = gather_boundaries(store, territory, client, gaps)
+        context = store.read_geo(CONTEXT_BOUNDARIES)
+        if context is not None:
+            context = context[context["code"].isin([p.code for p in territory.departements])]
+            context = context if not context.empty else None
+        report("analyse", "Analyse des thèmes")
+        dossier = build_dossier(territory, store, options, gaps, manifests)
+        report("render", "Mise en page du dossier (PDF)")
+        from diagterr.render import render_dossier  # WeasyPrint loads only when rendering
+
+        files = render_dossier(dossier, boundaries, options.out_dir, context=context)
+        stats = {sid: (s.network, s.cache_hits) for sid, s in client.stats.items()}
+        return RunResult(options.out_dir, [files.pdf, files.html, files.json, files.csv], gaps, stats)
+    finally:
+        if own_client:
+            client.close()

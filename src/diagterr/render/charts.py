@@ -1,0 +1,327 @@
+"""Charts of the dossier (`Chart` blocks) drawn with matplotlib as SVG strings.
+
+Figures are built with `matplotlib.figure.Figure`, never through pyplot: nothing is registered
+in pyplot's global figure list, so nothing can leak between dossiers of a batch (the figure is
+freed with its last reference; there is no `plt.close` to forget), and no GUI backend is ever
+chosen. Output is byte-reproducible: fixed `svg.hashsalt`, no date in the metadata, text as paths.
+
+Conventions read from the `Chart` data:
+- the first series is the territory (strong accent colour, drawn on top); the next ones are the
+  comparison levels in the order given (département, région, France) in muted tones;
+- in a `stacked_bar`, the series are the parts of each bar (e.g. age groups) and `x` the bars;
+- `None` is a gap (a line breaks, a bar is absent and marked "n.d."), never a zero.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+from diagterr.dossier import Chart, Series, ValueKind
+from diagterr.render.formatting import MISSING, axis_formatter, valeur
+from diagterr.resources import templates_dir
+
+STYLE_FILE = Path(__file__).with_name("diagterr.mplstyle")
+
+# A4 column: 174 mm of text width.
+COLUMN_WIDTH_IN = 174 / 25.4
+
+ACCENT = "#1f3a5f"
+# Territory first, then the comparison levels: muted blue, light grey, dark grey.
+SERIES_COLOURS = (ACCENT, "#7f97b2", "#aab3bc", "#5b5b5b", "#c49a3a", "#8a6d9e")
+SERIES_LINESTYLES = ("-", "-", (0, (4, 2)), (0, (1.2, 1.6)), "-", "-")
+# Parts of a stacked bar: a sequential ramp of the accent, light to dark reads as an order.
+STACK_COLOURS = ("#1f3a5f", "#3e6189", "#6f8fb3", "#a3b8cf", "#cfdae6", "#e6ebf1", "#b9a27a", "#8c8c8c")
+MISSING_COLOUR = "#8a8a8a"
+
+_PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
+
+
+@cache
+def register_fonts() -> tuple[str, ...]:
+    """Make the dossier's fonts (templates/fonts/*.ttf) known to matplotlib, once per process."""
+    added = []
+    fonts = templates_dir() / "fonts"
+    for path in sorted(fonts.glob("*.ttf")):
+        font_manager.fontManager.addfont(str(path))
+        added.append(path.name)
+    return tuple(added)
+
+
+@contextmanager
+def house_style() -> Iterator[None]:
+    """rcParams of the house style for the duration of a drawing (figures and savefig)."""
+    register_fonts()
+    with matplotlib.rc_context(fname=str(STYLE_FILE)):
+        yield
+
+
+def figure_to_svg(fig: Figure, *, tight: bool = True) -> str:
+    """Serialise a figure to an SVG fragment ready to be inlined in HTML (no XML prolog).
+
+    Call inside `house_style()` so that `svg.hashsalt` and `svg.fonttype` apply.
+    """
+    buffer = io.StringIO()
+    fig.savefig(
+        buffer,
+        format="svg",
+        metadata={"Date": None},
+        bbox_inches="tight" if tight else None,
+    )
+    return _PROLOG.sub("", buffer.getvalue(), count=1)
+
+
+def series_values(series: Series) -> np.ndarray:
+    """The y values of a series as floats, with `None` as NaN (a gap, never 0)."""
+    return np.array([math.nan if v is None else float(v) for v in series.y], dtype=float)
+
+
+def _numeric_x(labels: Sequence[str]) -> list[float] | None:
+    """Positions of the x labels on a real scale when they are all years/numbers, else None."""
+    try:
+        return [float(label.replace(",", ".")) for label in labels]
+    except ValueError:
+        return None
+
+
+def _categories(chart: Chart) -> list[str]:
+    """Union of the x values of every series, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for series in chart.series:
+        for x in series.x:
+            seen.setdefault(x, None)
+    return list(seen)
+
+
+def _series_style(index: int) -> dict[str, object]:
+    colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+    return {
+        "color": colour,
+        "linestyle": SERIES_LINESTYLES[index % len(SERIES_LINESTYLES)],
+        "linewidth": 2.2 if index == 0 else 1.4,
+        "zorder": 10 - min(index, 9) if index else 20,
+    }
+
+
+def _unit_label(chart: Chart) -> str | None:
+    """Axis label for units that the tick labels do not already carry (%, €, km²)."""
+    if chart.value_kind in ("rate", "median", "amount", "area"):
+        return None
+    return chart.unit or None
+
+
+def _legend(ax, n_series: int) -> None:
+    if n_series > 1:
+        ax.legend(
+            loc="lower left",
+            bbox_to_anchor=(0, 1.02),
+            ncol=min(n_series, 4),
+            frameon=False,
+            handlelength=1.8,
+        )
+
+
+def _line(fig: Figure, chart: Chart) -> None:
+    ax = fig.add_subplot()
+    categories = _categories(chart)
+    numeric = _numeric_x(categories)
+    position = dict(zip(categories, numeric or range(len(categories)), strict=True))
+    for index, series in enumerate(chart.series):
+        xs = np.array([position[x] for x in series.x], dtype=float)
+        ys = series_values(series)
+        style = _series_style(index)
+        ax.plot(xs, ys, label=series.label, marker="o", markersize=3.2 if index == 0 else 2.4, **style)
+    ticks = [position[c] for c in categories]
+    if len(ticks) > 12:  # keep about 10 labels, always the first and the last
+        step = math.ceil(len(ticks) / 10)
+        keep = list(range(0, len(ticks), step))
+        if keep[-1] != len(ticks) - 1:
+            keep.append(len(ticks) - 1)
+        ticks_kept = [ticks[i] for i in keep]
+        labels = [categories[i] for i in keep]
+    else:
+        ticks_kept, labels = ticks, categories
+    ax.set_xticks(ticks_kept, labels)
+    ax.yaxis.set_major_formatter(axis_formatter(chart.value_kind))
+    if (label := _unit_label(chart)) is not None:
+        ax.set_ylabel(label)
+    _legend(ax, len(chart.series))
+
+
+def _bar_label(ax, x: float, y: float, kind: ValueKind, horizontal: bool) -> None:
+    """The value at the end of its bar (outside, below zero for a negative bar)."""
+    text = valeur(y, kind)
+    sign = -1 if y < 0 else 1
+    if horizontal:
+        ax.annotate(text, (y, x), xytext=(3 * sign, 0), textcoords="offset points",
+                    ha="left" if sign > 0 else "right", va="center", fontsize=7.5, color="#333333")
+    else:
+        ax.annotate(text, (x, y), xytext=(0, 2 * sign), textcoords="offset points",
+                    ha="center", va="bottom" if sign > 0 else "top", fontsize=7.5, color="#333333")
+
+
+def _missing_label(ax, x: float, horizontal: bool) -> None:
+    if horizontal:
+        ax.annotate(MISSING, (0, x), xytext=(3, 0), textcoords="offset points",
+                    ha="left", va="center", fontsize=7, color=MISSING_COLOUR, style="italic")
+    else:
+        ax.annotate(MISSING, (x, 0), xytext=(0, 2), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=7, color=MISSING_COLOUR, style="italic")
+
+
+def _bars(fig: Figure, chart: Chart, *, horizontal: bool) -> None:
+    ax = fig.add_subplot()
+    categories = _categories(chart)
+    n_series = len(chart.series)
+    group = 0.78 if n_series > 1 else 0.6
+    width = group / n_series
+    base = np.arange(len(categories), dtype=float)
+    annotate = len(categories) * n_series <= 24
+    for index, series in enumerate(chart.series):
+        values = dict(zip(series.x, series_values(series), strict=True))
+        offset = -group / 2 + width * (index + 0.5)
+        colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+        pos, heights = [], []
+        for i, category in enumerate(categories):
+            v = values.get(category, math.nan)
+            p = base[i] + offset
+            if math.isnan(v):
+                if category in values:
+                    _missing_label(ax, p, horizontal)
+                continue
+            pos.append(p)
+            heights.append(v)
+            if annotate:
+                _bar_label(ax, p, v, chart.value_kind, horizontal)
+        draw = ax.barh if horizontal else ax.bar
+        draw(pos, heights, width * 0.92, color=colour, label=series.label, zorder=3)
+    value_axis = ax.xaxis if horizontal else ax.yaxis
+    value_axis.set_major_formatter(axis_formatter(chart.value_kind))
+    if any(v < 0 for s in chart.series for v in series_values(s) if not math.isnan(v)):
+        zero_line = ax.axvline if horizontal else ax.axhline
+        zero_line(0, color="#777777", linewidth=0.6, zorder=4)
+    if horizontal:
+        ax.set_yticks(base, categories)
+        ax.invert_yaxis()  # first category on top, as it is read
+        ax.grid(axis="y", visible=False)
+        ax.grid(axis="x", visible=True)
+        ax.tick_params(axis="y", length=0)
+        ax.tick_params(axis="x", length=0)
+        ax.spines["left"].set_visible(False)
+        ax.margins(x=0.08)
+        if (label := _unit_label(chart)) is not None:
+            ax.set_xlabel(label)
+    else:
+        ax.set_xticks(base, categories)
+        ax.tick_params(axis="x", length=0)
+        ax.margins(y=0.08)
+        if (label := _unit_label(chart)) is not None:
+            ax.set_ylabel(label)
+        if max((len(c) for c in categories), default=0) * len(categories) > 90:
+            for tick in ax.get_xticklabels():
+                tick.set_rotation(30)
+                tick.set_horizontalalignment("right")
+    _legend(ax, n_series)
+
+
+def _stacked(fig: Figure, chart: Chart) -> None:
+    """Stacked bars, one bar per x, one segment per series.
+
+    Bars are horizontal when x names places (territory, département, France: labels read
+    better on the left), vertical when x is a time axis. Negative parts stack below zero.
+    """
+    ax = fig.add_subplot()
+    categories = _categories(chart)
+    horizontal = _numeric_x(categories) is None
+    base = np.arange(len(categories), dtype=float)
+    above = np.zeros(len(categories))
+    below = np.zeros(len(categories))
+    matrix = np.array(
+        [[dict(zip(s.x, series_values(s), strict=True)).get(c, math.nan) for c in categories]
+         for s in chart.series],
+        dtype=float,
+    )
+    span = float(np.nansum(np.abs(matrix), axis=0).max()) if matrix.size else 0.0
+    draw = ax.barh if horizontal else ax.bar
+    for index, series in enumerate(chart.series):
+        values = matrix[index]
+        drawn = np.nan_to_num(values)  # a missing part adds nothing
+        start = np.where(drawn >= 0, above, below)
+        colour = STACK_COLOURS[index % len(STACK_COLOURS)]
+        kwargs = {"left": start} if horizontal else {"bottom": start}
+        draw(base, drawn, 0.62, color=colour, label=series.label,
+             edgecolor="white", linewidth=0.8, zorder=3, **kwargs)
+        dark_text = 3 <= index % len(STACK_COLOURS) <= 6
+        for i, v in enumerate(values):
+            if math.isnan(v) or span <= 0 or abs(v) / span < 0.07:
+                continue
+            middle = start[i] + v / 2
+            xy = (middle, base[i]) if horizontal else (base[i], middle)
+            ax.text(*xy, valeur(v, chart.value_kind), ha="center", va="center", fontsize=7.5,
+                    color="#1f2a36" if dark_text else "white", zorder=4)
+        above = np.where(drawn >= 0, above + drawn, above)
+        below = np.where(drawn < 0, below + drawn, below)
+    value_axis = ax.xaxis if horizontal else ax.yaxis
+    value_axis.set_major_formatter(axis_formatter(chart.value_kind))
+    ax.tick_params(axis="both", length=0)
+    if horizontal:
+        ax.set_yticks(base, categories)
+        ax.invert_yaxis()
+        ax.grid(axis="y", visible=False)
+        ax.grid(axis="x", visible=True)
+        ax.spines["left"].set_visible(False)
+    else:
+        ax.set_xticks(base, categories)
+    if (below < 0).any():
+        zero_line = ax.axvline if horizontal else ax.axhline
+        zero_line(0, color="#777777", linewidth=0.6, zorder=4)
+    if (label := _unit_label(chart)) is not None:
+        (ax.set_xlabel if horizontal else ax.set_ylabel)(label)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.02), ncol=min(len(chart.series), 5),
+              frameon=False, handlelength=1.0)
+
+
+def _figure_size(chart: Chart) -> tuple[float, float]:
+    n_categories = len(_categories(chart))
+    if chart.chart == "hbar":
+        rows = n_categories * max(1.0, 0.55 * len(chart.series))
+        return COLUMN_WIDTH_IN, min(8.5, 0.7 + 0.26 * rows)
+    if chart.chart == "stacked_bar" and _numeric_x(_categories(chart)) is None:
+        return COLUMN_WIDTH_IN, min(6.0, 0.9 + 0.42 * n_categories)
+    return COLUMN_WIDTH_IN, 2.9
+
+
+def chart_figure(chart: Chart) -> Figure:
+    """The matplotlib figure of a chart (call inside `house_style()`; used by tests too)."""
+    fig = Figure(figsize=_figure_size(chart), layout="constrained")
+    if chart.chart == "line":
+        _line(fig, chart)
+    elif chart.chart == "bar":
+        _bars(fig, chart, horizontal=False)
+    elif chart.chart == "hbar":
+        _bars(fig, chart, horizontal=True)
+    elif chart.chart == "stacked_bar":
+        _stacked(fig, chart)
+    else:  # pragma: no cover - guarded by the Literal type
+        raise ValueError(f"unknown chart type {chart.chart!r}")
+    return fig
+
+
+def chart_svg(chart: Chart) -> str:
+    """The chart as an inline SVG string (same data → same bytes)."""
+    with house_style():
+        fig = chart_figure(chart)
+        try:
+            return figure_to_svg(fig)
+        finally:
+            fig.clear()

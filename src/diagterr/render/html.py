@@ -1,0 +1,238 @@
+"""The dossier as HTML: one Jinja2 environment, the French filters, and small view helpers.
+
+Templates receive the dossier's frozen dataclasses as they are, the pre-rendered SVG of each
+chart and map keyed by block id, and a `DossierView` of helpers for what a template should not
+compute (footnote numbering, source captions, the levels of a table). Numbers are formatted only
+by the filters of formatting.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from diagterr import __version__
+from diagterr.dossier import (
+    Column,
+    CommuneMap,
+    Dossier,
+    Indicator,
+    IndicatorTable,
+    Section,
+    SourceRef,
+)
+from diagterr.render import formatting
+from diagterr.render.maps import GAP_NO_BOUNDARIES
+from diagterr.resources import templates_dir
+
+MAIN_TEMPLATE = "dossier.html.j2"
+STYLESHEET = "dossier.css"
+
+LEVEL_ORDER = {"departement": 0, "region": 1, "france": 2}
+ABSENT = "—"  # no comparison at this level (not published, not applicable)
+DEFAULT_MISSING_REASON = "Valeur non disponible."
+
+
+def cellule(value: str | float | None, column: Column) -> str:
+    """A table cell in French: text as is, numbers by the column's kind, missing as "n.d."."""
+    if value is None:
+        return formatting.MISSING
+    if column.kind == "text" or isinstance(value, str):
+        return str(value)
+    return formatting.valeur(value, column.kind, column.decimals)
+
+
+FILTERS = {
+    "nombre": formatting.nombre,
+    "pourcent": formatting.pourcent,
+    "euros": formatting.euros,
+    "valeur": formatting.valeur,
+    "signe": formatting.signe,
+    "date_longue": formatting.date_longue,
+    "cellule": cellule,
+}
+
+
+@cache
+def environment() -> Environment:
+    """The Jinja2 environment of the dossier (autoescaped, strict, French filters)."""
+    env = Environment(
+        loader=FileSystemLoader(templates_dir()),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def anchor(text: str) -> str:
+    """An HTML id from a section or block id ("démographie 2" → "d-mographie-2")."""
+    return re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-") or "x"
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    text: str
+    note: int | None = None  # number of the footnote that gives the reason it is missing
+    missing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorRow:
+    indicator: Indicator
+    unit_label: str | None  # unit shown beside the label (habitants, hab./km²), None if inline
+    territory: Cell
+    levels: tuple[Cell, ...]
+    source_number: int | None
+
+
+@dataclass(slots=True)
+class IndicatorTableView:
+    levels: list[tuple[str, str, str]]  # (level, code, name), département(s) → région(s) → France
+    rows: list[IndicatorRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # numbered reasons for "n.d."
+    remarks: list[tuple[str, str]] = field(default_factory=list)  # (label, note)
+    has_absent: bool = False
+
+
+class DossierView:
+    """Helpers the templates call: numbering, captions, lookups. No formatting rules here."""
+
+    def __init__(self, dossier: Dossier, svgs: Mapping[str, str | None]):
+        self.dossier = dossier
+        self._svgs = svgs
+        self._sources = {s.source_id: (i + 1, s) for i, s in enumerate(dossier.sources)}
+
+    # --- chapters
+    def section_anchor(self, section: Section) -> str:
+        return "sec-" + anchor(section.id)
+
+    def chapter_number(self, section: Section) -> str:
+        return f"{self.dossier.sections.index(section) + 1:02d}"
+
+    # --- figures
+    def svg(self, block_id: str) -> Markup | None:
+        svg = self._svgs.get(block_id)
+        return Markup(svg) if svg else None
+
+    def map_gap(self, block: CommuneMap) -> str:
+        return GAP_NO_BOUNDARIES
+
+    # --- sources
+    def source_number(self, source_id: str) -> int | None:
+        found = self._sources.get(source_id)
+        return found[0] if found else None
+
+    def caption(self, ref: SourceRef | None) -> str:
+        """"Source : <title> (<producer>), RP 2021, géographie COG 2024"."""
+        if ref is None:
+            return ""
+        found = self._sources.get(ref.source_id)
+        name = f"{found[1].title} ({found[1].producer})" if found else ref.source_id
+        parts = [name]
+        if ref.vintage:
+            parts.append(ref.vintage)
+        if ref.geo_vintage:
+            parts.append(f"géographie {ref.geo_vintage}")
+        return "Source : " + ", ".join(parts)
+
+    # --- key figures
+    def compact_comparisons(self, indicator: Indicator) -> str:
+        """"Rhône 1,4 % · France 0,4 %": the département(s) and France, as on the cards."""
+        kept = [c for c in indicator.comparisons if c.level in ("departement", "france")]
+        kept.sort(key=lambda c: LEVEL_ORDER.get(c.level, 9))
+        return " · ".join(
+            f"{c.name}\u00a0{formatting.valeur(c.value, indicator.kind, indicator.decimals)}" for c in kept
+        )
+
+    @staticmethod
+    def unit_label(indicator: Indicator) -> str | None:
+        """The unit to print beside a label when the number does not carry it."""
+        if indicator.kind in formatting.INLINE_UNIT or not indicator.unit or indicator.unit == "%":
+            return None
+        return indicator.unit
+
+    # --- indicator tables
+    def indicator_table(self, block: IndicatorTable) -> IndicatorTableView:
+        levels: dict[tuple[str, str], str] = {}
+        for ind in block.indicators:
+            for c in ind.comparisons:
+                levels.setdefault((c.level, c.code), c.name)
+        ordered = sorted(levels.items(), key=lambda kv: LEVEL_ORDER.get(kv[0][0], 9))
+        view = IndicatorTableView(levels=[(lvl, code, name) for (lvl, code), name in ordered])
+        note_numbers: dict[str, int] = {}
+
+        def cell(value: float | None, reason: str | None, ind: Indicator) -> Cell:
+            if value is not None:
+                return Cell(formatting.valeur(value, ind.kind, ind.decimals))
+            text = reason or DEFAULT_MISSING_REASON
+            if text not in note_numbers:
+                view.notes.append(text)
+                note_numbers[text] = len(view.notes)
+            return Cell(formatting.MISSING, note_numbers[text], missing=True)
+
+        for ind in block.indicators:
+            by_level = {(c.level, c.code): c for c in ind.comparisons}
+            cells = []
+            for level, code, _ in view.levels:
+                c = by_level.get((level, code))
+                if c is None:
+                    cells.append(Cell(ABSENT))
+                    view.has_absent = True
+                else:
+                    cells.append(cell(c.value, c.missing_reason, ind))
+            view.rows.append(
+                IndicatorRow(
+                    indicator=ind,
+                    unit_label=self.unit_label(ind),
+                    territory=cell(ind.value, ind.missing_reason, ind),
+                    levels=tuple(cells),
+                    source_number=self.source_number(ind.source.source_id),
+                )
+            )
+            if ind.note:
+                view.remarks.append((ind.label, ind.note))
+        return view
+
+    # --- enjeux
+    def enjeux(self, kind: str) -> list[str]:
+        return [e.text for e in self.dossier.enjeux if e.kind == kind]
+
+
+def render_html(
+    dossier: Dossier,
+    svgs: Mapping[str, str | None],
+    *,
+    cover_svg: str | None = None,
+    standalone: bool = False,
+) -> str:
+    """The dossier as one HTML document.
+
+    `svgs` maps each chart/map block id to its inline SVG (None: the map could not be drawn).
+    `standalone` inlines the stylesheet (the `dossier.html` file handed to the user); the PDF
+    path passes the stylesheet to WeasyPrint separately, with its font configuration.
+    """
+    css = (templates_dir() / STYLESHEET).read_text(encoding="utf-8") if standalone else None
+    template = environment().get_template(MAIN_TEMPLATE)
+    return template.render(
+        dossier=dossier,
+        territory=dossier.territory,
+        view=DossierView(dossier, svgs),
+        cover_svg=Markup(cover_svg) if cover_svg else None,
+        version=__version__,
+        inline_css=Markup(css) if css else None,
+        document_title=document_title(dossier),
+    )
+
+
+def document_title(dossier: Dossier) -> str:
+    """Title of the document (HTML <title>, PDF metadata)."""
+    return f"Diagnostic territorial — {dossier.territory.name}"

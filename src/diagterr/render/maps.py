@@ -1,0 +1,315 @@
+"""Maps of the territory's communes (`CommuneMap` blocks) as SVG strings, with no web tiles.
+
+Geometries come from the boundaries the pipeline passes (EPSG:4326) and are projected to the
+official projection of the area: Lambert-93 (EPSG:2154) for mainland France and Corsica, the
+local projections for the DROM. A choropleth has at most 5 classes (quantiles); missing values are
+hatched grey and called "n.d." in the legend, never drawn as a low class. A simple scale bar is
+drawn by hand (no matplotlib-scalebar dependency) and a small north arrow.
+"""
+
+from __future__ import annotations
+
+import logging
+import textwrap
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import geopandas as gpd
+import numpy as np
+from matplotlib import patheffects
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
+
+from diagterr.dossier import CommuneMap, ValueKind
+from diagterr.render.charts import ACCENT, COLUMN_WIDTH_IN, figure_to_svg, house_style
+from diagterr.render.formatting import DEFAULT_DECIMALS, MISSING, nombre, valeur
+
+logger = logging.getLogger(__name__)
+
+GAP_NO_BOUNDARIES = "Carte indisponible : contours non disponibles"
+
+MAINLAND_CRS = "EPSG:2154"  # RGF93 v1 / Lambert-93
+# DROM: the legal projection of each overseas département, by the first 3 digits of the code.
+DROM_CRS: dict[str, str] = {
+    "971": "EPSG:5490",  # Guadeloupe: RGAF09 / UTM 20N
+    "972": "EPSG:5490",  # Martinique: RGAF09 / UTM 20N
+    "973": "EPSG:2972",  # Guyane: RGFG95 / UTM 22N
+    "974": "EPSG:2975",  # La Réunion: RGR92 / UTM 40S
+    "976": "EPSG:4471",  # Mayotte: RGM04 / UTM 38S
+}
+
+MAX_LABELLED_COMMUNES = 30
+MAX_CLASSES = 5
+# Light to dark on the accent: 5 steps, subsets taken evenly for fewer classes.
+CLASS_COLOURS = ("#dfe7f0", "#b3c6db", "#7e9dbf", "#4a6f98", "#1f3a5f")
+PLAIN_FILL = "#dbe3ec"
+MISSING_FILL = "#eeeeee"
+MISSING_HATCH_COLOUR = "#a0a0a0"
+CONTEXT_FILL = "#f3f4f5"
+CONTEXT_EDGE = "#c5c9cd"
+
+COLUMN_MAX_HEIGHT_IN = 5.6
+COVER_MAX_HEIGHT_IN = 5.0
+
+
+def crs_for_codes(codes: Iterable[str]) -> str:
+    """The projection for communes with these INSEE codes (the most common area wins)."""
+    areas = Counter(DROM_CRS.get(str(code)[:3], MAINLAND_CRS) for code in codes)
+    if not areas:
+        return MAINLAND_CRS
+    return areas.most_common(1)[0][0]
+
+
+def class_breaks(values: Sequence[float], k: int = MAX_CLASSES) -> list[float]:
+    """Upper bounds of up to `k` quantile classes (mapclassify when installed, else numpy).
+
+    The last bound is the maximum. Fewer classes come back when values repeat (2 communes give at
+    most 2 classes).
+    """
+    y = np.asarray(values, dtype=float)
+    k = max(1, min(k, len(np.unique(y))))
+    try:
+        import mapclassify  # optional: same quantile rule, with its handling of ties
+    except ImportError:
+        mapclassify = None
+    if mapclassify is not None and k > 1:
+        bins = [float(b) for b in mapclassify.Quantiles(y, k=k).bins]
+    else:
+        bins = [float(b) for b in np.quantile(y, np.linspace(0, 1, k + 1))[1:]]
+    return sorted(set(bins))
+
+
+def class_of(value: float, bins: Sequence[float]) -> int:
+    """Index of the class of `value` (upper bounds are inclusive, as in mapclassify)."""
+    return min(int(np.searchsorted(np.asarray(bins), value, side="left")), len(bins) - 1)
+
+
+def class_labels(minimum: float, bins: Sequence[float], kind: ValueKind | None) -> list[str]:
+    """French legend labels "12,3 – 45,6 %" for each class, with enough decimals to differ."""
+    kind = kind or "ratio"
+    lower = [minimum, *bins[:-1]]
+    for extra in range(0, 4):
+        decimals = DEFAULT_DECIMALS.get(kind, 1) + extra
+        labels = []
+        for low, high in zip(lower, bins, strict=True):
+            lo, hi = valeur(low, kind, decimals), valeur(high, kind, decimals)
+            labels.append(lo if lo == hi else f"{_strip_unit(lo, kind)} – {hi}")
+        if len(set(labels)) == len(labels):
+            return labels
+    return labels
+
+
+def _strip_unit(text: str, kind: ValueKind) -> str:
+    """"12,3 %" → "12,3" for the lower bound of a range (the unit is said once, at the end)."""
+    for unit in ("%", "€", "km²"):
+        if text.endswith(unit):
+            return text[: -len(unit)].rstrip("\u00a0\u202f ")
+    return text
+
+
+def _nice_length_m(width_m: float) -> float:
+    """A round scale-bar length, about a fifth of the map width."""
+    target = width_m / 5
+    for km in (0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200):
+        if km * 1000 >= target * 0.75:
+            return km * 1000
+    return 200_000.0
+
+
+def _draw_scale_bar(ax, x0: float, y0: float, x1: float, y1: float) -> None:
+    """A two-segment black/white bar with "0" and "<n> km" at the lower left."""
+    width, height = x1 - x0, y1 - y0
+    length = _nice_length_m(width)
+    left, bottom = x0 + 0.035 * width, y0 + 0.045 * height
+    bar_h = 0.012 * height
+    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+    for i, colour in enumerate(("#333333", "white")):
+        ax.add_patch(Rectangle((left + i * length / 2, bottom), length / 2, bar_h, facecolor=colour,
+                               edgecolor="#333333", linewidth=0.6, zorder=30))
+    km = length / 1000
+    label = f"{nombre(km, 0 if km >= 1 else 1)}\u00a0km"
+    for x, text in ((left, "0"), (left + length, label)):
+        ax.text(x, bottom + bar_h * 1.9, text, ha="center", va="bottom", fontsize=7,
+                color="#333333", zorder=31, path_effects=halo)
+
+
+def _draw_north_arrow(ax, x0: float, y0: float, x1: float, y1: float) -> None:
+    width, height = x1 - x0, y1 - y0
+    x, top = x1 - 0.04 * width, y1 - 0.05 * height
+    ax.annotate("N", xy=(x, top), xytext=(x, top - 0.09 * height), ha="center", va="top",
+                fontsize=7.5, color="#333333", zorder=31,
+                arrowprops={"arrowstyle": "-|>", "color": "#333333", "linewidth": 0.8,
+                            "shrinkA": 0, "shrinkB": 0, "mutation_scale": 8})
+
+
+def _view_box(bounds: np.ndarray, aspect: float) -> tuple[float, float, float, float]:
+    """The territory's bounds with a margin, widened to the figure's aspect (height/width)."""
+    minx, miny, maxx, maxy = bounds
+    w, h = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
+    margin = 0.08 * max(w, h)
+    minx, maxx, miny, maxy = minx - margin, maxx + margin, miny - margin, maxy + margin
+    w, h = maxx - minx, maxy - miny
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    if h / w < aspect:
+        h = w * aspect
+    else:
+        w = h / aspect
+    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
+def _label_text(name: str) -> str:
+    return textwrap.fill(name, width=16, break_on_hyphens=True)
+
+
+def _map_axes_layout(bounds: np.ndarray, *, legend: bool, max_height: float) -> tuple[Figure, object, object]:
+    """Figure with the map axes (and a legend axes on the right for a choropleth)."""
+    width = COLUMN_WIDTH_IN
+    map_width = width * (0.72 if legend else 1.0)
+    minx, miny, maxx, maxy = bounds
+    natural = (maxy - miny) / max(maxx - minx, 1.0)
+    height = float(np.clip(map_width * natural * 1.0 + 0.3, 2.6, max_height))
+    fig = Figure(figsize=(width, height))
+    map_ax = fig.add_axes((0, 0, map_width / width, 1))
+    legend_ax = fig.add_axes((map_width / width + 0.02, 0, 1 - map_width / width - 0.02, 1)) if legend else None
+    if legend_ax is not None:
+        legend_ax.set_axis_off()
+    map_ax.set_axis_off()
+    return fig, map_ax, legend_ax
+
+
+def map_figure(
+    block: CommuneMap | None,
+    boundaries: gpd.GeoDataFrame,
+    context: gpd.GeoDataFrame | None = None,
+    *,
+    plain: bool = False,
+    labels: bool = True,
+    max_height: float = COLUMN_MAX_HEIGHT_IN,
+) -> Figure:
+    """The matplotlib figure of a commune map (call inside `house_style()`).
+
+    `plain` draws the communes without values (cover, or a `CommuneMap` with no values).
+    """
+    communes = boundaries[["code", "name", "geometry"]].copy()
+    communes["code"] = communes["code"].astype(str)
+    crs = crs_for_codes(communes["code"])
+    communes = communes.to_crs(crs)
+    values = dict(block.values) if block is not None else {}
+    choropleth = bool(values) and not plain
+    kind = block.value_kind if block is not None else None
+
+    outline = communes.geometry.union_all()
+    bounds = np.array(communes.total_bounds)
+    fig, ax, legend_ax = _map_axes_layout(bounds, legend=choropleth, max_height=max_height)
+    fig_w, fig_h = fig.get_size_inches()
+    ax_pos = ax.get_position()
+    aspect = (fig_h * ax_pos.height) / (fig_w * ax_pos.width)
+    x0, y0, x1, y1 = _view_box(bounds, aspect)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal", adjustable="datalim")
+
+    if context is not None and len(context):
+        # Clipped to the view (small SVG); faces and outlines apart, so that the cut along the
+        # view box does not draw a frame.
+        ctx = context.to_crs(crs).geometry
+        faces = ctx.clip_by_rect(x0, y0, x1, y1)
+        lines = ctx.boundary.clip_by_rect(x0, y0, x1, y1)
+        faces, lines = faces[~faces.is_empty], lines[~lines.is_empty]
+        if len(faces):
+            faces.plot(ax=ax, facecolor=CONTEXT_FILL, edgecolor="none", linewidth=0, zorder=1)
+        if len(lines):
+            lines.plot(ax=ax, color=CONTEXT_EDGE, linewidth=0.7, zorder=1.5)
+
+    legend_handles: list[Patch] = []
+    if choropleth:
+        communes["value"] = [values.get(code) for code in communes["code"]]
+        known = communes["value"].notna()
+        data = communes.loc[known, "value"].astype(float)
+        if len(data):
+            bins = class_breaks(list(data))
+            palette = _palette(len(bins))
+            communes.loc[known, "colour"] = [palette[class_of(v, bins)] for v in data]
+            communes.loc[known].plot(ax=ax, color=communes.loc[known, "colour"], edgecolor="white",
+                                     linewidth=0.8, zorder=2)
+            for colour, label in zip(palette, class_labels(float(data.min()), bins, kind), strict=True):
+                legend_handles.append(Patch(facecolor=colour, edgecolor="none", label=label))
+        if (~known).any():
+            missing = communes.loc[~known]
+            missing.plot(ax=ax, facecolor=MISSING_FILL, edgecolor="white", linewidth=0.8, zorder=2)
+            missing.plot(ax=ax, facecolor="none", edgecolor=MISSING_HATCH_COLOUR, hatch="/////",
+                         linewidth=0, zorder=2.1)
+            legend_handles.append(Patch(facecolor=MISSING_FILL, edgecolor=MISSING_HATCH_COLOUR,
+                                        hatch="/////", linewidth=0, label=MISSING))
+    else:
+        communes.plot(ax=ax, facecolor=PLAIN_FILL, edgecolor="white", linewidth=1.0, zorder=2)
+
+    gpd.GeoSeries([outline], crs=crs).boundary.plot(ax=ax, color=ACCENT, linewidth=1.6, zorder=5)
+
+    if labels and len(communes) <= MAX_LABELLED_COMMUNES:
+        size = 8 if len(communes) <= 8 else 7 if len(communes) <= 16 else 6.2
+        halo = [patheffects.withStroke(linewidth=2.4, foreground="white")]
+        for name, point in zip(communes["name"], communes.geometry.representative_point(), strict=True):
+            ax.text(point.x, point.y, _label_text(str(name)), ha="center", va="center", fontsize=size,
+                    color="#1d1d1d", linespacing=0.95, zorder=10, path_effects=halo)
+
+    _draw_scale_bar(ax, x0, y0, x1, y1)
+    _draw_north_arrow(ax, x0, y0, x1, y1)
+
+    if legend_ax is not None and legend_handles:
+        title = block.unit if block is not None and block.unit else None
+        legend_ax.legend(handles=legend_handles, loc="center left", title=title, frameon=False,
+                         alignment="left", fontsize=8, title_fontsize=8, handlelength=1.6,
+                         handleheight=1.1, labelspacing=0.55)
+    return fig
+
+
+# Which of the 5 colours to use for fewer classes: spread, never the palest alone.
+_PALETTE_STEPS = {1: (3,), 2: (1, 3), 3: (0, 2, 4), 4: (0, 1, 3, 4), 5: (0, 1, 2, 3, 4)}
+
+
+def _palette(n_classes: int) -> tuple[str, ...]:
+    return tuple(CLASS_COLOURS[i] for i in _PALETTE_STEPS[min(max(n_classes, 1), MAX_CLASSES)])
+
+
+def map_svg(
+    block: CommuneMap | None,
+    boundaries: gpd.GeoDataFrame | None,
+    context: gpd.GeoDataFrame | None = None,
+    *,
+    plain: bool = False,
+    labels: bool | None = None,
+    max_height: float = COLUMN_MAX_HEIGHT_IN,
+) -> str | None:
+    """The map as an inline SVG string, or None when there are no boundaries to draw."""
+    if boundaries is None or len(boundaries) == 0:
+        return None
+    if labels is None:
+        labels = block.labels if block is not None else True
+    with house_style():
+        fig = map_figure(block, boundaries, context, plain=plain, labels=labels, max_height=max_height)
+        try:
+            return figure_to_svg(fig, tight=False)
+        finally:
+            fig.clear()
+
+
+def missing_geometries(block: CommuneMap, boundaries: gpd.GeoDataFrame | None) -> list[str]:
+    """Codes that have a value in the block but no outline in the boundaries."""
+    if boundaries is None:
+        return [code for code, _ in block.values]
+    known = set(boundaries["code"].astype(str))
+    return [code for code, _ in block.values if code not in known]
+
+
+__all__ = [
+    "DROM_CRS",
+    "GAP_NO_BOUNDARIES",
+    "MAINLAND_CRS",
+    "class_breaks",
+    "class_labels",
+    "crs_for_codes",
+    "map_figure",
+    "map_svg",
+    "missing_geometries",
+]

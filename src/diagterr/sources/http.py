@@ -1,0 +1,327 @@
+"""The one HTTP client of diagterr: retries, cache and rate limit, built in one place.
+
+Layers, outermost first:
+- our retry loop (`HttpClient._get`): 429/5xx and connection errors, exponential backoff or the
+  server's `Retry-After`, through an injected `sleep` so tests do not wait;
+- a `requests_cache.CachedSession` (SQLite in the user cache dir). Only 200s are cached, so an
+  error is never replayed. `offline` answers from the cache only, `refresh` always downloads;
+- `_NetworkAdapter`, mounted on the session: the cache returns hits before any adapter runs, so
+  only requests that really leave the machine wait for the provider's rate limit."""
+
+from __future__ import annotations
+
+import email.utils
+import importlib.metadata
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests_cache import CachedSession
+from requests_cache.backends import BaseCache
+from requests_cache.policy import ExpirationTime
+
+from diagterr import __version__, settings
+from diagterr.errors import (
+    BadInputError,
+    NotFoundAtSourceError,
+    OfflineUnavailableError,
+    SourceError,
+    SourceSchemaError,
+)
+from diagterr.sources.ratelimit import RateLimiter
+from diagterr.sources.registry import SOURCES
+
+logger = logging.getLogger(__name__)
+
+# Providers' published limits, per URL prefix: (calls, period in seconds).
+RATE_LIMITS: dict[str, tuple[int, float]] = {
+    "https://geo.api.gouv.fr": (50, 1.0),  # API Géo: "50 appels / seconde / IP" (api.gouv.fr)
+    "https://api.insee.fr/melodi": (30, 60.0),  # Melodi: 30 requests/minute, then HTTP 429
+}
+
+DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)  # (connect, read) seconds
+DEFAULT_EXPIRE_AFTER: ExpirationTime = timedelta(days=30)
+MAX_ATTEMPTS = 5
+MAX_WAIT_S = 120.0  # cap of the backoff; a longer Retry-After ends the fetch instead
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Melodi answers 401 to a Sirene subscription key (pynsee drops it for the same reason).
+FORBIDDEN_HEADERS = ("X-INSEE-Api-Key-Integration",)
+
+_RETRY_EXCEPTIONS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+@dataclass
+class SourceStats:
+    """What one source cost in a run; `--verbose` prints it.
+
+    network: fetches answered by the network (a fetch that needed retries counts once);
+    cache_hits: fetches answered by the cache; retries: extra attempts after a failure.
+    """
+
+    network: int = 0
+    cache_hits: int = 0
+    retries: int = 0
+
+
+class _NetworkAdapter(HTTPAdapter):
+    """Transport of requests that really go out: drops forbidden headers, waits for the limit."""
+
+    def __init__(self, limiter: RateLimiter | None = None):
+        super().__init__(max_retries=0)  # retries are HttpClient's loop, with its injected sleep
+        self._limiter = limiter
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        for name in FORBIDDEN_HEADERS:
+            request.headers.pop(name, None)
+        if self._limiter is not None:
+            self._limiter.acquire()
+        return super().send(request, *args, **kwargs)
+
+
+class HttpClient:
+    """GET JSON or bytes from a source, through the cache, the rate limits and the retries."""
+
+    def __init__(
+        self,
+        cache_path: Path | None = None,
+        *,
+        offline: bool = False,
+        refresh: bool = False,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        rate_limits: Mapping[str, tuple[int, float]] | None = None,
+        backend: str | BaseCache | None = None,
+    ):
+        if offline and refresh:
+            raise BadInputError(
+                "--offline et --refresh sont incompatibles : choisissez l'une des deux options."
+            )
+        cache_path = cache_path or settings.cache_dir() / "http_cache.sqlite"
+        self.offline = offline
+        self.refresh = refresh
+        self.stats: dict[str, SourceStats] = {}
+        self._clock = clock
+        self._sleep = sleep
+        self.session = CachedSession(
+            str(cache_path),
+            backend=backend or "sqlite",
+            allowable_codes=(200,),
+            allowable_methods=("GET", "HEAD"),
+            # Online, an expired entry is downloaded again and an error is an error. Offline,
+            # an expired entry is better than nothing: its manifest keeps the retrieval date.
+            stale_if_error=offline,
+        )
+        self.session.headers["User-Agent"] = _user_agent()
+        self.session.mount("http://", _NetworkAdapter())
+        self.session.mount("https://", _NetworkAdapter())
+        limits = RATE_LIMITS if rate_limits is None else rate_limits
+        state_path = cache_path.parent / "ratelimit.sqlite"
+        for prefix, (calls, period_s) in limits.items():
+            limiter = RateLimiter(prefix, calls, period_s, state_path, clock=clock, sleep=sleep)
+            self.session.mount(prefix, _NetworkAdapter(limiter))
+
+    @classmethod
+    def from_settings(cls, offline: bool = False, refresh: bool = False) -> HttpClient:
+        """The client of a CLI run: cache and rate-limit state in the user cache dir."""
+        return cls(offline=offline, refresh=refresh)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- public ----------------------------------------------------------------------------
+
+    def get_json(
+        self,
+        url: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        source_id: str,
+        expire_after: ExpirationTime = DEFAULT_EXPIRE_AFTER,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    ) -> Any:
+        """The decoded JSON body of a GET. A body that does not decode is downloaded once more."""
+        response = self._get(url, params, source_id=source_id, expire_after=expire_after, timeout=timeout)
+        try:
+            return _decode_json(response)
+        except ValueError:
+            logger.warning("%s: invalid JSON from %s, downloading it again", source_id, response.url)
+            self._forget(response)
+        response = self._get(
+            url, params, source_id=source_id, expire_after=expire_after, timeout=timeout, force_refresh=True
+        )
+        try:
+            return _decode_json(response)
+        except ValueError as exc:
+            self._forget(response)
+            raise SourceSchemaError(
+                f"{_label(source_id)} : la réponse de {response.url} n'est pas un JSON valide "
+                "(réponse tronquée ?), même après un second téléchargement. Réessayez plus tard."
+            ) from exc
+
+    def get_bytes(
+        self,
+        url: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        source_id: str,
+        expire_after: ExpirationTime = DEFAULT_EXPIRE_AFTER,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    ) -> bytes:
+        """The raw body of a GET (files, archives)."""
+        return self._get(url, params, source_id=source_id, expire_after=expire_after, timeout=timeout).content
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _get(
+        self,
+        url: str,
+        params: Mapping[str, str] | None,
+        *,
+        source_id: str,
+        expire_after: ExpirationTime,
+        timeout: tuple[float, float],
+        force_refresh: bool = False,
+    ) -> requests.Response:
+        """A 200 response from the cache or the network, else the French error that fits."""
+        full_url = url_with_params(url, params)
+        stats = self.stats.setdefault(source_id, SourceStats())
+        failure = ""  # of the last attempt, for the log and the final message
+        failed_status: int | None = None
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                response = self.session.get(
+                    url,
+                    params=params,
+                    timeout=timeout,
+                    expire_after=expire_after,
+                    only_if_cached=self.offline,
+                    force_refresh=(self.refresh or force_refresh) and not self.offline,
+                )
+            except _RETRY_EXCEPTIONS as exc:
+                failure, failed_status = type(exc).__name__, None
+                wait_s = _backoff(attempt)
+            else:
+                if response.from_cache:
+                    if response.status_code != 200:  # only-if-cached answers 504 on a miss
+                        raise OfflineUnavailableError(
+                            f"{_label(source_id)} : {full_url} n'est pas dans le cache : "
+                            "relancez sans --offline pour le télécharger."
+                        )
+                    stats.cache_hits += 1
+                    return response
+                if response.status_code == 200:
+                    stats.network += 1
+                    return response
+                _raise_for_final_status(response, source_id, full_url)
+                failure, failed_status = f"HTTP {response.status_code}", response.status_code
+                wait_s = _retry_after(response, self._clock)
+                if wait_s is None:
+                    wait_s = _backoff(attempt)
+                elif wait_s > MAX_WAIT_S:
+                    raise SourceError(
+                        f"{_label(source_id)} : {full_url} demande d'attendre {wait_s:.0f} s avant "
+                        f"de réessayer (HTTP {response.status_code}). Relancez plus tard."
+                    )
+            if attempt == MAX_ATTEMPTS:
+                break
+            stats.retries += 1
+            logger.warning(
+                "%s: %s for %s, attempt %d/%d in %.1f s",
+                source_id, failure, full_url, attempt + 1, MAX_ATTEMPTS, wait_s,
+            )
+            self._sleep(wait_s)
+        if failed_status is not None:
+            raise SourceError(
+                f"{_label(source_id)} : {full_url} a répondu HTTP {failed_status} après {MAX_ATTEMPTS} "
+                "tentatives. Réessayez plus tard."
+            )
+        raise SourceError(
+            f"{_label(source_id)} : source injoignable ({full_url}) après {MAX_ATTEMPTS} tentatives "
+            f"({failure}). Vérifiez la connexion, ou relancez avec --offline si les données sont "
+            "déjà en cache."
+        )
+
+    def _forget(self, response: requests.Response) -> None:
+        """Remove a response from the cache (a bad body must not be served again)."""
+        key = getattr(response, "cache_key", None)
+        if key:
+            self.session.cache.delete(key)
+
+
+def url_with_params(url: str, params: Mapping[str, str] | None = None) -> str:
+    """The URL a GET of `url` with `params` requests (for messages and manifests)."""
+    return requests.Request("GET", url, params=params).prepare().url or url
+
+
+def _decode_json(response: requests.Response) -> Any:
+    """The body as JSON, read as UTF-8 whatever the Content-Type says (RFC 8259).
+
+    Raises ValueError (JSONDecodeError, UnicodeDecodeError) for a body that is not JSON.
+    """
+    return json.loads(response.content)
+
+
+def _raise_for_final_status(response: requests.Response, source_id: str, full_url: str) -> None:
+    """Raise for an error status that a retry cannot fix; return for a retryable one."""
+    status = response.status_code
+    if status in RETRY_STATUSES:
+        return
+    if status == 404:
+        raise NotFoundAtSourceError(
+            f"{_label(source_id)} : {full_url} est introuvable (HTTP 404) : "
+            "le code demandé n'existe pas à la source."
+        )
+    excerpt = response.text[:200].strip()
+    raise SourceError(
+        f"{_label(source_id)} : {full_url} a répondu HTTP {status}"
+        + (f" ({excerpt})." if excerpt else ".")
+    )
+
+
+def _backoff(attempt: int) -> float:
+    """1, 2, 4… seconds after the 1st, 2nd, 3rd… failed attempt, capped."""
+    return min(2.0 ** (attempt - 1), MAX_WAIT_S)
+
+
+def _retry_after(response: requests.Response, clock: Callable[[], float]) -> float | None:
+    """Seconds asked by a `Retry-After` header (delay or HTTP date), or None when absent/unreadable."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        logger.debug("unreadable Retry-After %r", value)
+        return None
+    return max(when.timestamp() - clock(), 0.0)
+
+
+def _label(source_id: str) -> str:
+    """The source as the user knows it (its registry title)."""
+    info = SOURCES.get(source_id)
+    return info.title if info else source_id
+
+
+def _user_agent() -> str:
+    """`diagterr/<version>`, plus the project's home page when the package metadata has one."""
+    try:
+        urls = importlib.metadata.metadata("diagterr").get_all("Project-URL") or []
+    except importlib.metadata.PackageNotFoundError:
+        urls = []
+    homepage = next((u.split(",", 1)[1].strip() for u in urls if "," in u), None)
+    return f"diagterr/{__version__}" + (f" (+{homepage})" if homepage else "")

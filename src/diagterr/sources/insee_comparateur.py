@@ -1,0 +1,235 @@
+"""INSEE "Base du comparateur de territoires": the national file, read into tidy observations.
+
+The file (`base_cc_comparateur.CSV`, `;`, UTF-8, one row per commune and per arrondissement
+municipal) changes its year suffixes with every edition (P18_POP, then P21_POP, P22_POP…), so
+columns are recognised by pattern, never by literal name, and the period is read from the name.
+
+The 45 arrondissements municipaux of Paris, Lyon and Marseille are also counted in their
+commune (75056, 69123, 13055): they are dropped before any sum.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from diagterr.aggregate import sum_by_group
+from diagterr.errors import SourceSchemaError
+from diagterr.store import observation_frame
+
+log = logging.getLogger(__name__)
+
+SOURCE_ID = "insee_comparateur"
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnRule:
+    pattern: str  # regex on the column name
+    variable: str  # our variable name
+    period: Callable[[re.Match[str]], str]  # period read from the column name
+    aggregable: bool = True  # False for medians, shares and rates published as such
+
+
+def _year(group: int = 1) -> Callable[[re.Match[str]], str]:
+    return lambda m: f"20{m.group(group)}"
+
+
+def _span(m: re.Match[str]) -> str:
+    return f"20{m.group(1)}-20{m.group(2)}"
+
+
+def _geography(_: re.Match[str]) -> str:
+    return "geographie"
+
+
+# Column patterns of the editions seen (2022: P18_…, MED19, ETTOT18; 2025: P22_…, MED21, ETTOT23).
+COLUMN_RULES: tuple[ColumnRule, ...] = (
+    ColumnRule(r"^P(\d\d)_POP$", "pop", _year()),
+    ColumnRule(r"^SUPERF$", "superficie_km2", _geography),
+    ColumnRule(r"^NAIS(\d\d)(\d\d)$", "naissances", _span),
+    ColumnRule(r"^DECE(\d\d)(\d\d)$", "deces", _span),
+    ColumnRule(r"^NAISD(\d\d)$", "naissances", _year()),
+    ColumnRule(r"^DECESD(\d\d)$", "deces", _year()),
+    ColumnRule(r"^P(\d\d)_MEN$", "menages", _year()),
+    ColumnRule(r"^P(\d\d)_LOG$", "logements", _year()),
+    ColumnRule(r"^P(\d\d)_RP$", "residences_principales", _year()),
+    ColumnRule(r"^P(\d\d)_RSECOCC$", "residences_secondaires", _year()),
+    ColumnRule(r"^P(\d\d)_LOGVAC$", "logements_vacants", _year()),
+    ColumnRule(r"^P(\d\d)_RP_PROP$", "rp_proprietaires", _year()),
+    ColumnRule(r"^NBMENFISC(\d\d)$", "menages_fiscaux", _year()),
+    ColumnRule(r"^PIMP(\d\d)$", "part_menages_imposes_pct", _year(), aggregable=False),
+    ColumnRule(r"^MED(\d\d)$", "mediane_niveau_vie", _year(), aggregable=False),
+    ColumnRule(r"^TP60(\d\d)$", "taux_pauvrete_pct", _year(), aggregable=False),
+    ColumnRule(r"^P(\d\d)_EMPLT$", "emplois", _year()),
+    ColumnRule(r"^P(\d\d)_EMPLT_SAL$", "emplois_salaries", _year()),
+    ColumnRule(r"^P(\d\d)_POP1564$", "pop_15_64", _year()),
+    ColumnRule(r"^P(\d\d)_CHOM1564$", "chomeurs_15_64", _year()),
+    ColumnRule(r"^P(\d\d)_ACT1564$", "actifs_15_64", _year()),
+    ColumnRule(r"^ETTOT(\d\d)$", "etablissements", _year()),
+    ColumnRule(r"^ETAZ(\d\d)$", "etab_agriculture", _year()),
+    ColumnRule(r"^ETBE(\d\d)$", "etab_industrie", _year()),
+    ColumnRule(r"^ETFZ(\d\d)$", "etab_construction", _year()),
+    ColumnRule(r"^ETGU(\d\d)$", "etab_commerce_transports_services", _year()),
+    ColumnRule(r"^ETGZ(\d\d)$", "etab_commerce_reparation_auto", _year()),
+    ColumnRule(r"^ETOQ(\d\d)$", "etab_admin_enseignement_sante", _year()),
+    ColumnRule(r"^ETTEF1(\d\d)$", "etab_1_9_salaries", _year()),
+    ColumnRule(r"^ETTEFP10(\d\d)$", "etab_10_salaries_plus", _year()),
+)
+
+NON_AGGREGABLE = frozenset(r.variable for r in COLUMN_RULES if not r.aggregable)
+
+
+@dataclass(frozen=True, slots=True)
+class CommuneGeography:
+    """Where a code of the file stands in today's geography."""
+
+    current_code: str  # the current commune it is (or belongs to, after a merger)
+    departement: str
+    region: str
+
+
+def read_comparateur_csv(path: Path) -> pd.DataFrame:
+    """The base file as a frame of strings (secret `s` and blanks kept as missing)."""
+    if path.suffix.lower() == ".zip":
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if re.match(r"(?i)^base_cc_comparateur.*\.csv$", Path(n).name)]
+            if not names:
+                raise SourceSchemaError(
+                    f"Archive {path.name} : fichier base_cc_comparateur*.csv introuvable "
+                    f"(contenu : {', '.join(archive.namelist())})."
+                )
+            data = archive.read(names[0])
+        frame = pd.read_csv(io.BytesIO(data), sep=";", dtype=str, keep_default_na=False)
+    else:
+        frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    if "CODGEO" not in frame.columns:
+        raise SourceSchemaError(
+            f"{path.name} : colonne CODGEO absente ; colonnes reçues : {', '.join(frame.columns[:10])}…"
+        )
+    return frame
+
+
+def recognise_columns(columns: list[str]) -> dict[str, tuple[str, str]]:
+    """Column name -> (variable, period) for the columns we know; fails if a core one is absent."""
+    found: dict[str, tuple[str, str]] = {}
+    for column in columns:
+        for rule in COLUMN_RULES:
+            match = re.match(rule.pattern, column)
+            if match:
+                found[column] = (rule.variable, rule.period(match))
+                break
+    variables = {v for v, _ in found.values()}
+    for core in ("pop", "logements", "emplois", "actifs_15_64"):
+        if core not in variables:
+            raise SourceSchemaError(
+                f"Base du comparateur : aucune colonne reconnue pour « {core} » "
+                f"(colonnes reçues : {', '.join(columns)})."
+            )
+    return found
+
+
+def _numeric(series: pd.Series) -> pd.Series:
+    # "s" (secret) and "" (not published) stay missing, never 0.
+    return pd.to_numeric(series.replace({"s": None, "": None}), errors="coerce")
+
+
+def comparateur_observations(
+    frame: pd.DataFrame,
+    geography: Mapping[str, CommuneGeography],
+    arrondissements: frozenset[str],
+    keep_communes: frozenset[str] | None = None,
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Tidy observations: communes (current codes) and sums per département, région and France.
+
+    - `geography`: file code -> current commune, département, région (codes merged since the
+      file's geography map to the commune nouvelle; their values are summed into it);
+    - `arrondissements`: codes of the arrondissements municipaux, dropped (counted in their commune);
+    - `keep_communes`: commune rows to keep (all when None); aggregates always use every commune.
+    Non-aggregable variables (medians, published rates) are kept for communes only.
+    Returns the observations and counters for the build log.
+    """
+    columns = recognise_columns(list(frame.columns))
+    stats = {"rows": len(frame), "arrondissements_dropped": 0, "unmapped": 0, "merged_into_current": 0}
+    frame = frame[~frame["CODGEO"].isin(arrondissements)].copy()
+    stats["arrondissements_dropped"] = stats["rows"] - len(frame)
+
+    unknown = sorted(set(frame["CODGEO"]) - set(geography))
+    if unknown:
+        stats["unmapped"] = len(unknown)
+        log.warning("codes absents de la géographie courante, ignorés : %s", ", ".join(unknown[:20]))
+        frame = frame[frame["CODGEO"].isin(set(geography))]
+
+    frame["current"] = frame["CODGEO"].map(lambda c: geography[c].current_code)
+    frame["DEP"] = frame["CODGEO"].map(lambda c: geography[c].departement)
+    frame["REG"] = frame["CODGEO"].map(lambda c: geography[c].region)
+    stats["merged_into_current"] = int((frame["current"] != frame["CODGEO"]).sum())
+
+    value_columns = list(columns)
+    for column in value_columns:
+        frame[column] = _numeric(frame[column])
+
+    rows: list[dict] = []
+    aggregable_cols = [c for c in value_columns if columns[c][0] not in NON_AGGREGABLE]
+
+    # Communes: a commune nouvelle made of several codes of the file gets their sum; a
+    # non-aggregable figure of a merged commune cannot be rebuilt and stays missing.
+    communes = frame if keep_communes is None else frame[frame["current"].isin(keep_communes)]
+    merged = communes.groupby("current")["CODGEO"].nunique()
+    for code, group in communes.groupby("current", sort=True):
+        for column in value_columns:
+            variable, period = columns[column]
+            values = group[column]
+            if variable in NON_AGGREGABLE and merged[code] > 1:
+                rows.append(_obs("COM", code, variable, period, None, "absent"))
+            elif values.isna().all():
+                rows.append(_obs("COM", code, variable, period, None, "absent"))
+            elif values.isna().any():
+                rows.append(_obs("COM", code, variable, period, values.sum(), f"partial:{int(values.isna().sum())}"))
+            else:
+                rows.append(_obs("COM", code, variable, period, values.sum(), None))
+
+    frame["FR"] = "FR"
+    for column in aggregable_cols:
+        variable, period = columns[column]
+        # A département where the variable is missing for every commune (Mayotte for the census)
+        # is left out of its région and of France, and the sum says so ("hors:976"): that is a
+        # well-defined total, unlike a sum with scattered secret communes ("partial:N").
+        by_dep = frame.groupby("DEP")[column]
+        empty_deps = sorted(d for d, s in by_dep if s.isna().all())
+        for level in ("DEP", "REG", "FR"):
+            sums = sum_by_group(frame, level, [column])
+            for record in sums.to_dict("records"):
+                value = record[column]
+                missing = record[f"{column}__missing"]
+                area = frame[frame[level] == record[level]]
+                left_out = sorted(set(area.loc[area[column].isna(), "DEP"]))
+                if missing == 0:
+                    status = None
+                elif pd.isna(value):
+                    status = "absent"
+                elif level != "DEP" and left_out and set(left_out) <= set(empty_deps):
+                    status = "hors:" + ",".join(left_out)
+                else:
+                    status = f"partial:{missing}"
+                rows.append(_obs(level, record[level], variable, period, None if pd.isna(value) else value, status))
+
+    return observation_frame(rows), stats
+
+
+def _obs(level: str, code: str, variable: str, period: str, value, status: str | None) -> dict:
+    return {
+        "geo_level": level,
+        "geo_code": code,
+        "variable": variable,
+        "period": period,
+        "value": value,
+        "status": status,
+        "source_id": SOURCE_ID,
+    }

@@ -1,0 +1,189 @@
+"""Emploi et revenus: activity and unemployment, jobs at place of work, establishments,
+median standard of living and poverty rate."""
+
+from __future__ import annotations
+
+from diagterr.aggregate import MEDIAN_NOT_AGGREGABLE, annual_growth_pct, ratio
+from diagterr.dossier import Chart, Column, Comparison, Indicator, IndicatorTable, Note, Section, Series, Table
+from diagterr.themes.demographie import COMPARATEUR, RP2021, census_periods
+from diagterr.themes.figures import Figures, Reading
+
+SECTORS = (
+    ("etab_agriculture", "Agriculture"),
+    ("etab_industrie", "Industrie"),
+    ("etab_construction", "Construction"),
+    ("etab_commerce_transports_services", "Commerce, transports, services divers"),
+    ("etab_admin_enseignement_sante", "Administration, enseignement, santé, action sociale"),
+)
+
+
+def _latest(fig: Figures, variable: str) -> str | None:
+    frame = fig.table(COMPARATEUR)
+    if frame is None:
+        return None
+    periods = frame.loc[(frame["variable"] == variable) & frame["period"].str.fullmatch(r"\d{4}"), "period"]
+    return max(periods) if len(periods) else None
+
+
+def activity_indicators(fig: Figures, year: str, start: str) -> list[Indicator]:
+    span = int(year) - int(start)
+
+    def job_growth(get) -> Reading:
+        a, b = get("emplois", start), get("emplois", year)
+        if a.value is None or b.value is None:
+            return Reading(None, a.missing_reason or b.missing_reason)
+        return Reading(annual_growth_pct(a.value, b.value, span))
+
+    return [
+        fig.rate_indicator("taux_activite_15_64", "Taux d'activité des 15-64 ans", COMPARATEUR, "actifs_15_64", "pop_15_64", year),
+        fig.rate_indicator(
+            "taux_chomage_15_64", "Taux de chômage des 15-64 ans (au sens du recensement)", COMPARATEUR,
+            "chomeurs_15_64", "actifs_15_64", year,
+        ),
+        fig.count_indicator("emplois", "Emplois au lieu de travail", COMPARATEUR, "emplois", year, "emplois"),
+        fig.derived_indicator(
+            "variation_emplois_annuelle", f"Variation annuelle moyenne de l'emploi {start}-{year}",
+            COMPARATEUR, f"{start}-{year}", "%", "rate", job_growth, decimals=2,
+        ),
+        fig.rate_indicator("part_emplois_salaries", "Part des emplois salariés", COMPARATEUR, "emplois_salaries", "emplois", year),
+        fig.rate_indicator(
+            "emplois_pour_100_actifs", "Emplois au lieu de travail pour 100 actifs de 15-64 ans", COMPARATEUR,
+            "emplois", "actifs_15_64", year, unit="emplois / 100 actifs", kind="ratio", decimals=0,
+            note="Rapporté aux actifs (occupés et chômeurs) résidents : l'indicateur de concentration de l'emploi "
+            "de l'INSEE rapporte aux seuls actifs occupés, absents des données hors ligne.",
+        ),
+    ]
+
+
+def establishment_indicators(fig: Figures, year: str) -> list[Indicator]:
+    out = [fig.count_indicator("etablissements", "Établissements actifs au 31 décembre", COMPARATEUR, "etablissements", year, "établissements")]
+    out.append(
+        fig.rate_indicator(
+            "part_etab_10_salaries", "Part des établissements de 10 salariés ou plus", COMPARATEUR,
+            "etab_10_salaries_plus", "etablissements", year,
+        )
+    )
+    return out
+
+
+def sector_chart(fig: Figures, year: str) -> Chart:
+    labels = tuple(label for _, label in SECTORS)
+    series = []
+    own_total = fig.territory_total(COMPARATEUR, "etablissements", year).value
+    series.append(
+        Series(fig.territory.name, labels, tuple(
+            ratio(fig.territory_total(COMPARATEUR, v, year).value, own_total, 100) for v, _ in SECTORS
+        ))
+    )
+    france = fig.comparison_places[-1]
+    fr_total = fig.place_value(COMPARATEUR, "etablissements", year, france).value
+    series.append(
+        Series("France", labels, tuple(
+            ratio(fig.place_value(COMPARATEUR, v, year, france).value, fr_total, 100) for v, _ in SECTORS
+        ))
+    )
+    return Chart(
+        id="etablissements_secteurs",
+        title=f"Établissements actifs par secteur au 31 décembre {year} (% du total)",
+        chart="hbar",
+        series=tuple(series),
+        value_kind="rate",
+        unit="%",
+        source=fig.source(COMPARATEUR),
+        note="Champ : activités marchandes hors agriculture et activités non marchandes (REE-Sirene). "
+        "France : somme des communes hors celles sans valeur.",
+    )
+
+
+def income(fig: Figures) -> list:
+    """Median and poverty rate: published per commune; never aggregated over communes."""
+    year = _latest(fig, "mediane_niveau_vie")
+    if year is None:
+        return []
+    names = {c.code: c.name for c in fig.territory.communes}
+    medians = fig.commune_values(COMPARATEUR, "mediane_niveau_vie", year)
+    poverty = fig.commune_values(COMPARATEUR, "taux_pauvrete_pct", year)
+    households = fig.commune_values(COMPARATEUR, "menages_fiscaux", year)
+    blocks: list = []
+    source = fig.source(COMPARATEUR)
+    level_missing = "valeur publiée par l'INSEE pour ce niveau absente des données disponibles"
+    comparisons = tuple(
+        Comparison(p.level, p.code, p.name, None, level_missing) for p in fig.comparison_places
+    )
+    if len(fig.territory.communes) == 1:
+        code = fig.territory.commune_codes[0]
+        blocks.append(
+            IndicatorTable(
+                f"Revenus (Filosofi {year})",
+                (
+                    Indicator("mediane_niveau_vie", "Médiane du niveau de vie", medians[code].value, "€ par an",
+                              "median", year, source, comparisons, medians[code].missing_reason),
+                    Indicator("taux_pauvrete", "Taux de pauvreté (seuil à 60 % de la médiane)", poverty[code].value, "%",
+                              "rate", year, source, comparisons, poverty[code].missing_reason),
+                ),
+            )
+        )
+    else:
+        reason = "médiane non agrégeable : la valeur de l'ensemble n'est connue que si l'INSEE la publie"
+        blocks.append(
+            IndicatorTable(
+                f"Revenus (Filosofi {year})",
+                (
+                    Indicator("mediane_niveau_vie", "Médiane du niveau de vie", None, "€ par an", "median", year,
+                              source, comparisons, reason, note=MEDIAN_NOT_AGGREGABLE),
+                    Indicator("taux_pauvrete", "Taux de pauvreté (seuil à 60 % de la médiane)", None, "%", "rate", year,
+                              source, comparisons,
+                              "non agrégeable : le nombre de personnes pauvres par commune n'est pas publié"),
+                ),
+            )
+        )
+        rows = tuple(
+            (names[c], households[c].value, medians[c].value, poverty[c].value)
+            for c in sorted(fig.territory.commune_codes, key=lambda c: names[c])
+        )
+        secret = sum(1 for c in fig.territory.commune_codes if poverty[c].value is None)
+        blocks.append(
+            Table(
+                title=f"Niveau de vie par commune (Filosofi {year})",
+                columns=(Column("Commune"), Column("Ménages fiscaux", "count"),
+                         Column("Médiane du niveau de vie (€)", "median"), Column("Taux de pauvreté", "rate", decimals=0)),
+                rows=rows,
+                source=source,
+                note=(
+                    f"n.d. : valeur non diffusée par l'INSEE (secret statistique des petites communes) — "
+                    f"{secret} commune(s) sur {len(rows)} pour le taux de pauvreté. "
+                    "Les médianes communales ne se combinent pas en une médiane du territoire."
+                ),
+            )
+        )
+    return blocks
+
+
+def analyse(fig: Figures) -> Section:
+    blocks: list = []
+    year = _latest(fig, "emplois")
+    periods = census_periods(fig)
+    if year and periods:
+        blocks.append(IndicatorTable(f"Activité et emploi (recensement {year})", tuple(activity_indicators(fig, year, periods[0]))))
+    if fig.has(RP2021):
+        blocks.append(
+            IndicatorTable(
+                "Chômage au recensement 2021",
+                (fig.rate_indicator("taux_chomage_15_64_2021", "Taux de chômage des 15-64 ans (au sens du recensement)",
+                                    RP2021, "chomeurs_15_64", "actifs_15_64", "2021", compare=False),),
+            )
+        )
+    etab_year = _latest(fig, "etablissements")
+    if etab_year:
+        blocks.append(IndicatorTable(f"Établissements (Sirene, fin {etab_year})", tuple(establishment_indicators(fig, etab_year))))
+        blocks.append(sector_chart(fig, etab_year))
+    blocks.extend(income(fig))
+    if not blocks:
+        blocks.append(Note("Aucune donnée sur l'emploi ni les revenus disponible pour ce territoire.", tone="gap"))
+    return Section(
+        id="emploi_revenus",
+        title="Emploi et revenus",
+        intro="Qui travaille, combien d'emplois le territoire offre, dans quels secteurs, et de quoi vivent ses "
+        "ménages.",
+        blocks=tuple(blocks),
+    )

@@ -1,0 +1,250 @@
+"""Reading figures from the store for a territory and its comparison levels.
+
+The territory's value of a count is the sum over its communes; a rate is recomputed from summed
+numerator and denominator; comparison levels (département, région, France) are read as the
+source publishes or sums them. Every missing value carries its reason, in French.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from diagterr.aggregate import Total, ratio, total
+from diagterr.dossier import Comparison, Indicator, SourceRef, ValueKind
+from diagterr.sources.registry import SOURCES
+from diagterr.store import Store
+from diagterr.territory import Place, Territory
+
+_LEVEL_CODES = {"departement": "DEP", "region": "REG", "france": "FR"}
+
+# get(variable, period[, table]) -> Reading, for the territory or one comparison level;
+# the table defaults to the indicator's own.
+Getter = Callable[..., "Reading"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A value with the reason it is missing, if it is."""
+
+    value: float | None
+    missing_reason: str | None = None
+    note: str | None = None
+
+
+def _status_reason(status: str | None) -> str | None:
+    if status is None or pd.isna(status):
+        return None
+    if status == "secret":
+        return "secret statistique"
+    if status == "absent":
+        return "non publié par la source"
+    if status.startswith("partial:"):
+        return f"somme incomplète : {status.split(':')[1]} commune(s) sans valeur (secret ou non publiée)"
+    return None
+
+
+def _status_note(status: str | None) -> str | None:
+    if status is not None and not pd.isna(status) and status.startswith("hors:"):
+        return f"hors département(s) {status.split(':')[1]} (donnée non publiée)"
+    return None
+
+
+class Figures:
+    """Figures of one territory from the store, with their comparisons."""
+
+    def __init__(self, store: Store, territory: Territory):
+        self.store = store
+        self.territory = territory
+        self._tables: dict[str, pd.DataFrame | None] = {}
+
+    # -- tables -------------------------------------------------------------------------
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        if name not in self._tables:
+            self._tables[name] = self.store.read(name)
+        return self._tables[name]
+
+    def has(self, name: str) -> bool:
+        return self.table(name) is not None
+
+    def source(self, name: str) -> SourceRef:
+        manifest = self.store.manifest(name)
+        if manifest is None:
+            return SourceRef(source_id=name, vintage="—", geo_vintage="—")
+        return SourceRef(manifest.source_id, manifest.vintage, manifest.geo_vintage)
+
+    def unavailable(self, name: str) -> str:
+        manifest = self.store.manifest(name)
+        title = SOURCES[manifest.source_id].title if manifest and manifest.source_id in SOURCES else name
+        return f"source non disponible pour ce territoire : {title}"
+
+    def absent_reason(self, name: str) -> str:
+        """Why a table is missing for this territory (not in the store, or not for its communes)."""
+        return f"donnée absente du magasin ({name}) : ni dans les exemples, ni importée, ni en cache"
+
+    # -- values -------------------------------------------------------------------------
+
+    def commune_values(self, name: str, variable: str, period: str) -> dict[str, Reading]:
+        """Commune code -> value, for the territory's communes (missing ones included)."""
+        frame = self.table(name)
+        readings: dict[str, Reading] = {}
+        rows = pd.DataFrame() if frame is None else frame[
+            (frame["geo_level"] == "COM") & (frame["variable"] == variable) & (frame["period"] == period)
+        ].set_index("geo_code")
+        for code in self.territory.commune_codes:
+            if frame is None:
+                readings[code] = Reading(None, self.absent_reason(name))
+            elif code not in rows.index:
+                readings[code] = Reading(None, "commune absente de la source")
+            else:
+                row = rows.loc[code]
+                value = None if pd.isna(row["value"]) else float(row["value"])
+                readings[code] = Reading(value, _status_reason(row["status"]) if value is None else None)
+        return readings
+
+    def territory_total(self, name: str, variable: str, period: str) -> Reading:
+        """Sum over the territory's communes; incomplete sums are missing, with their reason."""
+        frame = self.table(name)
+        if frame is None:
+            return Reading(None, self.absent_reason(name))
+        readings = self.commune_values(name, variable, period)
+        result: Total = total([r.value for r in readings.values()])
+        if result.value is None:
+            reasons = {r.missing_reason for r in readings.values() if r.missing_reason}
+            return Reading(None, "; ".join(sorted(reasons)) or "non publié")
+        if not result.complete:
+            missing = [c for c, r in readings.items() if r.value is None]
+            return Reading(
+                None,
+                f"somme incomplète : {len(missing)} commune(s) sans valeur ({', '.join(missing[:6])}"
+                f"{'…' if len(missing) > 6 else ''})",
+            )
+        return Reading(result.value)
+
+    def place_value(self, name: str, variable: str, period: str, place: Place) -> Reading:
+        frame = self.table(name)
+        if frame is None:
+            return Reading(None, self.absent_reason(name))
+        level = _LEVEL_CODES[place.level]
+        rows = frame[
+            (frame["geo_level"] == level)
+            & (frame["geo_code"] == place.code)
+            & (frame["variable"] == variable)
+            & (frame["period"] == period)
+        ]
+        if rows.empty:
+            return Reading(None, f"valeur {_of_level(place)} absente de cette source")
+        row = rows.iloc[0]
+        status = row["status"]
+        if pd.isna(row["value"]):
+            return Reading(None, _status_reason(status) or "non publié")
+        reason = _status_reason(status)
+        if reason:  # an incomplete sum is not a total
+            return Reading(None, reason)
+        return Reading(float(row["value"]), note=_status_note(status))
+
+    # -- indicators ---------------------------------------------------------------------
+
+    def count_indicator(
+        self,
+        id: str,
+        label: str,
+        name: str,
+        variable: str,
+        period: str,
+        unit: str,
+        kind: ValueKind = "count",
+        compare: bool = True,
+        note: str | None = None,
+        decimals: int | None = None,
+    ) -> Indicator:
+        """A summed count: the territory's total and the same count for each comparison level."""
+        return self.derived_indicator(
+            id, label, name, period, unit, kind,
+            lambda get: get(variable, period),
+            compare=compare, note=note, decimals=decimals,
+        )
+
+    def rate_indicator(
+        self,
+        id: str,
+        label: str,
+        name: str,
+        numerator: str,
+        denominator: str,
+        period: str,
+        scale: float = 100.0,
+        unit: str = "%",
+        kind: ValueKind = "rate",
+        note: str | None = None,
+        decimals: int | None = None,
+        denominator_period: str | None = None,
+        compare: bool = True,
+    ) -> Indicator:
+        """A rate recomputed from summed parts, for the territory and each comparison level."""
+        den_period = denominator_period or period
+
+        def compute(get: Getter) -> Reading:
+            num, den = get(numerator, period), get(denominator, den_period)
+            if num.value is None or den.value is None:
+                return Reading(None, num.missing_reason or den.missing_reason)
+            return Reading(ratio(num.value, den.value, scale), note=num.note or den.note)
+
+        return self.derived_indicator(
+            id, label, name, period, unit, kind, compute, compare=compare, note=note, decimals=decimals
+        )
+
+    def derived_indicator(
+        self,
+        id: str,
+        label: str,
+        name: str,
+        period: str,
+        unit: str,
+        kind: ValueKind,
+        compute: Callable[[Getter], Reading],
+        compare: bool = True,
+        note: str | None = None,
+        decimals: int | None = None,
+    ) -> Indicator:
+        """An indicator computed by `compute(get)` from summed variables, at every level."""
+        own = compute(lambda v, p, t=name: self.territory_total(t, v, p))
+        comparisons = []
+        if compare:
+            for place in self.comparison_places:
+                reading = compute(lambda v, p, t=name, place=place: self.place_value(t, v, p, place))
+                reason = reading.missing_reason
+                comparisons.append(
+                    Comparison(place.level, place.code, _place_label(place, reading.note), reading.value, reason)
+                )
+        return Indicator(
+            id=id,
+            label=label,
+            value=own.value,
+            unit=unit,
+            kind=kind,
+            period=period,
+            source=self.source(name),
+            comparisons=tuple(comparisons),
+            missing_reason=own.missing_reason,
+            note=note,
+            decimals=decimals,
+        )
+
+    @cached_property
+    def comparison_places(self) -> tuple[Place, ...]:
+        return self.territory.comparison_levels
+
+
+def _of_level(place: Place) -> str:
+    return {"departement": "du département", "region": "de la région", "france": "de la France"}[place.level]
+
+
+def _place_label(place: Place, note: str | None) -> str:
+    if note and place.level == "france" and "976" in note:
+        return "France hors Mayotte"
+    return place.name
