@@ -152,7 +152,11 @@ def search_command(
     """Trouver un territoire par son nom, son code ou son code postal."""
     from diagterr.territory import search_territories
 
-    hits = search_territories(texte, limit=limite)
+    try:
+        hits = search_territories(texte, limit=limite)
+    except DiagterrError as error:
+        fail(error)
+        return
     if not hits:
         print(f"Aucun territoire ne correspond à « {texte} ». Essayez une partie du nom, un code INSEE ou un code postal.",
               file=sys.stderr)

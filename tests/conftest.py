@@ -1,0 +1,23 @@
+"""Shared test set-up: no real cache, no network (pytest-socket), matplotlib without a screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+needs_shared = pytest.mark.skipif(
+    not (SHARED / "data" / "territories.json").is_file(), reason="../shared (données tierces) absent"
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path_factory, monkeypatch):
+    """Every test gets its own empty cache dir: the user's real cache is never read."""
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("DIAGTERR_CACHE_DIR", str(cache))
+    return cache

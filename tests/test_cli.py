@@ -1,0 +1,84 @@
+"""The command line as a user meets it: French messages, exit codes, help, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from diagterr.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["search"], ["version"]])
+def test_every_command_has_french_help(command):
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+    assert any(word in result.output for word in ("territoire", "Afficher", "Trouver", "Produire"))
+
+
+def test_no_territory_option_lists_the_options():
+    result = invoke("run", "--offline")
+    assert result.exit_code == 2
+    for option in ("--commune", "--epci", "--communes"):
+        assert option in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_commune_code_given_as_epci_names_its_epci():
+    result = invoke("run", "--epci", "69010", "--offline")
+    assert result.exit_code == 2
+    assert "69010 est un code commune (L'Arbresle)" in result.output
+    assert "246900625" in result.output
+
+
+def test_a_former_code_names_the_commune_nouvelle():
+    result = invoke("run", "--commune", "14513", "--offline")
+    assert result.exit_code == 2
+    assert "Tessy-Bocage" in result.output and "50592" in result.output
+
+
+def test_a_malformed_code_says_the_expected_format():
+    result = invoke("run", "--commune", "6901", "--offline")
+    assert result.exit_code == 2
+    assert "5 caractères" in result.output
+
+
+def test_bad_edition_date_is_a_bad_input():
+    result = invoke("run", "--epci", "246900625", "--date-edition", "21/11/2026")
+    assert result.exit_code == 2
+    assert "AAAA-MM-JJ" in result.output
+
+
+def test_offline_territory_without_data_exits_3_and_writes_nothing(tmp_path):
+    out = tmp_path / "paris"
+    result = invoke("run", "--commune", "75056", "--offline", "--sortie", str(out))
+    assert result.exit_code == 3
+    assert "hors ligne" in result.output
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_search_finds_by_name_without_accents_and_by_postcode():
+    result = invoke("search", "arbresle")
+    assert result.exit_code == 0
+    assert "246900625" in result.output and "69010" in result.output
+    result = invoke("search", "50420")
+    assert result.exit_code == 0
+    assert "Tessy-Bocage" in result.output
+
+
+def test_search_without_match_exits_1():
+    result = invoke("search", "zzzzqqq")
+    assert result.exit_code == 1
+    assert "Aucun territoire" in result.output
+
+
+def test_empty_search_is_a_bad_input_not_a_traceback():
+    result = invoke("search", "")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output

@@ -1,0 +1,98 @@
+"""Themes read honest numbers: sums of counts, rates from summed parts, medians never averaged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from diagterr.pipeline import RunOptions, build_dossier, default_store
+from diagterr.territory import resolve_territory
+
+
+def dossier_of(**territory):
+    store = default_store()
+    return build_dossier(resolve_territory(**territory), store, RunOptions(Path("unused")), [], []), store
+
+
+@pytest.fixture(scope="module")
+def ccpa():
+    return dossier_of(epci="246900625")
+
+
+def indicator(dossier, indicator_id):
+    return next(i for _, i in dossier.indicators() if i.id == indicator_id)
+
+
+def test_legal_population_is_the_sum_of_the_communes(ccpa):
+    dossier, store = ccpa
+    codes = [c for c, _ in dossier.territory.communes]
+    rows = store.observations("populations_legales", "COM", codes, ["pmun"])
+    expected = rows[rows["period"] == "2023"]["value"].sum()
+    assert len(codes) == 17
+    assert indicator(dossier, "population_legale").value == expected
+
+
+def test_unemployment_rate_is_recomputed_from_summed_parts_not_averaged(ccpa):
+    dossier, store = ccpa
+    codes = [c for c, _ in dossier.territory.communes]
+    obs = store.observations("insee_comparateur", "COM", codes, ["chomeurs_15_64", "actifs_15_64"])
+    wide = obs[obs["period"] == "2018"].pivot(index="geo_code", columns="variable", values="value")
+    from_sums = wide["chomeurs_15_64"].sum() / wide["actifs_15_64"].sum() * 100
+    mean_of_rates = (wide["chomeurs_15_64"] / wide["actifs_15_64"] * 100).mean()
+    rate = indicator(dossier, "taux_chomage_15_64")
+    assert rate.value == pytest.approx(from_sums)
+    assert rate.value != pytest.approx(mean_of_rates, abs=1e-6)
+    assert [c.level for c in rate.comparisons] == ["departement", "region", "france"]
+    assert all(c.value is not None for c in rate.comparisons)
+
+
+def test_median_of_an_epci_is_missing_with_the_reason(ccpa):
+    dossier, _ = ccpa
+    median = indicator(dossier, "mediane_niveau_vie")
+    assert median.value is None
+    assert "non agrégeable" in median.missing_reason
+    assert "médiane ne s'additionne pas" in median.note
+
+
+def test_median_of_a_single_commune_is_its_published_value():
+    dossier, store = dossier_of(commune="07341")
+    published = store.observations("insee_comparateur", "COM", ["07341"], ["mediane_niveau_vie"]).iloc[0]["value"]
+    assert indicator(dossier, "mediane_niveau_vie").value == published
+
+
+def test_epci_straddling_two_departements_compares_with_both():
+    dossier, _ = dossier_of(epci="246300966")  # CC du Massif du Sancy: 63 and 15 (Montgreleix)
+    population = indicator(dossier, "population_legale")
+    assert [c.code for c in population.comparisons] == ["15", "63", "84", "FR"]
+
+
+def test_secondary_homes_of_the_sancy_and_a_question_for_the_workshop():
+    dossier, _ = dossier_of(epci="246300966")
+    share = indicator(dossier, "part_residences_secondaires")
+    assert share.value > 50
+    assert any(e.indicator_id == "part_residences_secondaires" and e.kind == "question" for e in dossier.enjeux)
+
+
+def test_key_figures_and_enjeux_are_tied_to_figures(ccpa):
+    dossier, _ = ccpa
+    assert 8 <= len(dossier.key_figures) <= 12
+    assert all(k.value is not None for k in dossier.key_figures)
+    ids = {i.id for _, i in dossier.indicators()}
+    assert all(e.indicator_id in ids for e in dossier.enjeux if e.indicator_id)
+
+
+def test_programmes_of_the_sample_sites():
+    dossier, _ = dossier_of(commune="07341")
+    programmes = indicator(dossier, "programme_petitesvillesdedemain")
+    assert programmes.value == 1
+    dossier, _ = dossier_of(commune="50592")
+    assert indicator(dossier, "programme_villagesdavenir").value == 1
+
+
+def test_every_source_of_the_dossier_is_in_the_annex(ccpa):
+    dossier, _ = ccpa
+    annex = {s.source_id for s in dossier.sources}
+    used = {i.source.source_id for _, i in dossier.indicators()}
+    assert used <= annex
+    assert "cog_decoupage" in annex
