@@ -8,6 +8,7 @@ by the filters of formatting.py.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -103,6 +104,18 @@ class IndicatorTableView:
     has_absent: bool = False
 
 
+def svg_data_url(svg: str | None) -> str | None:
+    """An SVG as a base64 data: URL.
+
+    Figures go in <img> rather than inline <svg>: each SVG is then its own document, so the ids
+    matplotlib writes (glyphs, clip paths) cannot collide between figures or with the HTML
+    anchors, and WeasyPrint does not run the CSS cascade over thousands of path elements.
+    """
+    if not svg:
+        return None
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
 class DossierView:
     """Helpers the templates call: numbering, captions, lookups. No formatting rules here."""
 
@@ -119,9 +132,9 @@ class DossierView:
         return f"{self.dossier.sections.index(section) + 1:02d}"
 
     # --- figures
-    def svg(self, block_id: str) -> Markup | None:
-        svg = self._svgs.get(block_id)
-        return Markup(svg) if svg else None
+    def svg(self, block_id: str) -> str | None:
+        """The block's SVG as a data: URL for an <img>, or None when it could not be drawn."""
+        return svg_data_url(self._svgs.get(block_id))
 
     def map_gap(self, block: CommuneMap) -> str:
         return GAP_NO_BOUNDARIES
@@ -226,7 +239,7 @@ def render_html(
         dossier=dossier,
         territory=dossier.territory,
         view=DossierView(dossier, svgs),
-        cover_svg=Markup(cover_svg) if cover_svg else None,
+        cover_svg=svg_data_url(cover_svg),
         version=__version__,
         inline_css=Markup(css) if css else None,
         document_title=document_title(dossier),

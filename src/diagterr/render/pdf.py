@@ -87,6 +87,19 @@ def collect_weasyprint_warnings() -> Iterator[list[str]]:
         wp_logger.propagate = previous[1]
 
 
+def _can_subset_fonts() -> bool:
+    """Whether WeasyPrint finds libharfbuzz-subset (≥ 4.1) to subset the embedded fonts.
+
+    Without it WeasyPrint falls back to fontTools with a deprecation warning on every render;
+    diagterr then embeds the full fonts instead (a bigger PDF, about 1 MB more, same pages).
+    """
+    try:
+        from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+    except ImportError:  # pragma: no cover - private module moved in a later WeasyPrint
+        return False
+    return bool(harfbuzz_subset) and bool(harfbuzz.hb_version_atleast(4, 1, 0))
+
+
 @dataclass(frozen=True, slots=True)
 class PdfResult:
     path: Path
@@ -108,7 +121,9 @@ def write_pdf(html: str, target: Path, *, pdf_variant: str | None = None) -> Pdf
         document = HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render(
             stylesheets=[stylesheet], font_config=font_config
         )
-        options = {"pdf_variant": pdf_variant} if pdf_variant else {}
+        options: dict[str, object] = {"full_fonts": not _can_subset_fonts()}
+        if pdf_variant:
+            options["pdf_variant"] = pdf_variant
         write_with_atomic(target, lambda tmp: document.write_pdf(tmp, **options))
     for message in warnings:
         logger.warning("WeasyPrint : %s", message)
