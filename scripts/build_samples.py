@@ -478,7 +478,7 @@ def build_programmes(shared: SharedData, store: Store, codes: list[str], current
             producer="ANCT (tables reprises par Zéro Logement Vacant ; carte France services ANCT)",
             origin="https://github.com/MTES-MCT/zero-logement-vacant (analytics/dbt/seeds) ; "
             "https://github.com/anct-carto/France-services",
-            vintage="Programmes : COG 2023 (table du 09/09/2024) ; ORT actualisées 2022-2023 ; France services au 01/09/2020",
+            vintage="Listes ANCT 2024 (ORT 2022-2023, France services 2020)",
             geo_vintage="COG 2023",
             licence=LO + " (données ANCT) ; dépôts MIT / GPL-3.0",
             retrieved_at="2024-10-07",

@@ -85,6 +85,21 @@ COLUMN_RULES: tuple[ColumnRule, ...] = (
 
 NON_AGGREGABLE = frozenset(r.variable for r in COLUMN_RULES if not r.aggregable)
 
+_FILOSOFI = frozenset({"menages_fiscaux", "part_menages_imposes_pct", "mediane_niveau_vie", "taux_pauvrete_pct"})
+
+
+def vintage_label(variable: str, period: str) -> str:
+    """The source behind one variable of the file, e.g. "RP 2018", "Filosofi 2019"."""
+    if variable in _FILOSOFI:
+        return f"Filosofi {period}"
+    if variable.startswith("etab"):
+        return f"REE-Sirene {period}"
+    if variable in ("naissances", "deces"):
+        return f"État civil {period}"
+    if variable == "superficie_km2":
+        return "Superficie du COG"
+    return f"RP {period}"
+
 
 @dataclass(frozen=True, slots=True)
 class CommuneGeography:

@@ -84,18 +84,18 @@ def population_indicators(fig: Figures) -> list[Indicator]:
         fig.derived_indicator(
             "variation_population_annuelle",
             f"Variation annuelle moyenne de la population {start}-{end}",
-            COMPARATEUR, span, "%", "rate", growth, decimals=2,
+            COMPARATEUR, span, "%", "rate", growth, decimals=2, vintage_of="pop",
         ),
         fig.derived_indicator(
             "variation_solde_naturel",
-            "dont due au solde naturel (naissances − décès)",
-            COMPARATEUR, span, "%", "rate", natural_rate, decimals=2,
+            "Variation annuelle due au solde naturel (naissances − décès)",
+            COMPARATEUR, span, "%", "rate", natural_rate, decimals=2, vintage_of="pop",
             note="Solde naturel de la période rapporté à la population moyenne (moyenne des deux recensements), par an.",
         ),
         fig.derived_indicator(
             "variation_solde_migratoire",
-            "dont due au solde apparent des entrées et sorties",
-            COMPARATEUR, span, "%", "rate", migration_rate, decimals=2,
+            "Variation annuelle due au solde apparent des entrées et sorties",
+            COMPARATEUR, span, "%", "rate", migration_rate, decimals=2, vintage_of="pop",
             note="Différence entre la variation totale et la part due au solde naturel (définition INSEE du solde apparent).",
         ),
         fig.count_indicator("naissances_periode", f"Naissances {start}-{end}", COMPARATEUR, "naissances", span, "naissances"),
@@ -203,7 +203,7 @@ def commune_table(fig: Figures) -> Table | None:
             Column(f"Variation annuelle {first}-{last}", "rate", decimals=2),
         ),
         rows=tuple(rows),
-        source=fig.source(LEGAL),
+        source=fig.source(LEGAL, "pmun", f"{first} et {last}"),
     )
 
 
@@ -225,7 +225,7 @@ def growth_map(fig: Figures) -> CommuneMap | None:
         values=values,
         value_kind="rate",
         unit="%",
-        source=fig.source(LEGAL),
+        source=fig.source(LEGAL, "pmun", f"{first} et {last}"),
     )
 
 

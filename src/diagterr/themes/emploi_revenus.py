@@ -43,7 +43,7 @@ def activity_indicators(fig: Figures, year: str, start: str) -> list[Indicator]:
         fig.count_indicator("emplois", "Emplois au lieu de travail", COMPARATEUR, "emplois", year, "emplois"),
         fig.derived_indicator(
             "variation_emplois_annuelle", f"Variation annuelle moyenne de l'emploi {start}-{year}",
-            COMPARATEUR, f"{start}-{year}", "%", "rate", job_growth, decimals=2,
+            COMPARATEUR, f"{start}-{year}", "%", "rate", job_growth, decimals=2, vintage_of="emplois",
         ),
         fig.rate_indicator("part_emplois_salaries", "Part des emplois salariés", COMPARATEUR, "emplois_salaries", "emplois", year),
         fig.rate_indicator(
@@ -89,7 +89,7 @@ def sector_chart(fig: Figures, year: str) -> Chart:
         series=tuple(series),
         value_kind="rate",
         unit="%",
-        source=fig.source(COMPARATEUR),
+        source=fig.source(COMPARATEUR, "etablissements", year),
         note="Champ : activités marchandes hors agriculture et activités non marchandes (REE-Sirene). "
         "France : somme des communes hors celles sans valeur.",
     )
@@ -105,7 +105,7 @@ def income(fig: Figures) -> list:
     poverty = fig.commune_values(COMPARATEUR, "taux_pauvrete_pct", year)
     households = fig.commune_values(COMPARATEUR, "menages_fiscaux", year)
     blocks: list = []
-    source = fig.source(COMPARATEUR)
+    source = fig.source(COMPARATEUR, "mediane_niveau_vie", year)
     level_missing = "valeur publiée par l'INSEE pour ce niveau absente des données disponibles"
     comparisons = tuple(
         Comparison(p.level, p.code, p.name, None, level_missing) for p in fig.comparison_places

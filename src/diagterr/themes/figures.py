@@ -15,11 +15,23 @@ import pandas as pd
 
 from diagterr.aggregate import Total, ratio, total
 from diagterr.dossier import Comparison, Indicator, SourceRef, ValueKind
+from diagterr.sources import insee_comparateur
 from diagterr.sources.registry import SOURCES
 from diagterr.store import Store
 from diagterr.territory import Place, Territory
 
 _LEVEL_CODES = {"departement": "DEP", "region": "REG", "france": "FR"}
+
+# Per-variable vintage of the tables that mix several sources or vintages.
+VINTAGE_LABELS: dict[str, Callable[[str, str], str]] = {
+    "insee_comparateur": insee_comparateur.vintage_label,
+    "populations_legales": lambda variable, period: f"PL {period}",
+    "population_historique": lambda variable, period: f"RP {period}",
+    "rp2021_iris": lambda variable, period: f"RP {period}",
+    "rp2021_compilation": lambda variable, period: (
+        f"État civil {period}" if variable in ("naissances", "deces") else f"RP {period}"
+    ),
+}
 
 # get(variable, period[, table]) -> Reading, for the territory or one comparison level;
 # the table defaults to the indicator's own.
@@ -71,11 +83,15 @@ class Figures:
     def has(self, name: str) -> bool:
         return self.table(name) is not None
 
-    def source(self, name: str) -> SourceRef:
+    def source(self, name: str, variable: str | None = None, period: str | None = None) -> SourceRef:
+        """The table's source; with a variable, the vintage of that variable only ("RP 2018")."""
         manifest = self.store.manifest(name)
         if manifest is None:
             return SourceRef(source_id=name, vintage="—", geo_vintage="—")
-        return SourceRef(manifest.source_id, manifest.vintage, manifest.geo_vintage)
+        vintage = manifest.vintage
+        if variable is not None and period is not None and name in VINTAGE_LABELS:
+            vintage = VINTAGE_LABELS[name](variable, period)
+        return SourceRef(manifest.source_id, vintage, manifest.geo_vintage)
 
     def unavailable(self, name: str) -> str:
         manifest = self.store.manifest(name)
@@ -166,7 +182,7 @@ class Figures:
         return self.derived_indicator(
             id, label, name, period, unit, kind,
             lambda get: get(variable, period),
-            compare=compare, note=note, decimals=decimals,
+            compare=compare, note=note, decimals=decimals, vintage_of=variable,
         )
 
     def rate_indicator(
@@ -195,7 +211,8 @@ class Figures:
             return Reading(ratio(num.value, den.value, scale), note=num.note or den.note)
 
         return self.derived_indicator(
-            id, label, name, period, unit, kind, compute, compare=compare, note=note, decimals=decimals
+            id, label, name, period, unit, kind, compute, compare=compare, note=note, decimals=decimals,
+            vintage_of=numerator,
         )
 
     def derived_indicator(
@@ -210,8 +227,12 @@ class Figures:
         compare: bool = True,
         note: str | None = None,
         decimals: int | None = None,
+        vintage_of: str | None = None,
     ) -> Indicator:
-        """An indicator computed by `compute(get)` from summed variables, at every level."""
+        """An indicator computed by `compute(get)` from summed variables, at every level.
+
+        `vintage_of`: the variable whose vintage the indicator carries (default: the table's).
+        """
         own = compute(lambda v, p, t=name: self.territory_total(t, v, p))
         comparisons = []
         if compare:
@@ -228,7 +249,7 @@ class Figures:
             unit=unit,
             kind=kind,
             period=period,
-            source=self.source(name),
+            source=self.source(name, vintage_of, period) if vintage_of else self.source(name),
             comparisons=tuple(comparisons),
             missing_reason=own.missing_reason,
             note=note,

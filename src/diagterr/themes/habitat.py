@@ -59,7 +59,7 @@ def occupancy_chart(fig: Figures, year: str) -> Chart:
         series=tuple(series),
         value_kind="rate",
         unit="%",
-        source=fig.source(COMPARATEUR),
+        source=fig.source(COMPARATEUR, "logements", year),
     )
 
 
@@ -80,7 +80,7 @@ def commune_table(fig: Figures, year: str) -> Table:
         columns=(Column("Commune"), Column("Logements", "count"), Column("Résidences secondaires", "rate"),
                  Column("Logements vacants", "rate")),
         rows=tuple(rows),
-        source=fig.source(COMPARATEUR),
+        source=fig.source(COMPARATEUR, "logements", year),
     )
 
 
@@ -93,7 +93,7 @@ def secondary_map(fig: Figures, year: str) -> CommuneMap:
         values=tuple((c, ratio(secondary[c].value, stock[c].value, 100)) for c in fig.territory.commune_codes),
         value_kind="rate",
         unit="%",
-        source=fig.source(COMPARATEUR),
+        source=fig.source(COMPARATEUR, "logements", year),
     )
 
 

@@ -47,7 +47,7 @@ def key_indicators(fig: Figures) -> list:
             return Reading(population.value / area.value, note=area.note)
 
         indicator = fig.derived_indicator(
-            "densite", "Densité de population", LEGAL, year, "hab./km²", "ratio", density, decimals=0,
+            "densite", "Densité de population", LEGAL, year, "hab./km²", "ratio", density, decimals=0, vintage_of="pmun",
             note="Population municipale légale rapportée à la superficie du comparateur de territoires.",
         )
         out.append(indicator)
@@ -72,7 +72,7 @@ def communes_table(fig: Figures) -> Table:
             Column("Superficie (km²)", "area"), Column("Densité (hab./km²)", "ratio", decimals=0),
         ),
         rows=tuple(rows),
-        source=fig.source(LEGAL) if year else None,
+        source=fig.source(LEGAL, "pmun", year) if year else None,
         note="Superficie : comparateur de territoires de l'INSEE." if area else None,
     )
 

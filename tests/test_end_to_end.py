@@ -1,0 +1,105 @@
+"""End to end, as a user runs it: `diagterr run` builds a real PDF dossier from the samples."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import responses
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from diagterr.cli import app
+from diagterr.pipeline import default_store
+from diagterr.render.formatting import nombre
+
+runner = CliRunner()
+FIXTURES = Path(__file__).parent / "fixtures" / "geo_api"
+CHAPTERS = ["Sommaire", "En bref", "Le territoire", "Démographie", "Habitat", "Emploi et revenus",
+            "Programmes en cours", "Sources et méthodes"]
+
+
+def outline_titles(reader: PdfReader) -> list[str]:
+    titles: list[str] = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(item.title)
+
+    walk(reader.outline)
+    return titles
+
+
+@pytest.fixture(scope="module")
+def ccpa(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ccpa")
+    result = runner.invoke(
+        app, ["run", "--epci", "246900625", "--offline", "--sortie", str(out), "--date-edition", "2026-11-21"],
+        catch_exceptions=False,
+    )
+    return result, out
+
+
+def test_ccpa_dossier_is_built_offline_from_the_samples(ccpa):
+    result, out = ccpa
+    assert result.exit_code == 0, result.output
+    for name in ("dossier.pdf", "dossier.html", "indicateurs.json", "indicateurs.csv"):
+        assert (out / name).stat().st_size > 0
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary file left behind"
+
+
+def test_ccpa_pdf_outline_pages_and_metadata(ccpa):
+    _, out = ccpa
+    reader = PdfReader(out / "dossier.pdf")
+    assert 12 <= len(reader.pages) <= 40
+    titles = outline_titles(reader)
+    positions = [next(i for i, t in enumerate(titles) if t.startswith(chapter)) for chapter in CHAPTERS]
+    assert positions == sorted(positions), titles
+    assert "CC du Pays de l'Arbresle" in reader.metadata.title
+
+
+def test_ccpa_key_figures_are_in_the_text_in_french_format(ccpa):
+    _, out = ccpa
+    reader = PdfReader(out / "dossier.pdf")
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    store = default_store()
+    legal = store.observations("populations_legales", "COM", variables=["pmun"])
+    communes = json.loads((out / "indicateurs.json").read_text("utf-8"))["territoire"]["communes"]
+    codes = [c["code"] if isinstance(c, dict) else c[0] for c in communes]
+    population_2023 = legal[(legal["period"] == "2023") & legal["geo_code"].isin(codes)]["value"].sum()
+    assert nombre(population_2023) in text  # e.g. "39 338" with a narrow no-break space
+    assert "\u202f" in nombre(population_2023)
+    assert "Situation connue" in text and "populations légales 2023" in text
+    assert "21 novembre 2026" in text
+    assert "Page 2 /" in text or "2 / " in text
+    assert "L'Arbresle" in text and "Petites villes de demain" in text
+
+
+def test_ccpa_exports_carry_every_indicator_with_source_and_comparisons(ccpa):
+    _, out = ccpa
+    data = json.loads((out / "indicateurs.json").read_text("utf-8"))
+    flat = json.dumps(data, ensure_ascii=False)
+    assert "population_legale" in flat and "taux_chomage_15_64" in flat
+    assert "insee_comparateur" in flat and "RP 2018" in flat
+    with (out / "indicateurs.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    assert rows and {"departement", "region", "france"} <= {r.get("niveau") for r in rows}
+
+
+@responses.activate
+def test_commune_outside_the_samples_online_gives_a_partial_dossier(tmp_path):
+    body = json.loads((FIXTURES / "departement_77_communes_contour.geojson").read_text("utf-8"))
+    responses.get("https://geo.api.gouv.fr/departements/77/communes", json=body)
+    out = tmp_path / "grisy"
+    result = runner.invoke(app, ["run", "--commune", "77218", "--sortie", str(out)], catch_exceptions=False)
+    assert result.exit_code == 4, result.output
+    assert (out / "dossier.pdf").exists()
+    text = "\n".join(p.extract_text() for p in PdfReader(out / "dossier.pdf").pages)
+    assert "Grisy-sur-Seine" in text
+    assert "n.d." in text
+    assert len(responses.calls) == 1
