@@ -18,7 +18,8 @@ def invoke(*args: str):
 def test_every_command_has_french_help(command):
     result = invoke(*command, "--help")
     assert result.exit_code == 0
-    assert "Usage" in result.output
+    assert "Utilisation :" in result.output
+    assert "Afficher cette aide et quitter." in result.output
     assert any(word in result.output for word in ("territoire", "Afficher", "Trouver", "Produire"))
 
 

@@ -69,8 +69,9 @@ def test_ccpa_key_figures_are_in_the_text_in_french_format(ccpa):
     text = "\n".join(page.extract_text() for page in reader.pages)
     store = default_store()
     legal = store.observations("populations_legales", "COM", variables=["pmun"])
-    communes = json.loads((out / "indicateurs.json").read_text("utf-8"))["territoire"]["communes"]
+    communes = json.loads((out / "indicateurs.json").read_text("utf-8"))["territory"]["communes"]
     codes = [c["code"] if isinstance(c, dict) else c[0] for c in communes]
+    assert len(codes) == 17
     population_2023 = legal[(legal["period"] == "2023") & legal["geo_code"].isin(codes)]["value"].sum()
     assert nombre(population_2023) in text  # e.g. "39 338" with a narrow no-break space
     assert "\u202f" in nombre(population_2023)

@@ -18,14 +18,45 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
 from diagterr import __version__
 from diagterr.errors import BadInputError, DiagterrError, ExitCode
 
 log = logging.getLogger("diagterr")
 
+class _FrenchHelp:
+    """Click's own words of the help screens, in French (Usage, Commands, the --help option)."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "Afficher cette aide et quitter."
+        return option
+
+    def format_usage(self, ctx, formatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="Utilisation : ")
+
+
+class FrenchCommand(_FrenchHelp, TyperCommand):
+    pass
+
+
+class FrenchGroup(_FrenchHelp, TyperGroup):
+    def format_commands(self, ctx, formatter) -> None:
+        rows = [
+            (name, (command.get_short_help_str(limit=70)))
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+        if rows:
+            with formatter.section("Commandes"):
+                formatter.write_dl(rows)
+
+
 app = typer.Typer(
     name="diagterr",
+    cls=FrenchGroup,
     help="Dossier de diagnostic territorial (INSEE et données ouvertes) en PDF, en une commande.\n\n"
     "Exemples :\n\n"
     "  diagterr run --epci 246900625\n\n"
@@ -68,7 +99,7 @@ def fail(error: DiagterrError) -> None:
     raise typer.Exit(int(error.exit_code))
 
 
-@app.command("run")
+@app.command("run", cls=FrenchCommand)
 def run_command(
     commune: Annotated[str | None, typer.Option("--commune", help="Code INSEE de la commune (5 caractères, ex. 07341).")] = None,
     epci: Annotated[str | None, typer.Option("--epci", help="SIREN de l'EPCI (9 chiffres, ex. 246900625).")] = None,
@@ -144,7 +175,7 @@ def run_command(
     raise typer.Exit(int(result.exit_code))
 
 
-@app.command("search")
+@app.command("search", cls=FrenchCommand)
 def search_command(
     texte: Annotated[str, typer.Argument(help="Nom (accents et majuscules ignorés), code INSEE, SIREN ou code postal.")],
     limite: Annotated[int, typer.Option("--limite", "-n", help="Nombre maximal de résultats.")] = 20,
@@ -174,7 +205,7 @@ def search_command(
     Console(soft_wrap=True).print(table)
 
 
-@app.command("version")
+@app.command("version", cls=FrenchCommand)
 def version_command() -> None:
     """Afficher la version de diagterr."""
     print(f"diagterr {__version__}")

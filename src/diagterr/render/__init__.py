@@ -71,7 +71,8 @@ def render_figures(
                     logger.warning("Carte %s : pas de contour pour %s", block.id, ", ".join(lost))
                 svgs[block.id] = map_svg(block, boundaries, context, plain=not block.values)
     cover_block = cover_map_block(dossier)
-    cover = map_svg(cover_block, boundaries, context, plain=True, max_height=COVER_MAX_HEIGHT_IN)
+    cover = map_svg(cover_block, boundaries, context, plain=True, max_height=COVER_MAX_HEIGHT_IN,
+                    label_scale=1.3)
     return svgs, cover
 
 

@@ -26,6 +26,7 @@ import matplotlib
 import numpy as np
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from diagterr.dossier import Chart, Series, ValueKind
 from diagterr.render.formatting import MISSING, axis_formatter, valeur
@@ -40,7 +41,8 @@ ACCENT = "#1f3a5f"
 # Territory first, then the comparison levels: muted blue, light grey, dark grey.
 SERIES_COLOURS = (ACCENT, "#7f97b2", "#aab3bc", "#5b5b5b", "#c49a3a", "#8a6d9e")
 SERIES_LINESTYLES = ("-", "-", (0, (4, 2)), (0, (1.2, 1.6)), "-", "-")
-# Parts of a stacked bar: a sequential ramp of the accent, light to dark reads as an order.
+# Parts of a stacked bar: a sequential ramp of the accent (dark to light reads as an order),
+# then two muted extras for long stacks.
 STACK_COLOURS = ("#1f3a5f", "#3e6189", "#6f8fb3", "#a3b8cf", "#cfdae6", "#e6ebf1", "#b9a27a", "#8c8c8c")
 MISSING_COLOUR = "#8a8a8a"
 
@@ -135,6 +137,9 @@ def _line(fig: Figure, chart: Chart) -> None:
     ax = fig.add_subplot()
     categories = _categories(chart)
     numeric = _numeric_x(categories)
+    if numeric is not None:  # years of a later series may come after those of the first
+        categories = [c for _, c in sorted(zip(numeric, categories, strict=True))]
+        numeric = sorted(numeric)
     position = dict(zip(categories, numeric or range(len(categories)), strict=True))
     for index, series in enumerate(chart.series):
         xs = np.array([position[x] for x in series.x], dtype=float)
@@ -142,20 +147,37 @@ def _line(fig: Figure, chart: Chart) -> None:
         style = _series_style(index)
         ax.plot(xs, ys, label=series.label, marker="o", markersize=3.2 if index == 0 else 2.4, **style)
     ticks = [position[c] for c in categories]
-    if len(ticks) > 12:  # keep about 10 labels, always the first and the last
-        step = math.ceil(len(ticks) / 10)
-        keep = list(range(0, len(ticks), step))
-        if keep[-1] != len(ticks) - 1:
-            keep.append(len(ticks) - 1)
-        ticks_kept = [ticks[i] for i in keep]
-        labels = [categories[i] for i in keep]
-    else:
-        ticks_kept, labels = ticks, categories
-    ax.set_xticks(ticks_kept, labels)
+    keep = _spaced_ticks(ticks)
+    ax.set_xticks([ticks[i] for i in keep], [categories[i] for i in keep])
+    if len(keep) < len(ticks):  # every period still gets a small tick mark
+        ax.set_xticks(ticks, minor=True)
+        ax.tick_params(axis="x", which="minor", length=2, width=0.5, color="#9a9a9a")
     ax.yaxis.set_major_formatter(axis_formatter(chart.value_kind))
     if (label := _unit_label(chart)) is not None:
         ax.set_ylabel(label)
     _legend(ax, len(chart.series))
+
+
+def _spaced_ticks(positions: Sequence[float], max_labels: int = 10) -> list[int]:
+    """Indexes of the x positions to label: the first, the last, none closer than range/(max-1).
+
+    Years are unevenly spaced (1968, 1975, … then every year since 2006): labelling each one
+    would make "20222023" at the end of the axis.
+    """
+    if len(positions) <= 2:
+        return list(range(len(positions)))
+    span = max(positions) - min(positions)
+    gap = span / (max_labels - 1) if span > 0 else 0
+    keep = [0]
+    for i in range(1, len(positions)):
+        if positions[i] - positions[keep[-1]] >= gap * 0.999:
+            keep.append(i)
+    last = len(positions) - 1
+    if keep[-1] != last:
+        if positions[last] - positions[keep[-1]] < gap * 0.999 and len(keep) > 1:
+            keep.pop()
+        keep.append(last)
+    return keep
 
 
 def _bar_label(ax, x: float, y: float, kind: ValueKind, horizontal: bool) -> None:
@@ -180,16 +202,28 @@ def _missing_label(ax, x: float, horizontal: bool) -> None:
 
 
 def _bars(fig: Figure, chart: Chart, *, horizontal: bool) -> None:
+    """Grouped bars. A series with no value at all takes no room: the legend says "n.d."."""
     ax = fig.add_subplot()
     categories = _categories(chart)
-    n_series = len(chart.series)
+    styled = list(enumerate(chart.series))  # colour index follows the series' rank
+    drawn = [(i, s) for i, s in styled if not np.isnan(series_values(s)).all()]
+    drawn_indexes = {i for i, _ in drawn}
+    n_series = max(len(drawn), 1)
     group = 0.78 if n_series > 1 else 0.6
     width = group / n_series
     base = np.arange(len(categories), dtype=float)
     annotate = len(categories) * n_series <= 24
-    for index, series in enumerate(chart.series):
+    handles = []
+    for index, series in styled:
+        colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+        if index not in drawn_indexes:
+            handles.append(Patch(facecolor="white", edgecolor=MISSING_COLOUR, linewidth=0.6,
+                                 label=f"{series.label} : {MISSING}"))
+        else:
+            handles.append(Patch(facecolor=colour, label=series.label))
+    for slot, (index, series) in enumerate(drawn):
         values = dict(zip(series.x, series_values(series), strict=True))
-        offset = -group / 2 + width * (index + 0.5)
+        offset = -group / 2 + width * (slot + 0.5)
         colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
         pos, heights = [], []
         for i, category in enumerate(categories):
@@ -204,7 +238,7 @@ def _bars(fig: Figure, chart: Chart, *, horizontal: bool) -> None:
             if annotate:
                 _bar_label(ax, p, v, chart.value_kind, horizontal)
         draw = ax.barh if horizontal else ax.bar
-        draw(pos, heights, width * 0.92, color=colour, label=series.label, zorder=3)
+        draw(pos, heights, width * 0.92, color=colour, zorder=3)
     value_axis = ax.xaxis if horizontal else ax.yaxis
     value_axis.set_major_formatter(axis_formatter(chart.value_kind))
     if any(v < 0 for s in chart.series for v in series_values(s) if not math.isnan(v)):
@@ -231,7 +265,9 @@ def _bars(fig: Figure, chart: Chart, *, horizontal: bool) -> None:
             for tick in ax.get_xticklabels():
                 tick.set_rotation(30)
                 tick.set_horizontalalignment("right")
-    _legend(ax, n_series)
+    if len(handles) > 1 or len(drawn) < len(handles):
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.02), ncol=min(len(handles), 4),
+                  frameon=False, handlelength=1.2)
 
 
 def _stacked(fig: Figure, chart: Chart) -> None:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter
 
 from diagterr.dossier import Indicator, ValueKind
 
@@ -115,8 +115,19 @@ def valeur(x: Indicator | float | None, kind: ValueKind | None = None, decimals:
     return nombre(x, places)
 
 
-def date_longue(d: date) -> str:
-    """A date in words: "21 novembre 2026", and "1er novembre 2026" as French writes the first."""
+def date_longue(d: date | str) -> str:
+    """A date in words: "21 novembre 2026", and "1er novembre 2026" as French writes the first.
+
+    An ISO string ("2026-11-20", or a timestamp) is read as its date; any other text is
+    returned as it is (a manifest may say "fichier de 2024").
+    """
+    if isinstance(d, str):
+        try:
+            d = datetime.fromisoformat(d.strip()).date() if "T" in d else date.fromisoformat(d.strip())
+        except ValueError:
+            return d
+    elif isinstance(d, datetime):
+        d = d.date()
     text = format_date(d, format="long", locale=LOCALE)
     if d.day == 1 and text.startswith("1 "):
         text = "1er" + text[1:]
@@ -132,20 +143,35 @@ def _tick_decimals(locs: Sequence[float]) -> int:
     return 3
 
 
-def axis_formatter(kind: ValueKind | None = None, *, with_unit: bool = True) -> FuncFormatter:
-    """A matplotlib tick formatter in French for values of `kind` ("5 %", "20 000 €", "1,5").
+class FrenchTickFormatter(Formatter):
+    """Tick labels in French for values of a kind ("5 %", "20 000 €", "1,5").
 
-    Decimals follow the tick step (ticks 0, 2.5, 5 → "2,5"), not the kind's default, so an axis
-    never shows "2 %" twice for 2.0 and 2.5.
+    Decimals follow the tick step (ticks 0, 2.5, 5 → "0,0", "2,5", "5,0"), not the kind's
+    default, so an axis never shows "2 %" twice for 2.0 and 2.5. (A `FuncFormatter` cannot see
+    the other ticks without the `locs` attribute deprecated in matplotlib 3.11, hence the class.)
     """
 
-    def format_tick(x: float, pos: int | None = None) -> str:
-        places = _tick_decimals(formatter.locs)
+    def __init__(self, kind: ValueKind | None = None, *, with_unit: bool = True):
+        self.kind = kind
+        self.with_unit = with_unit
+        self._places: int | None = None
+
+    def format_ticks(self, values):  # noqa: ANN001, ANN201 - matplotlib's signature
+        self._places = _tick_decimals(values)
+        try:
+            return [self(value, i) for i, value in enumerate(values)]
+        finally:
+            self._places = None
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        places = self._places if self._places is not None else _tick_decimals([x])
         text = nombre(x, places)
-        if with_unit and kind in INLINE_UNIT:
-            space = PERCENT_SPACE if kind == "rate" else NBSP
-            text = f"{text}{space}{INLINE_UNIT[kind]}"
+        if self.with_unit and self.kind in INLINE_UNIT:
+            space = PERCENT_SPACE if self.kind == "rate" else NBSP
+            text = f"{text}{space}{INLINE_UNIT[self.kind]}"
         return text
 
-    formatter = FuncFormatter(format_tick)
-    return formatter
+
+def axis_formatter(kind: ValueKind | None = None, *, with_unit: bool = True) -> FrenchTickFormatter:
+    """The matplotlib tick formatter for an axis of values of `kind` (babel, never setlocale)."""
+    return FrenchTickFormatter(kind, with_unit=with_unit)

@@ -28,15 +28,18 @@ from diagterr.dossier import (
     SourceRef,
 )
 from diagterr.render import formatting
-from diagterr.render.maps import GAP_NO_BOUNDARIES
 from diagterr.resources import templates_dir
 
 MAIN_TEMPLATE = "dossier.html.j2"
 STYLESHEET = "dossier.css"
 
 LEVEL_ORDER = {"departement": 0, "region": 1, "france": 2}
+# In indicator tables the unit of these kinds goes beside the label, not in every cell: a column
+# of "543 940,0 km²" is wider than the page allows with four comparison levels.
+UNIT_BESIDE_LABEL_IN_TABLES = {"area"}
 ABSENT = "—"  # no comparison at this level (not published, not applicable)
 DEFAULT_MISSING_REASON = "Valeur non disponible."
+GAP_NO_BOUNDARIES = "Carte indisponible : contours non disponibles"
 
 
 def cellule(value: str | float | None, column: Column) -> str:
@@ -87,12 +90,20 @@ class Cell:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceMark:
+    """How a row or a figure points to the annex: "[3]", or the vintage when not listed there."""
+
+    text: str
+    anchor: str | None  # html id of the annex row
+
+
+@dataclass(frozen=True, slots=True)
 class IndicatorRow:
     indicator: Indicator
     unit_label: str | None  # unit shown beside the label (habitants, hab./km²), None if inline
     territory: Cell
     levels: tuple[Cell, ...]
-    source_number: int | None
+    sources: tuple[SourceMark, ...]
 
 
 @dataclass(slots=True)
@@ -101,6 +112,7 @@ class IndicatorTableView:
     rows: list[IndicatorRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # numbered reasons for "n.d."
     remarks: list[tuple[str, str]] = field(default_factory=list)  # (label, note)
+    sources: list[str] = field(default_factory=list)  # captions of the distinct sources, in order
     has_absent: bool = False
 
 
@@ -140,38 +152,86 @@ class DossierView:
         return GAP_NO_BOUNDARIES
 
     # --- sources
+    @staticmethod
+    def source_ids(ref_or_id: SourceRef | str) -> list[str]:
+        """The registry ids of a reference; "a+b" names a figure built from two sources."""
+        source_id = ref_or_id.source_id if isinstance(ref_or_id, SourceRef) else ref_or_id
+        return [part.strip() for part in source_id.split("+") if part.strip()]
+
     def source_number(self, source_id: str) -> int | None:
-        found = self._sources.get(source_id)
-        return found[0] if found else None
+        """Number of the source in the annex (the first listed part of a composite id)."""
+        for part in self.source_ids(source_id):
+            if part in self._sources:
+                return self._sources[part][0]
+        return None
 
-    def caption(self, ref: SourceRef | None) -> str:
-        """"Source : <title> (<producer>), RP 2021, géographie COG 2024"."""
-        if ref is None:
-            return ""
-        found = self._sources.get(ref.source_id)
-        name = f"{found[1].title} ({found[1].producer})" if found else ref.source_id
-        parts = [name]
-        if ref.vintage:
-            parts.append(ref.vintage)
-        if ref.geo_vintage:
-            parts.append(f"géographie {ref.geo_vintage}")
-        return "Source : " + ", ".join(parts)
-
-    # --- key figures
-    def compact_comparisons(self, indicator: Indicator) -> str:
-        """"Rhône 1,4 % · France 0,4 %": the département(s) and France, as on the cards."""
-        kept = [c for c in indicator.comparisons if c.level in ("departement", "france")]
-        kept.sort(key=lambda c: LEVEL_ORDER.get(c.level, 9))
-        return " · ".join(
-            f"{c.name}\u00a0{formatting.valeur(c.value, indicator.kind, indicator.decimals)}" for c in kept
+    def source_marks(self, ref: SourceRef) -> tuple[SourceMark, ...]:
+        """"[3]" per annex source of the reference; the vintage when none is in the annex."""
+        marks = tuple(
+            SourceMark(f"[{self._sources[part][0]}]", "src-" + anchor(part))
+            for part in self.source_ids(ref)
+            if part in self._sources
         )
+        return marks or (SourceMark(ref.vintage or ref.source_id, None),)
+
+    def source_anchor(self, source_id: str) -> str:
+        return "src-" + anchor(source_id)
+
+    def source_names(self, ref: SourceRef) -> str:
+        """"<producer>, <title>" of each source of the reference."""
+        names = []
+        for part in self.source_ids(ref):
+            found = self._sources.get(part)
+            names.append(f"{found[1].producer}, {found[1].title}" if found else part)
+        return " ; ".join(names)
 
     @staticmethod
-    def unit_label(indicator: Indicator) -> str | None:
+    def _details(vintages: list[str], geo_vintage: str) -> str:
+        details = [", ".join(vintages)] if vintages else []
+        if geo_vintage:
+            details.append(f"géographie {geo_vintage}")
+        return " — " + ", ".join(details) if details else ""
+
+    def source_text(self, ref: SourceRef) -> str:
+        """"<producer>, <title> — RP 2021, géographie COG 2024" (no "Source :" prefix)."""
+        return self.source_names(ref) + self._details([ref.vintage] if ref.vintage else [], ref.geo_vintage)
+
+    def caption(self, ref: SourceRef | None) -> str:
+        """"Source : <producer>, <title> — RP 2021, géographie COG 2024"."""
+        if ref is None:
+            return ""
+        prefix = "Sources : " if len(self.source_ids(ref)) > 1 else "Source : "
+        return prefix + self.source_text(ref)
+
+    # --- key figures
+    def card_comparisons(self, indicator: Indicator) -> list[tuple[str, str]]:
+        """(name, value) of the département(s) and France, as on the key-figure cards."""
+        kept = [c for c in indicator.comparisons if c.level in ("departement", "france")]
+        kept.sort(key=lambda c: LEVEL_ORDER.get(c.level, 9))
+        return [(c.name, formatting.valeur(c.value, indicator.kind, indicator.decimals)) for c in kept]
+
+    def compact_comparisons(self, indicator: Indicator) -> str:
+        """"Rhône 1,4 % · France 0,4 %": the same comparisons on one line."""
+        return " · ".join(f"{name}\u00a0{text}" for name, text in self.card_comparisons(indicator))
+
+    @staticmethod
+    def unit_label(indicator: Indicator, *, in_table: bool = False) -> str | None:
         """The unit to print beside a label when the number does not carry it."""
+        if in_table and indicator.kind in UNIT_BESIDE_LABEL_IN_TABLES:
+            return formatting.INLINE_UNIT[indicator.kind]
         if indicator.kind in formatting.INLINE_UNIT or not indicator.unit or indicator.unit == "%":
             return None
         return indicator.unit
+
+    @staticmethod
+    def table_value(value: float | None, indicator: Indicator) -> str:
+        """A value in an indicator table (the unit of area goes beside the label)."""
+        if indicator.kind in UNIT_BESIDE_LABEL_IN_TABLES:
+            places = indicator.decimals
+            if places is None:
+                places = formatting.DEFAULT_DECIMALS[indicator.kind]
+            return formatting.nombre(value, places)
+        return formatting.valeur(value, indicator.kind, indicator.decimals)
 
     # --- indicator tables
     def indicator_table(self, block: IndicatorTable) -> IndicatorTableView:
@@ -182,10 +242,11 @@ class DossierView:
         ordered = sorted(levels.items(), key=lambda kv: LEVEL_ORDER.get(kv[0][0], 9))
         view = IndicatorTableView(levels=[(lvl, code, name) for (lvl, code), name in ordered])
         note_numbers: dict[str, int] = {}
+        used_sources: dict[tuple[str, str, str], list[str]] = {}
 
         def cell(value: float | None, reason: str | None, ind: Indicator) -> Cell:
             if value is not None:
-                return Cell(formatting.valeur(value, ind.kind, ind.decimals))
+                return Cell(self.table_value(value, ind))
             text = reason or DEFAULT_MISSING_REASON
             if text not in note_numbers:
                 view.notes.append(text)
@@ -205,14 +266,23 @@ class DossierView:
             view.rows.append(
                 IndicatorRow(
                     indicator=ind,
-                    unit_label=self.unit_label(ind),
+                    unit_label=self.unit_label(ind, in_table=True),
                     territory=cell(ind.value, ind.missing_reason, ind),
                     levels=tuple(cells),
-                    source_number=self.source_number(ind.source.source_id),
+                    sources=self.source_marks(ind.source),
                 )
             )
+            marks = " ".join(m.text for m in self.source_marks(ind.source))
+            key = (marks, self.source_names(ind.source), ind.source.geo_vintage)
+            vintages = used_sources.setdefault(key, [])
+            if ind.source.vintage and ind.source.vintage not in vintages:
+                vintages.append(ind.source.vintage)
             if ind.note:
                 view.remarks.append((ind.label, ind.note))
+        # One line per source and geography, its vintages together: "[4] INSEE, … — RP 2018, RP 2013-2018".
+        view.sources = [
+            f"{marks} {names}{self._details(vintages, geo)}" for (marks, names, geo), vintages in used_sources.items()
+        ]
         return view
 
     # --- enjeux

@@ -4,13 +4,14 @@ Geometries come from the boundaries the pipeline passes (EPSG:4326) and are proj
 official projection of the area: Lambert-93 (EPSG:2154) for mainland France and Corsica, the
 local projections for the DROM. A choropleth has at most 5 classes (quantiles); missing values are
 hatched grey and called "n.d." in the legend, never drawn as a low class. A simple scale bar is
-drawn by hand (no matplotlib-scalebar dependency) and a small north arrow.
+drawn by hand (no matplotlib-scalebar dependency) and a small north arrow. Without boundaries
+there is no map: `map_svg` returns None and the HTML says so where the map would be.
 """
 
 from __future__ import annotations
 
-import logging
 import textwrap
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -22,11 +23,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from diagterr.dossier import CommuneMap, ValueKind
 from diagterr.render.charts import ACCENT, COLUMN_WIDTH_IN, figure_to_svg, house_style
-from diagterr.render.formatting import DEFAULT_DECIMALS, MISSING, nombre, valeur
-
-logger = logging.getLogger(__name__)
-
-GAP_NO_BOUNDARIES = "Carte indisponible : contours non disponibles"
+from diagterr.render.formatting import DEFAULT_DECIMALS, INLINE_UNIT, MISSING, nombre, valeur
 
 MAINLAND_CRS = "EPSG:2154"  # RGF93 v1 / Lambert-93
 # DROM: the legal projection of each overseas département, by the first 3 digits of the code.
@@ -42,14 +39,24 @@ MAX_LABELLED_COMMUNES = 30
 MAX_CLASSES = 5
 # Light to dark on the accent: 5 steps, subsets taken evenly for fewer classes.
 CLASS_COLOURS = ("#dfe7f0", "#b3c6db", "#7e9dbf", "#4a6f98", "#1f3a5f")
+# Which of the 5 colours to use for fewer classes: spread, never the palest alone.
+_PALETTE_STEPS = {1: (3,), 2: (1, 3), 3: (0, 2, 4), 4: (0, 1, 3, 4), 5: (0, 1, 2, 3, 4)}
+# Values on both sides of zero (a population change): losses in warm tones, darker when further
+# from zero, gains in the blues, a class across zero in neutral grey.
+NEGATIVE_COLOURS = ("#f1dfc8", "#deb07c", "#b97a3c")
+ZERO_COLOUR = "#e9e9e6"
+# Steps into each ramp by number of classes on that side (nearest zero first).
+_NEGATIVE_STEPS = {1: (1,), 2: (0, 2), 3: (0, 1, 2), 4: (0, 1, 2, 2)}
+_POSITIVE_STEPS = {1: (3,), 2: (2, 4), 3: (1, 3, 4), 4: (1, 2, 3, 4), 5: (0, 1, 2, 3, 4)}
 PLAIN_FILL = "#dbe3ec"
 MISSING_FILL = "#eeeeee"
 MISSING_HATCH_COLOUR = "#a0a0a0"
 CONTEXT_FILL = "#f3f4f5"
 CONTEXT_EDGE = "#c5c9cd"
+FRAME_COLOUR = "#d6dbe0"
 
-COLUMN_MAX_HEIGHT_IN = 5.6
-COVER_MAX_HEIGHT_IN = 5.0
+COLUMN_MAX_HEIGHT_IN = 4.4
+COVER_MAX_HEIGHT_IN = 5.9
 
 
 def crs_for_codes(codes: Iterable[str]) -> str:
@@ -73,7 +80,9 @@ def class_breaks(values: Sequence[float], k: int = MAX_CLASSES) -> list[float]:
     except ImportError:
         mapclassify = None
     if mapclassify is not None and k > 1:
-        bins = [float(b) for b in mapclassify.Quantiles(y, k=k).bins]
+        with warnings.catch_warnings():  # its ties warning: fewer classes are handled below
+            warnings.simplefilter("ignore", UserWarning)
+            bins = [float(b) for b in mapclassify.Quantiles(y, k=k).bins]
     else:
         bins = [float(b) for b in np.quantile(y, np.linspace(0, 1, k + 1))[1:]]
     return sorted(set(bins))
@@ -85,7 +94,10 @@ def class_of(value: float, bins: Sequence[float]) -> int:
 
 
 def class_labels(minimum: float, bins: Sequence[float], kind: ValueKind | None) -> list[str]:
-    """French legend labels "12,3 – 45,6 %" for each class, with enough decimals to differ."""
+    """French legend labels "12,3 à 45,6 %" for each class, with enough decimals to differ.
+
+    "à" rather than a dash: "−0,9 – −0,2 %" reads badly once values are negative.
+    """
     kind = kind or "ratio"
     lower = [minimum, *bins[:-1]]
     for extra in range(0, 4):
@@ -93,13 +105,13 @@ def class_labels(minimum: float, bins: Sequence[float], kind: ValueKind | None) 
         labels = []
         for low, high in zip(lower, bins, strict=True):
             lo, hi = valeur(low, kind, decimals), valeur(high, kind, decimals)
-            labels.append(lo if lo == hi else f"{_strip_unit(lo, kind)} – {hi}")
+            labels.append(lo if lo == hi else f"{_strip_unit(lo)} à {hi}")
         if len(set(labels)) == len(labels):
             return labels
     return labels
 
 
-def _strip_unit(text: str, kind: ValueKind) -> str:
+def _strip_unit(text: str) -> str:
     """"12,3 %" → "12,3" for the lower bound of a range (the unit is said once, at the end)."""
     for unit in ("%", "€", "km²"):
         if text.endswith(unit):
@@ -147,7 +159,8 @@ def _view_box(bounds: np.ndarray, aspect: float) -> tuple[float, float, float, f
     minx, miny, maxx, maxy = bounds
     w, h = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
     margin = 0.08 * max(w, h)
-    minx, maxx, miny, maxy = minx - margin, maxx + margin, miny - margin, maxy + margin
+    # A wider band at the bottom keeps the scale bar off the communes.
+    minx, maxx, miny, maxy = minx - margin, maxx + margin, miny - 1.9 * margin, maxy + margin
     w, h = maxx - minx, maxy - miny
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     if h / w < aspect:
@@ -185,6 +198,7 @@ def map_figure(
     plain: bool = False,
     labels: bool = True,
     max_height: float = COLUMN_MAX_HEIGHT_IN,
+    label_scale: float = 1.0,
 ) -> Figure:
     """The matplotlib figure of a commune map (call inside `house_style()`).
 
@@ -228,7 +242,7 @@ def map_figure(
         data = communes.loc[known, "value"].astype(float)
         if len(data):
             bins = class_breaks(list(data))
-            palette = _palette(len(bins))
+            palette = class_colours(float(data.min()), bins)
             communes.loc[known, "colour"] = [palette[class_of(v, bins)] for v in data]
             communes.loc[known].plot(ax=ax, color=communes.loc[known, "colour"], edgecolor="white",
                                      linewidth=0.8, zorder=2)
@@ -247,7 +261,7 @@ def map_figure(
     gpd.GeoSeries([outline], crs=crs).boundary.plot(ax=ax, color=ACCENT, linewidth=1.6, zorder=5)
 
     if labels and len(communes) <= MAX_LABELLED_COMMUNES:
-        size = 8 if len(communes) <= 8 else 7 if len(communes) <= 16 else 6.2
+        size = label_scale * (8 if len(communes) <= 8 else 7 if len(communes) <= 16 else 6.2)
         halo = [patheffects.withStroke(linewidth=2.4, foreground="white")]
         for name, point in zip(communes["name"], communes.geometry.representative_point(), strict=True):
             ax.text(point.x, point.y, _label_text(str(name)), ha="center", va="center", fontsize=size,
@@ -255,21 +269,36 @@ def map_figure(
 
     _draw_scale_bar(ax, x0, y0, x1, y1)
     _draw_north_arrow(ax, x0, y0, x1, y1)
+    # A hairline frame: the context layer is cut by the view, the frame makes the cut deliberate.
+    ax.add_patch(Rectangle((0, 0), 1, 1, transform=ax.transAxes, fill=False, edgecolor=FRAME_COLOUR,
+                           linewidth=1.2, zorder=40, clip_on=True))
 
     if legend_ax is not None and legend_handles:
-        title = block.unit if block is not None and block.unit else None
+        # The unit heads the legend unless every label already ends with it (%, €, km²).
+        title = block.unit if block is not None and block.unit and kind not in INLINE_UNIT else None
         legend_ax.legend(handles=legend_handles, loc="center left", title=title, frameon=False,
                          alignment="left", fontsize=8, title_fontsize=8, handlelength=1.6,
                          handleheight=1.1, labelspacing=0.55)
     return fig
 
 
-# Which of the 5 colours to use for fewer classes: spread, never the palest alone.
-_PALETTE_STEPS = {1: (3,), 2: (1, 3), 3: (0, 2, 4), 4: (0, 1, 3, 4), 5: (0, 1, 2, 3, 4)}
-
-
 def _palette(n_classes: int) -> tuple[str, ...]:
     return tuple(CLASS_COLOURS[i] for i in _PALETTE_STEPS[min(max(n_classes, 1), MAX_CLASSES)])
+
+
+def class_colours(minimum: float, bins: Sequence[float]) -> tuple[str, ...]:
+    """Colour of each class: sequential blues, or diverging around zero when values cross it."""
+    lower = [minimum, *bins[:-1]]
+    if not (minimum < 0 < bins[-1]):
+        return _palette(len(bins))
+    negative = [i for i, high in enumerate(bins) if high <= 0]
+    positive = [i for i, low in enumerate(lower) if low >= 0 and i not in negative]
+    colours = [ZERO_COLOUR] * len(bins)
+    for step, i in zip(_NEGATIVE_STEPS[len(negative)] if negative else (), reversed(negative), strict=True):
+        colours[i] = NEGATIVE_COLOURS[step]  # nearest zero first, palest
+    for step, i in zip(_POSITIVE_STEPS[len(positive)] if positive else (), positive, strict=True):
+        colours[i] = CLASS_COLOURS[step]
+    return tuple(colours)
 
 
 def map_svg(
@@ -280,6 +309,7 @@ def map_svg(
     plain: bool = False,
     labels: bool | None = None,
     max_height: float = COLUMN_MAX_HEIGHT_IN,
+    label_scale: float = 1.0,
 ) -> str | None:
     """The map as an inline SVG string, or None when there are no boundaries to draw."""
     if boundaries is None or len(boundaries) == 0:
@@ -287,7 +317,8 @@ def map_svg(
     if labels is None:
         labels = block.labels if block is not None else True
     with house_style():
-        fig = map_figure(block, boundaries, context, plain=plain, labels=labels, max_height=max_height)
+        fig = map_figure(block, boundaries, context, plain=plain, labels=labels, max_height=max_height,
+                         label_scale=label_scale)
         try:
             return figure_to_svg(fig, tight=False)
         finally:
@@ -304,9 +335,9 @@ def missing_geometries(block: CommuneMap, boundaries: gpd.GeoDataFrame | None) -
 
 __all__ = [
     "DROM_CRS",
-    "GAP_NO_BOUNDARIES",
     "MAINLAND_CRS",
     "class_breaks",
+    "class_colours",
     "class_labels",
     "crs_for_codes",
     "map_figure",
