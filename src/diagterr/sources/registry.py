@@ -121,6 +121,14 @@ SOURCES: dict[str, SourceInfo] = {
             "GPL-3.0 (dépôt) ; données ANCT",
             ("COM",),
         ),
+        SourceInfo(
+            "insee_melodi",
+            "API Melodi de l'INSEE",
+            "INSEE",
+            "https://api.insee.fr/melodi",
+            _LO,
+            ("COM", "EPCI", "DEP", "REG", "FR"),
+        ),
     )
 }
 

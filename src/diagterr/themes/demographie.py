@@ -170,7 +170,7 @@ def population_history_chart(fig: Figures) -> Chart | None:
         value_kind="count",
         unit="habitants",
         source=SourceRef(
-            f"{HISTORY}+{LEGAL}" if history is not None and legal is not None else (HISTORY if history is not None else LEGAL),
+            "+".join(fig.source(t).source_id for t in (HISTORY, LEGAL) if fig.has(t)),
             " ; ".join(vintages),
             "COG 2026 (communes actuelles)",
         ),

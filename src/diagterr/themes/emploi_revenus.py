@@ -75,13 +75,13 @@ def sector_chart(fig: Figures, year: str) -> Chart:
             ratio(fig.territory_total(COMPARATEUR, v, year).value, own_total, 100) for v, _ in SECTORS
         ))
     )
-    france = fig.comparison_places[-1]
-    fr_total = fig.place_value(COMPARATEUR, "etablissements", year, france).value
-    series.append(
-        Series("France", labels, tuple(
-            ratio(fig.place_value(COMPARATEUR, v, year, france).value, fr_total, 100) for v, _ in SECTORS
-        ))
-    )
+    for place in fig.comparison_places:
+        place_total = fig.place_value(COMPARATEUR, "etablissements", year, place).value
+        series.append(
+            Series(place.name, labels, tuple(
+                ratio(fig.place_value(COMPARATEUR, v, year, place).value, place_total, 100) for v, _ in SECTORS
+            ))
+        )
     return Chart(
         id="etablissements_secteurs",
         title=f"Établissements actifs par secteur au 31 décembre {year} (% du total)",
@@ -91,7 +91,8 @@ def sector_chart(fig: Figures, year: str) -> Chart:
         unit="%",
         source=fig.source(COMPARATEUR, "etablissements", year),
         note="Champ : activités marchandes hors agriculture et activités non marchandes (REE-Sirene). "
-        "France : somme des communes hors celles sans valeur.",
+        "France : non calculée, car des communes n'ont pas de valeur (dont Mayotte) ; une somme incomplète "
+        "n'est pas un total.",
     )
 
 

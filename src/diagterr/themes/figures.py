@@ -242,6 +242,9 @@ class Figures:
                 comparisons.append(
                     Comparison(place.level, place.code, _place_label(place, reading.note), reading.value, reason)
                 )
+        renamed = [c.name for c, p in zip(comparisons, self.comparison_places) if c.name != p.name]
+        if renamed:
+            note = " ".join(filter(None, [note, f"Comparaison : {', '.join(renamed)} (donnée non publiée ailleurs)."]))
         return Indicator(
             id=id,
             label=label,

@@ -138,6 +138,7 @@ def analyse(fig: Figures) -> Section:
     indicators = key_indicators(fig)
     if indicators:
         blocks.append(IndicatorTable("Superficie et densité", tuple(indicators)))
+    blocks.extend(lineage_notes(fig))
     blocks.append(communes_table(fig))
     zonings = zonings_table(fig)
     if zonings:
@@ -147,7 +148,6 @@ def analyse(fig: Figures) -> Section:
             Note("Zonages d'étude (AAV, bassin de vie, zone d'emploi) non disponibles pour ce territoire hors ligne.",
                  tone="gap")
         )
-    blocks.extend(lineage_notes(fig))
     return Section(
         id="territoire",
         title="Le territoire",
