@@ -16,7 +16,6 @@ import argparse
 import json
 import shutil
 import sys
-import tarfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,11 +25,8 @@ from shapely import union_all
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from diagterr.sources.insee_comparateur import (  # noqa: E402
-    CommuneGeography,
-    comparateur_observations,
-    read_comparateur_csv,
-)
+from diagterr.cog import load_cog  # noqa: E402
+from diagterr.sources.insee_comparateur import import_comparateur  # noqa: E402
 from diagterr.store import InputFile, Manifest, Store, observation_frame, sha256_of  # noqa: E402
 
 LO = "Licence Ouverte / Etalab 2.0"
@@ -57,26 +53,14 @@ def sample_communes(shared: SharedData) -> list[str]:
     return sorted({c["code"] for t in data["territories"] for c in t["communes"]})
 
 
-def cog_geography(shared: SharedData) -> tuple[dict[str, CommuneGeography], frozenset[str], dict]:
-    """Code -> current commune (COG 2026), from the decoupage-administratif 6.0.0 tarball.
-
-    Former codes (anciensCodes) and delegated/associated communes map to their current commune.
-    """
-    with tarfile.open(shared.path(NPM_TGZ)) as archive:
-        communes = json.load(archive.extractfile("package/data/communes.json"))
-    current = {c["code"]: c for c in communes if c["type"] == "commune-actuelle"}
-    geography = {
-        code: CommuneGeography(code, c["departement"], c["region"]) for code, c in current.items()
+def current_communes(cog) -> dict[str, dict]:
+    """Current communes of the shipped COG index (built from decoupage-administratif 6.0.0)."""
+    return {
+        r.code: {"nom": r.name, "departement": r.departement, "region": r.region, "zone": r.zone,
+                 "population": r.population, "anciensCodes": list(r.former_codes)}
+        for r in cog.all_communes()
+        if r.type == "commune-actuelle"
     }
-    for code, c in current.items():
-        for former in c.get("anciensCodes", []):
-            geography.setdefault(former, CommuneGeography(code, c["departement"], c["region"]))
-    for c in communes:
-        if c["type"] in ("commune-deleguee", "commune-associee") and c.get("chefLieu") in current:
-            parent = current[c["chefLieu"]]
-            geography.setdefault(c["code"], CommuneGeography(parent["code"], parent["departement"], parent["region"]))
-    arrondissements = frozenset(c["code"] for c in communes if c["type"] == "arrondissement-municipal")
-    return geography, arrondissements, current
 
 
 def build_boundaries(shared: SharedData, store: Store, codes: list[str], current: dict) -> None:
@@ -153,39 +137,21 @@ def build_boundaries(shared: SharedData, store: Store, codes: list[str], current
     )
 
 
-def build_comparateur(shared: SharedData, store: Store, codes: list[str], geography, arrondissements) -> None:
+def build_comparateur(shared: SharedData, store: Store, codes: list[str], cog) -> None:
     relative = "raw/insee-base-cc-comparateur-2022-full/base_cc_comparateur_csv.zip"
-    frame = read_comparateur_csv(shared.path(relative))
-    observations, stats = comparateur_observations(frame, geography, arrondissements, frozenset(codes))
+    _, stats = import_comparateur(
+        shared.path(relative),
+        store,
+        cog,
+        keep_communes=frozenset(codes),
+        retrieved_at="2022-01-12",
+        geo_vintage="COG 2021",
+        inputs=(shared.input(relative),),
+    )
     print(
         f"  comparateur : {stats['rows']} lignes lues, {stats['arrondissements_dropped']} arrondissements "
         f"municipaux écartés (déjà comptés dans Paris, Lyon, Marseille), {stats['merged_into_current']} codes "
         f"fusionnés depuis dans une commune nouvelle, {stats['unmapped']} codes inconnus"
-    )
-    store.write_table(
-        "insee_comparateur",
-        observations,
-        Manifest(
-            table="",
-            source_id="insee_comparateur",
-            title="Base du comparateur de territoires (RP 2018, Filosofi 2019, Sirene 2018)",
-            producer="INSEE",
-            origin="https://www.insee.fr/fr/statistiques/fichier/2521169/base_cc_comparateur_csv.zip",
-            vintage="RP 2018, Filosofi 2019, REE-Sirene 2018, état civil 2013-2018 et 2020",
-            geo_vintage="COG 2021",
-            licence=LO,
-            retrieved_at="2022-01-12",
-            inputs=(shared.input(relative),),
-            method=(
-                "Fichier national entier. Communes : lignes des 111 communes des sites. Départements, "
-                "régions et France : sommes des communes (les 45 arrondissements municipaux de Paris, "
-                "Lyon et Marseille sont écartés, car déjà comptés dans leur commune), rattachées à leur "
-                "département et région du COG 2026. Une somme à laquelle manquent des communes porte "
-                "le statut « partial:N » (N communes sans valeur, par exemple les 17 communes de Mayotte "
-                "pour le recensement). Médianes, taux de pauvreté et parts de ménages imposés ne sont pas "
-                "sommés (non agrégeables) : ils ne figurent qu'au niveau communal."
-            ),
-        ),
     )
 
 
@@ -517,9 +483,10 @@ def main(argv: list[str] | None = None) -> int:
     store = Store([out])
     codes = sample_communes(shared)
     print(f"Magasin d'exemple : {len(codes)} communes -> {out}")
-    geography, arrondissements, current = cog_geography(shared)
+    cog = load_cog()
+    current = current_communes(cog)
     build_boundaries(shared, store, codes, current)
-    build_comparateur(shared, store, codes, geography, arrondissements)
+    build_comparateur(shared, store, codes, cog)
     build_legal_populations(shared, store, codes, current)
     build_population_history(shared, store, codes)
     build_rp2021(shared, store, codes)

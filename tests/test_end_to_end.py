@@ -11,6 +11,7 @@ import responses
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
+from conftest import SHARED, needs_shared
 from diagterr.cli import app
 from diagterr.pipeline import default_store
 from diagterr.render.formatting import nombre
@@ -104,3 +105,28 @@ def test_commune_outside_the_samples_online_gives_a_partial_dossier(tmp_path):
     assert "Grisy-sur-Seine" in text
     assert "n.d." in text
     assert len(responses.calls) == 1
+
+
+@needs_shared
+def test_import_of_the_national_file_then_any_commune_offline(tmp_path):
+    """`diagterr import` loads the whole comparateur once; a commune outside the samples then
+    gets its census figures offline, the rest marked missing (exit 4, partial)."""
+    national = SHARED / "data/raw/insee-base-cc-comparateur-2022-full/base_cc_comparateur_csv.zip"
+    result = runner.invoke(app, ["import", str(national)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "RP 2018" in result.output
+    out = tmp_path / "clermont"
+    result = runner.invoke(
+        app, ["run", "--commune", "63113", "--offline", "--sortie", str(out)], catch_exceptions=False
+    )
+    assert result.exit_code == 4, result.output
+    data = json.loads((out / "indicateurs.json").read_text("utf-8"))
+    by_id = {i["id"]: i for i in data["indicators"]}
+    assert by_id["population_rp"]["value"] > 100_000  # Clermont-Ferrand, from the national file
+    assert by_id["mediane_niveau_vie"]["value"] is not None  # a single commune: its published median
+
+
+def test_import_of_a_missing_file_is_a_bad_input(tmp_path):
+    result = runner.invoke(app, ["import", str(tmp_path / "absent.zip")], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "introuvable" in result.output

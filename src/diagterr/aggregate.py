@@ -61,6 +61,6 @@ def sum_by_group(frame: pd.DataFrame, group: str, value_columns: list[str]) -> p
     """
     grouped = frame.groupby(group, sort=True)
     sums = grouped[value_columns].sum(min_count=1)
-    missing = grouped[value_columns].agg(lambda s: int(s.isna().sum()))
+    missing = frame[value_columns].isna().groupby(frame[group], sort=True).sum()
     missing.columns = [f"{c}__missing" for c in value_columns]
     return sums.join(missing).reset_index()

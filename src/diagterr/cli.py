@@ -205,6 +205,29 @@ def search_command(
     Console(soft_wrap=True).print(table)
 
 
+@app.command("import", cls=FrenchCommand)
+def import_command(
+    source: Annotated[str, typer.Argument(help="Fichier déjà téléchargé (.zip ou .csv) ou adresse https:// du fichier national.")],
+    format: Annotated[
+        str, typer.Option("--format", help="Format du fichier. Choix : comparateur (base du comparateur de territoires de l'INSEE).")
+    ] = "comparateur",
+    offline: Annotated[bool, typer.Option("--offline", help="Sans réseau : une adresse n'est lue que depuis le cache.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Détail des étapes.")] = False,
+) -> None:
+    """Charger un fichier national de l'INSEE dans le magasin local, une fois pour tous les territoires."""
+    setup_logging(verbose)
+    from diagterr.national_import import FORMATS, import_national_file
+
+    try:
+        if format not in FORMATS:
+            raise BadInputError(f"Format « {format} » inconnu. Choix : {', '.join(sorted(FORMATS))}.")
+        result = import_national_file(source, format, offline=offline)
+    except DiagterrError as error:
+        fail(error)
+        return
+    print(f"Importé : {result.rows} observations ({result.vintage}) dans {result.path}")
+
+
 @app.command("version", cls=FrenchCommand)
 def version_command() -> None:
     """Afficher la version de diagterr."""

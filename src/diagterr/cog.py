@@ -294,6 +294,10 @@ class CogIndex:
         """A région by its code ("84")."""
         return self._regions.get(code)
 
+    def former_codes(self) -> dict[str, str]:
+        """Every former code (commune fusionnée, déléguée, associée) -> its current commune."""
+        return dict(self._former)
+
     def all_communes(self) -> list[CommuneRecord]:
         """Every current commune and arrondissement municipal, sorted by code."""
         return [self._communes[c] for c in sorted(self._communes)]

@@ -103,12 +103,23 @@ class Store:
     def has(self, name: str) -> bool:
         return self._find(name) is not None
 
-    def read(self, name: str) -> pd.DataFrame | None:
-        """The table, or None where no root has it."""
+    def read(self, name: str, filters: list | None = None) -> pd.DataFrame | None:
+        """The table, or None where no root has it.
+
+        `filters`: pyarrow row filters (DNF, e.g. `[[("geo_code", "in", codes)]]`), applied while
+        reading, so a national table is never loaded whole for one territory.
+        """
         root = self._find(name)
         if root is None:
             return None
-        return pd.read_parquet(self._path(root, name, ".parquet"))
+        return pd.read_parquet(self._path(root, name, ".parquet"), filters=filters)
+
+    def columns(self, name: str) -> list[str]:
+        """Column names of a table (read from the parquet schema only)."""
+        import pyarrow.parquet as pq
+
+        root = self._find(name)
+        return [] if root is None else list(pq.read_schema(self._path(root, name, ".parquet")).names)
 
     def read_geo(self, name: str):
         """A GeoParquet table as a GeoDataFrame, or None."""
@@ -168,9 +179,12 @@ class Store:
         return root / _TABLES / f"{name}{suffix}"
 
 
-def observation_frame(rows: list[dict]) -> pd.DataFrame:
-    """Build a tidy observation table with the canonical columns and dtypes."""
-    frame = pd.DataFrame(rows, columns=list(OBSERVATION_COLUMNS))
+def observation_frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
+    """Build a tidy observation table with the canonical columns and dtypes, sorted."""
+    if isinstance(rows, pd.DataFrame):
+        frame = rows.loc[:, list(OBSERVATION_COLUMNS)].copy()
+    else:
+        frame = pd.DataFrame(rows, columns=list(OBSERVATION_COLUMNS))
     for column in ("geo_level", "geo_code", "variable", "period", "status", "source_id"):
         frame[column] = frame[column].astype("string")
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype("float64")

@@ -241,12 +241,16 @@ def map_figure(
         known = communes["value"].notna()
         data = communes.loc[known, "value"].astype(float)
         if len(data):
-            bins = class_breaks(list(data))
+            distinct = sorted(set(data))
+            discrete = kind == "count" and len(distinct) <= MAX_CLASSES
+            # A few whole counts (programmes per commune): one class per value, labelled by it.
+            bins = distinct if discrete else class_breaks(list(data))
             palette = class_colours(float(data.min()), bins)
             communes.loc[known, "colour"] = [palette[class_of(v, bins)] for v in data]
             communes.loc[known].plot(ax=ax, color=communes.loc[known, "colour"], edgecolor="white",
                                      linewidth=0.8, zorder=2)
-            for colour, label in zip(palette, class_labels(float(data.min()), bins, kind), strict=True):
+            labels = [valeur(v, kind) for v in bins] if discrete else class_labels(float(data.min()), bins, kind)
+            for colour, label in zip(palette, labels, strict=True):
                 legend_handles.append(Patch(facecolor=colour, edgecolor="none", label=label))
         if (~known).any():
             missing = communes.loc[~known]

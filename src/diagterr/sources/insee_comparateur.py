@@ -22,11 +22,13 @@ import pandas as pd
 
 from diagterr.aggregate import sum_by_group
 from diagterr.errors import SourceSchemaError
-from diagterr.store import observation_frame
+from diagterr.store import InputFile, Manifest, Store, observation_frame
 
 log = logging.getLogger(__name__)
 
 SOURCE_ID = "insee_comparateur"
+TABLE = "insee_comparateur"
+URL = "https://www.insee.fr/fr/statistiques/fichier/2521169/base_cc_comparateur_csv.zip"
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,25 +192,27 @@ def comparateur_observations(
     for column in value_columns:
         frame[column] = _numeric(frame[column])
 
-    rows: list[dict] = []
     aggregable_cols = [c for c in value_columns if columns[c][0] not in NON_AGGREGABLE]
+    parts: list[pd.DataFrame] = []
 
     # Communes: a commune nouvelle made of several codes of the file gets their sum; a
     # non-aggregable figure of a merged commune cannot be rebuilt and stays missing.
     communes = frame if keep_communes is None else frame[frame["current"].isin(keep_communes)]
-    merged = communes.groupby("current")["CODGEO"].nunique()
-    for code, group in communes.groupby("current", sort=True):
-        for column in value_columns:
-            variable, period = columns[column]
-            values = group[column]
-            if variable in NON_AGGREGABLE and merged[code] > 1:
-                rows.append(_obs("COM", code, variable, period, None, "absent"))
-            elif values.isna().all():
-                rows.append(_obs("COM", code, variable, period, None, "absent"))
-            elif values.isna().any():
-                rows.append(_obs("COM", code, variable, period, values.sum(), f"partial:{int(values.isna().sum())}"))
-            else:
-                rows.append(_obs("COM", code, variable, period, values.sum(), None))
+    grouped = communes.groupby("current", sort=True)
+    sums = grouped[value_columns].sum(min_count=1)
+    missing = communes[value_columns].isna().groupby(communes["current"], sort=True).sum()
+    merged = grouped["CODGEO"].nunique()
+    for column in value_columns:
+        variable, period = columns[column]
+        value = sums[column].copy()
+        status = pd.Series(None, index=sums.index, dtype="object")
+        status[missing[column] > 0] = "partial:" + missing[column].astype(str)
+        status[value.isna()] = "absent"
+        if variable in NON_AGGREGABLE:
+            rebuilt = merged > 1
+            value[rebuilt] = float("nan")
+            status[rebuilt] = "absent"
+        parts.append(_frame("COM", value, status, variable, period))
 
     frame["FR"] = "FR"
     for column in aggregable_cols:
@@ -216,26 +220,40 @@ def comparateur_observations(
         # A département where the variable is missing for every commune (Mayotte for the census)
         # is left out of its région and of France, and the sum says so ("hors:976"): that is a
         # well-defined total, unlike a sum with scattered secret communes ("partial:N").
-        by_dep = frame.groupby("DEP")[column]
-        empty_deps = sorted(d for d, s in by_dep if s.isna().all())
+        missing_by_dep = frame[column].isna().groupby(frame["DEP"]).agg(["sum", "size"])
+        empty_deps = set(missing_by_dep.index[missing_by_dep["sum"] == missing_by_dep["size"]])
         for level in ("DEP", "REG", "FR"):
-            sums = sum_by_group(frame, level, [column])
-            for record in sums.to_dict("records"):
-                value = record[column]
-                missing = record[f"{column}__missing"]
-                area = frame[frame[level] == record[level]]
-                left_out = sorted(set(area.loc[area[column].isna(), "DEP"]))
-                if missing == 0:
-                    status = None
-                elif pd.isna(value):
-                    status = "absent"
-                elif level != "DEP" and left_out and set(left_out) <= set(empty_deps):
-                    status = "hors:" + ",".join(left_out)
+            sums = sum_by_group(frame, level, [column]).set_index(level)
+            value, missing_count = sums[column], sums[f"{column}__missing"]
+            absent_rows = frame.loc[frame[column].isna()]
+            deps_missing = absent_rows.groupby(level)["DEP"].agg(set) if level != "DEP" else pd.Series(dtype=object)
+            status = pd.Series(None, index=sums.index, dtype="object")
+            for code in missing_count.index[missing_count > 0]:
+                left_out = deps_missing.get(code, set())
+                if pd.isna(value[code]):
+                    status[code] = "absent"
+                elif level != "DEP" and left_out <= empty_deps:
+                    status[code] = "hors:" + ",".join(sorted(left_out))
                 else:
-                    status = f"partial:{missing}"
-                rows.append(_obs(level, record[level], variable, period, None if pd.isna(value) else value, status))
+                    status[code] = f"partial:{missing_count[code]}"
+            parts.append(_frame(level, value, status, variable, period))
 
-    return observation_frame(rows), stats
+    observations = pd.concat(parts, ignore_index=True)
+    return observation_frame(observations), stats
+
+
+def _frame(level: str, value: pd.Series, status: pd.Series, variable: str, period: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "geo_level": level,
+            "geo_code": value.index.astype(str),
+            "variable": variable,
+            "period": period,
+            "value": value.to_numpy(dtype="float64"),
+            "status": status.to_numpy(),
+            "source_id": SOURCE_ID,
+        }
+    )
 
 
 def _obs(level: str, code: str, variable: str, period: str, value, status: str | None) -> dict:
@@ -248,3 +266,85 @@ def _obs(level: str, code: str, variable: str, period: str, value, status: str |
         "status": status,
         "source_id": SOURCE_ID,
     }
+
+
+def geography_from_cog(cog) -> tuple[dict[str, CommuneGeography], frozenset[str]]:
+    """File code -> today's commune, département, région; and the arrondissements municipaux.
+
+    `cog` is the COG index (diagterr.cog.CogIndex): current communes map to themselves, former
+    codes (communes fusionnées, déléguées, associées) to the commune nouvelle they belong to.
+    """
+    geography: dict[str, CommuneGeography] = {}
+    arrondissements: set[str] = set()
+    for record in cog.all_communes():
+        if record.type == "arrondissement-municipal":
+            arrondissements.add(record.code)
+        else:
+            geography[record.code] = CommuneGeography(record.code, record.departement, record.region)
+    for former, current in cog.former_codes().items():
+        if current in geography:
+            geography.setdefault(former, geography[current])
+    return geography, frozenset(arrondissements)
+
+
+def vintage_of_file(observations: pd.DataFrame) -> str:
+    """The vintages the file carries, read from its columns (never hard-coded)."""
+
+    def latest(variables: set[str]) -> str | None:
+        periods = observations.loc[observations["variable"].isin(variables), "period"]
+        periods = [p for p in periods.unique() if re.fullmatch(r"\d{4}", p)]
+        return max(periods) if periods else None
+
+    parts = []
+    census = latest({"pop", "logements", "emplois"})
+    if census:
+        parts.append(f"RP {census}")
+    filosofi = latest({"mediane_niveau_vie", "menages_fiscaux"})
+    if filosofi:
+        parts.append(f"Filosofi {filosofi}")
+    sirene = latest({"etablissements"})
+    if sirene:
+        parts.append(f"REE-Sirene {sirene}")
+    return ", ".join(parts)
+
+
+def import_comparateur(
+    path: Path,
+    store: Store,
+    cog,
+    *,
+    keep_communes: frozenset[str] | None = None,
+    origin: str = URL,
+    retrieved_at: str,
+    geo_vintage: str = "géographie de l'édition (codes ramenés au COG 2026)",
+    inputs: tuple[InputFile, ...] = (),
+) -> tuple[Manifest, dict[str, int]]:
+    """Read the national file and write the `insee_comparateur` table into `store`."""
+    frame = read_comparateur_csv(path)
+    geography, arrondissements = geography_from_cog(cog)
+    observations, stats = comparateur_observations(frame, geography, arrondissements, keep_communes)
+    scope = "toutes les communes" if keep_communes is None else f"les {len(keep_communes)} communes retenues"
+    manifest = Manifest(
+        table=TABLE,
+        source_id=SOURCE_ID,
+        title=f"Base du comparateur de territoires ({vintage_of_file(observations)})",
+        producer="INSEE",
+        origin=origin,
+        vintage=vintage_of_file(observations),
+        geo_vintage=geo_vintage,
+        licence="Licence Ouverte / Etalab 2.0",
+        retrieved_at=retrieved_at,
+        inputs=inputs,
+        method=(
+            f"Fichier national entier ({stats['rows']} lignes). Communes : {scope}, codes ramenés aux communes "
+            "du COG 2026 (une commune nouvelle reçoit la somme de ses anciennes communes). Départements, régions "
+            "et France : sommes des communes, sans les 45 arrondissements municipaux de Paris, Lyon et Marseille "
+            "(déjà comptés dans leur commune). Une somme à laquelle manquent des communes porte le statut "
+            "« partial:N » et n'est pas affichée comme un total ; « hors:976 » : France et région sans Mayotte, "
+            "où le recensement n'est pas publié dans ce fichier. Médianes, taux de pauvreté et parts de ménages "
+            "imposés ne sont pas sommés (non agrégeables) : ils ne figurent qu'au niveau communal."
+        ),
+    )
+    written = store.write_table(TABLE, observations, manifest)
+    log.info("comparateur : %d observations écrites (%s)", written.rows, written.vintage)
+    return written, stats

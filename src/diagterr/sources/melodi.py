@@ -289,8 +289,8 @@ def request_count_for(territory: Territory) -> int:
     """Requests of one dataset for a cold cache, extra pages and the catalogue left aside.
 
     A one-département EPCI costs 4 (communes, DEP, REG, FRANCE), a commune 4, a list
-    (n départements) + n + regions + 1. Ten datasets for such an EPCI cost 40 requests, i.e.
-    about 80 s at Melodi's 30 requests per minute.
+    (n départements) + n + regions + 1. Ten datasets for such an EPCI cost 40 requests: at
+    Melodi's 30 requests per minute, the last 10 wait about a minute.
     """
     return len(territory_requests(territory))
 
@@ -369,7 +369,10 @@ def observations_for_territory(
         retrieved_at=retrieved_at or date.today().isoformat(),
         notes=notes,
     )
-    logger.info("Melodi %s: %d rows for %s %s in %d requests", dataset_id, len(rows), territory.kind, territory.code, len(urls))
+    logger.info(
+        "Melodi %s: %d rows for %s %s in %d requests",
+        dataset_id, len(rows), territory.kind, territory.code, len(urls),
+    )
     return MelodiTable(observation_frame(rows), manifest)
 
 
@@ -434,8 +437,8 @@ def _next_page(body: Mapping[str, Any], url: str, size: int, pages_read: int) ->
         if not following.startswith(f"{BASE_URL}/data/"):
             raise SourceSchemaError(f"Melodi : lien « paging.next » inattendu dans {url} : {following}")
         return following
-    if size >= PAGE_SIZE and is_last is None:
-        # A full page and no paging information: ask for the next page rather than truncate.
+    if size >= PAGE_SIZE:
+        # A full page and no link to the next one: ask for it rather than truncate silently.
         logger.warning("Melodi: full page without paging.next at %s, asking page %d", url, pages_read + 1)
         return _with_page(url, pages_read + 1)
     return None
@@ -457,7 +460,9 @@ def _unknown_dataset_message(client: HttpClient, dataset_id: str) -> str:
         )
     ids = [entry.identifier for entry in catalog]
     if dataset_id in ids:
-        return message + " Il figure pourtant au catalogue : le service est peut-être indisponible, réessayez plus tard."
+        return message + (
+            " Il figure pourtant au catalogue : le service est peut-être indisponible, réessayez plus tard."
+        )
     near = difflib.get_close_matches(dataset_id, ids, n=_MAX_SUGGESTIONS, cutoff=0.6)
     return message + " Jeux connus proches : " + (", ".join(near) if near else "aucun") + "."
 
@@ -572,7 +577,9 @@ def _catalog_entry(item: Any, url: str) -> CatalogEntry:
         title_fr=_label_fr(item.get("title")) or item["identifier"],
         start_period=_date(temporal.get("startPeriod")),
         end_period=_date(temporal.get("endPeriod")),
-        spatial_resolution=tuple(r["id"] for r in resolution if isinstance(r, Mapping) and isinstance(r.get("id"), str)),
+        spatial_resolution=tuple(
+            r["id"] for r in resolution if isinstance(r, Mapping) and isinstance(r.get("id"), str)
+        ),
         spatial_temporal=_date(item.get("spatialTemporal")),
         modified=item.get("modified") if isinstance(item.get("modified"), str) else None,
     )

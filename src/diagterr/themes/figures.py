@@ -76,9 +76,23 @@ class Figures:
     # -- tables -------------------------------------------------------------------------
 
     def table(self, name: str) -> pd.DataFrame | None:
+        """The rows of a table that concern this territory and its comparison levels."""
         if name not in self._tables:
-            self._tables[name] = self.store.read(name)
+            self._tables[name] = self.store.read(name, filters=self._filters(name))
         return self._tables[name]
+
+    def _filters(self, name: str) -> list | None:
+        columns = self.store.columns(name)
+        codes = list(self.territory.commune_codes)
+        if "geo_level" in columns:
+            places = self.territory.comparison_levels
+            return [
+                [("geo_level", "=", "COM"), ("geo_code", "in", codes)],
+                *([("geo_level", "=", _LEVEL_CODES[p.level]), ("geo_code", "=", p.code)] for p in places),
+            ]
+        if "commune" in columns:
+            return [[("commune", "in", codes)]]
+        return None
 
     def has(self, name: str) -> bool:
         return self.table(name) is not None
