@@ -165,24 +165,19 @@ def build_legal_populations(shared: SharedData, store: Store, codes: list[str], 
             if column.startswith(("pmun_", "ptot_")):
                 measure, year = column.split("_")
                 rows.append(_obs("COM", record["code_commune"], measure, year, value, "insee_populations_legales"))
-    # Comparison levels for the latest vintage (PL 2023): sums of the population municipale of
-    # every current commune of the COG 2026 (zone metro and drom; the COM of overseas are not in
-    # France's census total).
+    # PL 2023 of every current commune of France (metro and DROM; the COM of overseas are not in
+    # France's census total), and their sums per département, région and France: any territory
+    # gets its legal population offline. From the COG index shipped with diagterr (same package).
     frame = pd.DataFrame(
         [
-            {"DEP": c["departement"], "REG": c["region"], "pop": c.get("population")}
-            for c in current.values()
+            {"code": code, "DEP": c["departement"], "REG": c["region"], "pop": c.get("population")}
+            for code, c in sorted(current.items())
             if c.get("zone") in ("metro", "drom")
         ]
     )
+    for record in frame[~frame["code"].isin(codes)].to_dict("records"):
+        rows.append(_obs("COM", record["code"], "pmun", "2023", record["pop"], "insee_populations_legales"))
     frame["FR"] = "FR"
-    for level in ("DEP", "REG", "FR"):
-        grouped = frame.groupby(level)["pop"]
-        sums = grouped.sum(min_count=1)
-        missing = grouped.apply(lambda s: int(s.isna().sum()))
-        for code, value in sums.items():
-            status = None if missing[code] == 0 else f"partial:{missing[code]}"
-            rows.append(_obs(level, code, "pmun", "2023", value, "insee_populations_legales", status))
     store.write_table(
         "populations_legales",
         observation_frame(rows),
@@ -198,10 +193,11 @@ def build_legal_populations(shared: SharedData, store: Store, codes: list[str], 
             retrieved_at="2026-03-09",
             inputs=(shared.input(relative), shared.input(NPM_TGZ)),
             method=(
-                "Communes : population municipale (pmun) et totale (ptot) relevées dans les versions "
+                "Communes des sites : population municipale (pmun) et totale (ptot) relevées dans les versions "
                 "successives du paquet (millésime de chaque version identifié dans SOURCES.md ; la PL 2017 "
-                "n'y figure pas). Départements, régions, France : somme de la population municipale 2023 de "
-                "toutes les communes actuelles de métropole et des DROM (version 6.0.0)."
+                "n'y figure pas). Autres communes de France : population municipale 2023 (version 6.0.0). "
+                "Départements, régions, France : somme de la population municipale 2023 de toutes les "
+                "communes actuelles de métropole et des DROM."
             ),
         ),
     )

@@ -36,8 +36,10 @@ from diagterr.themes.figures import Figures
 
 log = logging.getLogger(__name__)
 
-# Tables of statistics the themes read; a territory with none of them offline gets exit code 3.
+# Tables of statistics the themes read. A territory with no census figure offline gets exit
+# code 3: the legal population alone (known for every commune) does not make a dossier.
 STATISTICS_TABLES = ("insee_comparateur", "populations_legales", "rp2021_iris", "rp2021_compilation")
+CENSUS_TABLES = ("insee_comparateur", "rp2021_iris", "rp2021_compilation")
 SAMPLE_BOUNDARIES = "boundaries_communes"
 CONTEXT_BOUNDARIES = "boundaries_departements"
 
@@ -120,7 +122,7 @@ def statistics_gaps(store: Store, territory: Territory, options: RunOptions) -> 
     """The statistics the store lacks for this territory; offline with none at all: exit 3."""
     covered = {t: covered_communes(store, t, territory.commune_codes) for t in STATISTICS_TABLES}
     codes = set(territory.commune_codes)
-    if options.offline and not any(covered.values()):
+    if options.offline and not any(covered[t] for t in CENSUS_TABLES):
         raise OfflineUnavailableError(
             f"Aucune donnée statistique hors ligne pour {territory.name} ({territory.code}) : ce territoire "
             "n'est ni dans les exemples fournis (CC du Pays de l'Arbresle, CC du Massif du Sancy, "
