@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -34,7 +33,10 @@ def run_once(args: list[str], out: Path, cache: Path) -> tuple[float, int, int]:
                "--date-edition", "2026-11-21"]
     started = time.perf_counter()
     pid = os.fork()
-    if pid == 0:
+    if pid == 0:  # child: silence its messages, keep ours readable
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
         os.execve(command[0], command, env)
     _, status, usage = os.wait4(pid, 0)
     elapsed = time.perf_counter() - started

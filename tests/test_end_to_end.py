@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-from pathlib import Path
 
 import pytest
 import responses
@@ -15,9 +14,9 @@ from conftest import SHARED, needs_shared
 from diagterr.cli import app
 from diagterr.pipeline import default_store
 from diagterr.render.formatting import nombre
+from specimens import departement_77_communes_contour, needs_specimens
 
 runner = CliRunner()
-FIXTURES = Path(__file__).parent / "fixtures" / "geo_api"
 CHAPTERS = ["Sommaire", "En bref", "Le territoire", "Démographie", "Habitat", "Emploi et revenus",
             "Programmes en cours", "Sources et méthodes"]
 
@@ -93,9 +92,10 @@ def test_ccpa_exports_carry_every_indicator_with_source_and_comparisons(ccpa):
     assert rows and {"departement", "region", "france"} <= {r.get("niveau") for r in rows}
 
 
+@needs_specimens
 @responses.activate
 def test_commune_outside_the_samples_online_gives_a_partial_dossier(tmp_path):
-    body = json.loads((FIXTURES / "departement_77_communes_contour.geojson").read_text("utf-8"))
+    body = departement_77_communes_contour()  # the REAL Feature of 77218 in a FeatureCollection
     responses.get("https://geo.api.gouv.fr/departements/77/communes", json=body)
     out = tmp_path / "grisy"
     result = runner.invoke(app, ["run", "--commune", "77218", "--sortie", str(out)], catch_exceptions=False)

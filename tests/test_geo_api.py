@@ -1,10 +1,13 @@
-"""API Géo fetchers on the real specimens (tests/fixtures/geo_api/README.md), network blocked."""
+"""API Géo fetchers on the real specimens of ../shared/sources/specimens, network blocked.
+
+The bodies are built from the specimens by tests/specimens.py (what is real and what is ours is
+in each builder's docstring); tests that read a specimen skip where ../shared is absent.
+"""
 
 from __future__ import annotations
 
-import copy
-import json
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pytest
@@ -15,15 +18,21 @@ from diagterr.errors import BadInputError, NotFoundAtSourceError, SourceSchemaEr
 from diagterr.sources import geo_api
 from diagterr.sources.http import HttpClient
 from diagterr.store import Manifest, Store
+from specimens import (
+    departement_77_communes_contour,
+    feature_collection,
+    geo_default_item,
+    json_list,
+    needs_specimens,
+)
 
-FIXTURES = Path(__file__).parent / "fixtures" / "geo_api"
 BOUNDARY_PARAMS = {"format": "geojson", "geometry": "contour", "fields": "code,nom,population"}
 DEP77_URL = "https://geo.api.gouv.fr/departements/77/communes"
-# The real Feature of Grisy-sur-Seine (77218) inside a FeatureCollection wrapper of ours.
-DEP77 = json.loads((FIXTURES / "departement_77_communes_contour.geojson").read_text("utf-8"))
-COMMUNE_01001 = json.loads((FIXTURES / "commune_01001.json").read_text("utf-8"))
-EPCI_200000172 = json.loads((FIXTURES / "epci_200000172.json").read_text("utf-8"))
-EPCI_200069193_COMMUNES = json.loads((FIXTURES / "epci_200069193_communes.json").read_text("utf-8"))
+
+
+def commune_01001() -> dict[str, Any]:
+    """The REAL `/communes/01001` item (default fields)."""
+    return geo_default_item("communes_item")
 
 
 @pytest.fixture(autouse=True)
@@ -47,15 +56,20 @@ def client():
         yield http
 
 
-def add_dep77(mocked: responses.RequestsMock, body: object = DEP77) -> None:
+def add_dep77(mocked: responses.RequestsMock, body: object = None) -> None:
+    """Answer the boundaries request of département 77: by default the REAL Feature of
+    Grisy-sur-Seine (77218) inside a FeatureCollection wrapper of ours."""
+    if body is None:
+        body = departement_77_communes_contour()
     mocked.get(DEP77_URL, json=body, match=[matchers.query_param_matcher(BOUNDARY_PARAMS)])
 
 
 # -- communes and EPCI --------------------------------------------------------------------------
 
 
+@needs_specimens
 def test_fetch_commune_returns_the_default_fields(mocked, client):
-    mocked.get("https://geo.api.gouv.fr/communes/01001", json=COMMUNE_01001)
+    mocked.get("https://geo.api.gouv.fr/communes/01001", json=commune_01001())
     commune = geo_api.fetch_commune(client, "01001")
     assert commune["nom"] == "L'Abergement-Clémenciat"
     assert commune["codeEpci"] == "200069193"
@@ -68,9 +82,11 @@ def test_an_unknown_commune_is_not_found_at_source(mocked, client):
         geo_api.fetch_commune(client, "01999")
 
 
+@needs_specimens
 def test_fetch_epci_and_its_communes(mocked, client):
-    mocked.get("https://geo.api.gouv.fr/epcis/200000172", json=EPCI_200000172)
-    mocked.get("https://geo.api.gouv.fr/epcis/200069193/communes", json=EPCI_200069193_COMMUNES)
+    mocked.get("https://geo.api.gouv.fr/epcis/200000172", json=geo_default_item("epcis_item"))
+    # The REAL commune 01001 (codeEpci 200069193) in a JSON array of ours: the real list is longer.
+    mocked.get("https://geo.api.gouv.fr/epcis/200069193/communes", json=json_list(commune_01001()))
     epci = geo_api.fetch_epci(client, "200000172")
     assert epci["nom"] == "CC Faucigny - Glières"
     assert (epci["population"], epci["codesDepartements"]) == (28363, ["74"])
@@ -89,8 +105,9 @@ def test_malformed_codes_are_refused_before_any_request(mocked, client, call, co
     assert len(mocked.calls) == 0
 
 
+@needs_specimens
 def test_a_record_without_code_is_a_schema_error(mocked, client):
-    body = {k: v for k, v in COMMUNE_01001.items() if k != "code"}
+    body = {k: v for k, v in commune_01001().items() if k != "code"}
     mocked.get("https://geo.api.gouv.fr/communes/01001", json=body)
     with pytest.raises(SourceSchemaError, match="« code »"):
         geo_api.fetch_commune(client, "01001")
@@ -99,6 +116,7 @@ def test_a_record_without_code_is_a_schema_error(mocked, client):
 # -- boundaries ---------------------------------------------------------------------------------
 
 
+@needs_specimens
 def test_boundaries_of_a_commune_from_its_departement(mocked, client):
     add_dep77(mocked)
     frame = geo_api.fetch_commune_boundaries(client, ["77218"])
@@ -113,6 +131,7 @@ def test_boundaries_of_a_commune_from_its_departement(mocked, client):
     assert 3.2 < minx < maxx < 3.5 and 48.3 < miny < maxy < 48.5  # Seine-et-Marne, south-east
 
 
+@needs_specimens
 def test_boundaries_survive_a_round_trip_through_the_store(mocked, client, tmp_path):
     add_dep77(mocked)
     frame = geo_api.fetch_commune_boundaries(client, ["77218"])
@@ -127,6 +146,7 @@ def test_boundaries_survive_a_round_trip_through_the_store(mocked, client, tmp_p
     assert back["code"].tolist() == ["77218"]
 
 
+@needs_specimens
 def test_a_code_the_departement_does_not_list_is_not_found(mocked, client):
     add_dep77(mocked)
     with pytest.raises(NotFoundAtSourceError, match="pas de contour pour 77999"):
@@ -137,7 +157,7 @@ def test_arrondissements_are_asked_with_their_type(mocked, client):
     # An empty FeatureCollection is what the list endpoints return when nothing matches.
     mocked.get(
         "https://geo.api.gouv.fr/communes",
-        json={"type": "FeatureCollection", "features": []},
+        json=feature_collection(),
         match=[
             matchers.query_param_matcher(
                 {"codeDepartement": "75", "type": "arrondissement-municipal", **BOUNDARY_PARAMS}
@@ -162,6 +182,7 @@ def test_one_request_per_departement_and_kind():
     ]
 
 
+@needs_specimens
 @pytest.mark.parametrize(
     ("mutate", "missing"),
     [
@@ -171,15 +192,16 @@ def test_one_request_per_departement_and_kind():
     ],
 )
 def test_a_feature_without_a_needed_field_is_a_schema_error(mocked, client, mutate, missing):
-    body = copy.deepcopy(DEP77)
+    body = departement_77_communes_contour()  # a new object: the mutation stays in this test
     mutate(body["features"][0])
     add_dep77(mocked, body)
     with pytest.raises(SourceSchemaError, match=f"« {missing} »"):
         geo_api.fetch_commune_boundaries(client, ["77218"])
 
 
+@needs_specimens
 def test_a_json_list_instead_of_geojson_is_a_schema_error(mocked, client):
-    add_dep77(mocked, [COMMUNE_01001])  # the shape of a `format=json` answer
+    add_dep77(mocked, json_list(commune_01001()))  # the shape of a `format=json` answer
     with pytest.raises(SourceSchemaError, match="FeatureCollection"):
         geo_api.fetch_commune_boundaries(client, ["77218"])
 

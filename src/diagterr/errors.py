@@ -41,7 +41,15 @@ class OfflineUnavailableError(DiagterrError):
 
 
 class SourceError(DiagterrError):
-    """A data source could not give its data (network, HTTP error, unexpected schema)."""
+    """A data source could not give its data (network, HTTP error, unexpected schema).
+
+    `status` is the HTTP status that ended the fetch (404, 500…), None when no status did
+    (network down, unreadable body): callers test it rather than the French message.
+    """
+
+    def __init__(self, message: str = "", *, status: int | None = None):
+        super().__init__(message)
+        self.status = status
 
 
 class SourceSchemaError(SourceError):

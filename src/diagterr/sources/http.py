@@ -2,11 +2,15 @@
 
 Layers, outermost first:
 - our retry loop (`HttpClient._get`): 429/5xx and connection errors, exponential backoff or the
-  server's `Retry-After`, through an injected `sleep` so tests do not wait;
+  server's `Retry-After`, through an injected `sleep` so tests do not wait. A caller can narrow
+  the retried statuses (`retry_statuses`, e.g. Melodi's 500 retried once). Once a host has not
+  answered a fetch's attempts (connection error), the client asks it nothing more: later
+  requests to that host fail at once, without attempts nor waits (a machine without network);
 - a `requests_cache.CachedSession` (SQLite in the user cache dir). Only 200s are cached, so an
   error is never replayed. `offline` answers from the cache only, `refresh` always downloads;
 - `_NetworkAdapter`, mounted on the session: the cache returns hits before any adapter runs, so
-  only requests that really leave the machine wait for the provider's rate limit."""
+  only requests that really leave the machine wait for the provider's rate limit, or meet the
+  unreachable host's refusal (cached answers of that host are still served)."""
 
 from __future__ import annotations
 
@@ -15,11 +19,12 @@ import importlib.metadata
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -51,10 +56,24 @@ DEFAULT_EXPIRE_AFTER: ExpirationTime = timedelta(days=30)
 MAX_ATTEMPTS = 5
 MAX_WAIT_S = 120.0  # cap of the backoff; a longer Retry-After ends the fetch instead
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# What `retry_statuses` may ask: statuses of RETRY_STATUSES, each with at most this many retries
+# (a plain collection of statuses gives each of them this many).
+MAX_RETRIES = MAX_ATTEMPTS - 1
 # Melodi answers 401 to a Sirene subscription key (pynsee drops it for the same reason).
 FORBIDDEN_HEADERS = ("X-INSEE-Api-Key-Integration",)
 
 _RETRY_EXCEPTIONS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+RetryStatuses = Mapping[int, int] | Collection[int]
+
+
+class _HostUnreachable(requests.ConnectionError):
+    """Raised by `_NetworkAdapter` instead of sending to a host that did not answer earlier."""
+
+    def __init__(self, origin: str, failure: str):
+        super().__init__(f"{origin} unreachable earlier in this client ({failure})")
+        self.origin = origin
+        self.failure = failure
 
 
 @dataclass
@@ -71,15 +90,21 @@ class SourceStats:
 
 
 class _NetworkAdapter(HTTPAdapter):
-    """Transport of requests that really go out: drops forbidden headers, waits for the limit."""
+    """Transport of requests that really go out: drops forbidden headers, refuses a host that
+    did not answer earlier (`unreachable`: origin → failure, shared with the client), waits for
+    the rate limit."""
 
-    def __init__(self, limiter: RateLimiter | None = None):
+    def __init__(self, limiter: RateLimiter | None = None, unreachable: Mapping[str, str] | None = None):
         super().__init__(max_retries=0)  # retries are HttpClient's loop, with its injected sleep
         self._limiter = limiter
+        self._unreachable = unreachable if unreachable is not None else {}
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         for name in FORBIDDEN_HEADERS:
             request.headers.pop(name, None)
+        origin = _origin(request.url or "")
+        if origin in self._unreachable:
+            raise _HostUnreachable(origin, self._unreachable[origin])
         if self._limiter is not None:
             self._limiter.acquire()
         return super().send(request, *args, **kwargs)
@@ -107,6 +132,8 @@ class HttpClient:
         self.offline = offline
         self.refresh = refresh
         self.stats: dict[str, SourceStats] = {}
+        # Origins ("https://api.insee.fr") whose fetch ended on connection errors → that failure.
+        self._unreachable: dict[str, str] = {}
         self._clock = clock
         self._sleep = sleep
         self.session = CachedSession(
@@ -119,13 +146,13 @@ class HttpClient:
             stale_if_error=offline,
         )
         self.session.headers["User-Agent"] = _user_agent()
-        self.session.mount("http://", _NetworkAdapter())
-        self.session.mount("https://", _NetworkAdapter())
+        self.session.mount("http://", _NetworkAdapter(unreachable=self._unreachable))
+        self.session.mount("https://", _NetworkAdapter(unreachable=self._unreachable))
         limits = RATE_LIMITS if rate_limits is None else rate_limits
         state_path = cache_path.parent / "ratelimit.sqlite"
         for prefix, (calls, period_s) in limits.items():
             limiter = RateLimiter(prefix, calls, period_s, state_path, clock=clock, sleep=sleep)
-            self.session.mount(prefix, _NetworkAdapter(limiter))
+            self.session.mount(prefix, _NetworkAdapter(limiter, self._unreachable))
 
     @classmethod
     def from_settings(cls, offline: bool = False, refresh: bool = False) -> HttpClient:
@@ -151,17 +178,30 @@ class HttpClient:
         source_id: str,
         expire_after: ExpirationTime = DEFAULT_EXPIRE_AFTER,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        headers: Mapping[str, str] | None = None,
+        retry_statuses: RetryStatuses | None = None,
     ) -> Any:
-        """The decoded JSON body of a GET. A body that does not decode is downloaded once more."""
-        response = self._get(url, params, source_id=source_id, expire_after=expire_after, timeout=timeout)
+        """The decoded JSON body of a GET. A body that does not decode is downloaded once more.
+
+        `headers`: extra request headers (an INSEE key header is refused: ValueError).
+        `retry_statuses`: the statuses retried, narrower than the default: a collection of
+        statuses of RETRY_STATUSES, or status → most retries (≤ MAX_RETRIES), e.g.
+        `{429: 4, 500: 1, 502: 4, 503: 4, 504: 4}`. Any other error status ends the fetch at once.
+        """
+        options = dict(
+            source_id=source_id,
+            expire_after=expire_after,
+            timeout=timeout,
+            headers=_extra_headers(headers),
+            budget=_retry_budget(retry_statuses),
+        )
+        response = self._get(url, params, **options)
         try:
             return _decode_json(response)
         except ValueError:
             logger.warning("%s: invalid JSON from %s, downloading it again", source_id, response.url)
             self._forget(response)
-        response = self._get(
-            url, params, source_id=source_id, expire_after=expire_after, timeout=timeout, force_refresh=True
-        )
+        response = self._get(url, params, **options, force_refresh=True)
         try:
             return _decode_json(response)
         except ValueError as exc:
@@ -179,9 +219,19 @@ class HttpClient:
         source_id: str,
         expire_after: ExpirationTime = DEFAULT_EXPIRE_AFTER,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        headers: Mapping[str, str] | None = None,
+        retry_statuses: RetryStatuses | None = None,
     ) -> bytes:
-        """The raw body of a GET (files, archives)."""
-        return self._get(url, params, source_id=source_id, expire_after=expire_after, timeout=timeout).content
+        """The raw body of a GET (files, archives); `headers` and `retry_statuses` as in get_json."""
+        return self._get(
+            url,
+            params,
+            source_id=source_id,
+            expire_after=expire_after,
+            timeout=timeout,
+            headers=_extra_headers(headers),
+            budget=_retry_budget(retry_statuses),
+        ).content
 
     # -- internals -------------------------------------------------------------------------
 
@@ -193,25 +243,44 @@ class HttpClient:
         source_id: str,
         expire_after: ExpirationTime,
         timeout: tuple[float, float],
+        headers: Mapping[str, str] | None,
+        budget: Mapping[int, int],
         force_refresh: bool = False,
     ) -> requests.Response:
-        """A 200 response from the cache or the network, else the French error that fits."""
+        """A 200 response from the cache or the network, else the French error that fits.
+
+        `budget`: retryable status → most retries. Connection errors get MAX_RETRIES; when
+        they end the fetch, the host is marked unreachable for the rest of this client's life.
+        """
         full_url = url_with_params(url, params)
         stats = self.stats.setdefault(source_id, SourceStats())
         failure = ""  # of the last attempt, for the log and the final message
         failed_status: int | None = None
+        connection_lost = False  # the last attempt met a connection error (no answer at all)
+        failures: dict[int, int] = {}  # status → times it answered
+        attempts = 0
         for attempt in range(1, MAX_ATTEMPTS + 1):
+            attempts = attempt
             try:
                 response = self.session.get(
                     url,
                     params=params,
+                    headers=headers,
                     timeout=timeout,
                     expire_after=expire_after,
                     only_if_cached=self.offline,
                     force_refresh=(self.refresh or force_refresh) and not self.offline,
                 )
+            except _HostUnreachable as exc:
+                raise SourceError(
+                    f"{_label(source_id)} : source injoignable ({full_url}) : {exc.origin} n'a pas "
+                    f"répondu à une requête précédente ({exc.failure}), rien n'est plus tenté. "
+                    "Vérifiez la connexion, ou relancez avec --offline si les données sont "
+                    "déjà en cache."
+                ) from None
             except _RETRY_EXCEPTIONS as exc:
                 failure, failed_status = type(exc).__name__, None
+                connection_lost = isinstance(exc, requests.ConnectionError)
                 wait_s = _backoff(attempt)
             else:
                 if response.from_cache:
@@ -225,15 +294,20 @@ class HttpClient:
                 if response.status_code == 200:
                     stats.network += 1
                     return response
-                _raise_for_final_status(response, source_id, full_url)
-                failure, failed_status = f"HTTP {response.status_code}", response.status_code
+                status = response.status_code
+                _raise_for_final_status(response, source_id, full_url, budget)
+                failure, failed_status, connection_lost = f"HTTP {status}", status, False
+                failures[status] = failures.get(status, 0) + 1
+                if failures[status] > budget[status]:
+                    break
                 wait_s = _retry_after(response, self._clock)
                 if wait_s is None:
                     wait_s = _backoff(attempt)
                 elif wait_s > MAX_WAIT_S:
                     raise SourceError(
                         f"{_label(source_id)} : {full_url} demande d'attendre {wait_s:.0f} s avant "
-                        f"de réessayer (HTTP {response.status_code}). Relancez plus tard."
+                        f"de réessayer (HTTP {status}). Relancez plus tard.",
+                        status=status,
                     )
             if attempt == MAX_ATTEMPTS:
                 break
@@ -245,11 +319,14 @@ class HttpClient:
             self._sleep(wait_s)
         if failed_status is not None:
             raise SourceError(
-                f"{_label(source_id)} : {full_url} a répondu HTTP {failed_status} après {MAX_ATTEMPTS} "
-                "tentatives. Réessayez plus tard."
+                f"{_label(source_id)} : {full_url} a répondu HTTP {failed_status} après {attempts} "
+                "tentatives. Réessayez plus tard.",
+                status=failed_status,
             )
+        if connection_lost:  # the host did not answer: the rest of the run will not wait for it
+            self._unreachable[_origin(full_url)] = f"{failure} après {attempts} tentatives"
         raise SourceError(
-            f"{_label(source_id)} : source injoignable ({full_url}) après {MAX_ATTEMPTS} tentatives "
+            f"{_label(source_id)} : source injoignable ({full_url}) après {attempts} tentatives "
             f"({failure}). Vérifiez la connexion, ou relancez avec --offline si les données sont "
             "déjà en cache."
         )
@@ -274,20 +351,61 @@ def _decode_json(response: requests.Response) -> Any:
     return json.loads(response.content)
 
 
-def _raise_for_final_status(response: requests.Response, source_id: str, full_url: str) -> None:
-    """Raise for an error status that a retry cannot fix; return for a retryable one."""
+def _origin(url: str) -> str:
+    """`https://api.insee.fr` for any URL of that host (the unit of the unreachable-host check)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _extra_headers(headers: Mapping[str, str] | None) -> dict[str, str] | None:
+    """A caller's extra headers; an INSEE key header is a bug of the caller, never sent."""
+    if headers is None:
+        return None
+    forbidden = {name.lower() for name in FORBIDDEN_HEADERS}
+    for name in headers:
+        if name.lower() in forbidden:
+            raise ValueError(f"header {name!r} may not be sent (Melodi answers 401 to it)")
+    return dict(headers)
+
+
+def _retry_budget(retry_statuses: RetryStatuses | None) -> dict[int, int]:
+    """Retryable status → most retries; `retry_statuses` may only narrow the default."""
+    if retry_statuses is None:
+        return dict.fromkeys(RETRY_STATUSES, MAX_RETRIES)
+    if isinstance(retry_statuses, Mapping):
+        items = list(retry_statuses.items())
+    else:
+        items = [(status, MAX_RETRIES) for status in retry_statuses]
+    budget: dict[int, int] = {}
+    for status, retries in items:
+        if status not in RETRY_STATUSES or not isinstance(retries, int) or not 0 <= retries <= MAX_RETRIES:
+            raise ValueError(
+                f"retry_statuses may only narrow {sorted(RETRY_STATUSES)} to at most {MAX_RETRIES} "
+                f"retries each, got {status!r}: {retries!r}"
+            )
+        if retries:
+            budget[status] = retries
+    return budget
+
+
+def _raise_for_final_status(
+    response: requests.Response, source_id: str, full_url: str, retryable: Collection[int]
+) -> None:
+    """Raise for an error status that is not retried; return for a retryable one."""
     status = response.status_code
-    if status in RETRY_STATUSES:
+    if status in retryable:
         return
     if status == 404:
         raise NotFoundAtSourceError(
             f"{_label(source_id)} : {full_url} est introuvable (HTTP 404) : "
-            "le code demandé n'existe pas à la source."
+            "le code demandé n'existe pas à la source.",
+            status=status,
         )
     excerpt = response.text[:200].strip()
     raise SourceError(
         f"{_label(source_id)} : {full_url} a répondu HTTP {status}"
-        + (f" ({excerpt})." if excerpt else ".")
+        + (f" ({excerpt})." if excerpt else "."),
+        status=status,
     )
 
 

@@ -1,14 +1,16 @@
 """INSEE Melodi API (api.insee.fr/melodi): catalogue, ranges, code lists and observations.
 
-Shapes and behaviour from the REAL cassettes of INSEE's R package InseeFrLab/melodi (see
-tests/fixtures/melodi/README.md). Pitfalls handled here:
+Shapes and behaviour from the REAL cassettes of INSEE's R package InseeFrLab/melodi (the
+specimens of ../shared/sources/specimens, see tests/specimens.py). Pitfalls handled here:
 - no API key may be sent (401 with a Sirene key): `HttpClient` drops it, we never set one;
+  every request says `Accept: application/json` (APIS.md §2);
 - GEO values read `<COG year>-<LEVEL>-<code>` (`2025-COM-44109`), split on "-" in at most 3 parts;
 - the measure key changes by dataset (`OBS_VALUE_NIVEAU`, `OBS_VALUE_INDICE_DE_PRIX`…): we read
   the first measure's `value`; `{}`, `{"value": null}` or a "missing" OBS_STATUS is a secret
   value, kept as NaN, never 0;
 - an unknown dataset answers HTTP 500 (text/plain), a filter without match 200 with no
-  observations (an empty list here: the caller decides);
+  observations (an empty list here: the caller decides). A 500 of `/data` is retried once only
+  (a real 5xx can be transient), not five times with 15 s of waits;
 - `*` of `EPCI-<siren>*COM` is sent as `%2A`, as the recorded URLs show;
 - pages of at most 10 000 observations, following `paging.next` until `paging.isLast`;
 - 30 requests per minute: the limit lives in `HttpClient.RATE_LIMITS`.
@@ -32,7 +34,7 @@ import pandas as pd
 import requests
 
 from diagterr.errors import BadInputError, SourceError, SourceSchemaError
-from diagterr.sources.http import HttpClient
+from diagterr.sources.http import MAX_RETRIES, RETRY_STATUSES, HttpClient
 from diagterr.sources.registry import source_info
 from diagterr.store import Manifest, observation_frame
 from diagterr.territory import Territory
@@ -43,6 +45,9 @@ SOURCE_ID = "insee_melodi"
 BASE_URL = "https://api.insee.fr/melodi"
 CATALOG_URL = f"{BASE_URL}/catalog/all"
 CATALOG_EXPIRE_AFTER = timedelta(days=7)
+HEADERS = {"Accept": "application/json"}  # APIS.md §2
+# `/data` retries: 429 and 502-504 as usual, 500 once (an unknown dataset answers 500 for good).
+DATA_RETRY_STATUSES = {**dict.fromkeys(RETRY_STATUSES, MAX_RETRIES), 500: 1}
 PAGE_SIZE = 10_000  # "10 000 résultats max par appel" (R package vignette); pynsee uses the same
 MAX_PAGES = 100  # 1 million observations: far beyond any territorial request; guards a loop
 # SDMX CL_OBS_STATUS "missing value" codes: L (data exist but were not collected, seen in
@@ -146,21 +151,21 @@ class MelodiTable(NamedTuple):
 
 def fetch_catalog(client: HttpClient) -> list[CatalogEntry]:
     """Every dataset of `/catalog/all` (cached a week)."""
-    body = client.get_json(CATALOG_URL, source_id=SOURCE_ID, expire_after=CATALOG_EXPIRE_AFTER)
+    body = _get_reference(client, CATALOG_URL)
     return _catalog(body, CATALOG_URL)
 
 
 def fetch_catalog_entry(client: HttpClient, dataset_id: str) -> CatalogEntry:
     """One dataset of the catalogue (`/catalog/{id}`)."""
     url = f"{BASE_URL}/catalog/{_dataset_id(dataset_id)}"
-    body = client.get_json(url, source_id=SOURCE_ID, expire_after=CATALOG_EXPIRE_AFTER)
+    body = _get_reference(client, url)
     return _catalog_entry(body, url)
 
 
 def fetch_range(client: HttpClient, dataset_id: str) -> dict[str, tuple[RangeValue, ...]]:
     """Dimension code → its allowed values (`/range/{id}`)."""
     url = f"{BASE_URL}/range/{_dataset_id(dataset_id)}"
-    body = client.get_json(url, source_id=SOURCE_ID, expire_after=CATALOG_EXPIRE_AFTER)
+    body = _get_reference(client, url)
     if not isinstance(body, Mapping) or not isinstance(body.get("range"), list):
         raise _schema(url, "range")
     ranges: dict[str, tuple[RangeValue, ...]] = {}
@@ -185,7 +190,7 @@ def fetch_code_list(client: HttpClient, code_list: str) -> tuple[CodeListItem, .
     if not isinstance(code_list, str) or not _CODE_LIST.match(code_list):
         raise BadInputError(f"Melodi : liste de codes invalide « {code_list} » (attendu CL_…, ex. CL_AGE).")
     url = f"{BASE_URL}/rmes/listeCode/{code_list}"
-    body = client.get_json(url, source_id=SOURCE_ID, expire_after=CATALOG_EXPIRE_AFTER)
+    body = _get_reference(client, url)
     if not isinstance(body, Mapping) or not isinstance(body.get("codes"), list):
         raise _schema(url, "codes")
     if not body["codes"]:
@@ -411,14 +416,18 @@ def _fetch(client: HttpClient, dataset_id: str, filters: Filters, geo: str) -> _
     return _Fetched(observations, urls, title)
 
 
+def _get_reference(client: HttpClient, url: str) -> Any:
+    """A catalogue, range or code-list body (cached a week)."""
+    return client.get_json(url, source_id=SOURCE_ID, expire_after=CATALOG_EXPIRE_AFTER, headers=HEADERS)
+
+
 def _get_data(client: HttpClient, dataset_id: str, url: str) -> Mapping[str, Any]:
     """A `/data` body; the HTTP 500 of an unknown dataset becomes a French message with suggestions."""
     try:
-        body = client.get_json(url, source_id=SOURCE_ID)
+        body = client.get_json(url, source_id=SOURCE_ID, headers=HEADERS, retry_statuses=DATA_RETRY_STATUSES)
     except SourceError as exc:
-        # HttpClient keeps no status on its errors: its message names the status it got.
-        if type(exc) is SourceError and "HTTP 500" in str(exc):
-            raise SourceError(_unknown_dataset_message(client, dataset_id)) from exc
+        if exc.status == 500:
+            raise SourceError(_unknown_dataset_message(client, dataset_id), status=500) from exc
         raise
     if not isinstance(body, Mapping):
         raise SourceSchemaError(f"Melodi : {url} devait renvoyer un objet JSON, reçu {type(body).__name__}.")
