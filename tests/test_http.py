@@ -531,3 +531,20 @@ def test_hosts_without_a_known_limit_are_not_limited(mocked, open_client, fake_t
         client.get_json(url, source_id="other")
     assert fake_time.sleeps == []
     assert client.stats["other"].network == 3
+
+
+def test_no_network_at_all_fails_at_once_without_waiting(tmp_path):
+    """A host name that does not resolve (no network): one attempt, no backoff sleeps."""
+    import urllib3
+
+    sleeps: list[float] = []
+    client = HttpClient(tmp_path / "c.sqlite", sleep=sleeps.append, rate_limits={})
+    url = "https://geo.api.gouv.fr/communes/07341"
+    dns = urllib3.exceptions.NameResolutionError("geo.api.gouv.fr", None, OSError("Name or service not known"))
+    error = requests.ConnectionError(urllib3.exceptions.MaxRetryError(None, url, reason=dns))
+    with responses.RequestsMock() as mocked:
+        mocked.get(url, body=error)
+        with pytest.raises(SourceError, match="après 1 tentative .*pas de réseau"):
+            client.get_json(url, source_id="api_geo")
+        assert len(mocked.calls) == 1
+    assert sleeps == []

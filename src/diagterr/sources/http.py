@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from requests_cache import CachedSession
 from requests_cache.backends import BaseCache
@@ -281,6 +282,9 @@ class HttpClient:
             except _RETRY_EXCEPTIONS as exc:
                 failure, failed_status = type(exc).__name__, None
                 connection_lost = isinstance(exc, requests.ConnectionError)
+                if _no_network(exc):  # the name does not resolve: no network here, waiting won't help
+                    failure = "nom d'hôte introuvable (pas de réseau ?)"
+                    break
                 wait_s = _backoff(attempt)
             else:
                 if response.from_cache:
@@ -319,14 +323,14 @@ class HttpClient:
             self._sleep(wait_s)
         if failed_status is not None:
             raise SourceError(
-                f"{_label(source_id)} : {full_url} a répondu HTTP {failed_status} après {attempts} "
-                "tentatives. Réessayez plus tard.",
+                f"{_label(source_id)} : {full_url} a répondu HTTP {failed_status} après "
+                f"{_attempts(attempts)}. Réessayez plus tard.",
                 status=failed_status,
             )
         if connection_lost:  # the host did not answer: the rest of the run will not wait for it
-            self._unreachable[_origin(full_url)] = f"{failure} après {attempts} tentatives"
+            self._unreachable[_origin(full_url)] = f"{failure} après {_attempts(attempts)}"
         raise SourceError(
-            f"{_label(source_id)} : source injoignable ({full_url}) après {attempts} tentatives "
+            f"{_label(source_id)} : source injoignable ({full_url}) après {_attempts(attempts)} "
             f"({failure}). Vérifiez la connexion, ou relancez avec --offline si les données sont "
             "déjà en cache."
         )
@@ -407,6 +411,25 @@ def _raise_for_final_status(
         + (f" ({excerpt})." if excerpt else "."),
         status=status,
     )
+
+
+def _attempts(count: int) -> str:
+    return f"{count} tentative" if count == 1 else f"{count} tentatives"
+
+
+def _no_network(exc: Exception) -> bool:
+    """True when the host name could not be resolved (DNS down or no network at all)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, urllib3.exceptions.NameResolutionError):
+            return True
+        nested = getattr(current, "reason", None)
+        if nested is None and current.args and isinstance(current.args[0], BaseException):
+            nested = current.args[0]
+        current = nested if isinstance(nested, BaseException) else current.__cause__
+    return False
 
 
 def _backoff(attempt: int) -> float:
