@@ -454,6 +454,104 @@ def build_programmes(shared: SharedData, store: Store, codes: list[str], current
     )
 
 
+def build_urssaf(shared: SharedData, store: Store, codes: list[str]) -> None:
+    """URSSAF private-sector salaried headcounts 2014-2024 from a THIRD-PARTY republication (ptod).
+
+    Only the absolute counts (`eff_total`) are kept; the file's `indice_fr_2014` (the author's share
+    of France 2014) is dropped: diagterr recomputes every index from the counts.
+    """
+    relative = "raw/ptod-observatoire-territorial/urssaf_serie_indice100.trimmed.parquet"
+    raw = pd.read_parquet(shared.path(relative))
+    expected = {"code", "echelon", "year", "eff_total"}
+    if not expected <= set(raw.columns):
+        sys.exit(f"urssaf ptod : colonnes absentes {sorted(expected - set(raw.columns))}")
+    levels = {"communes": "COM", "epci": "EPCI", "ze": "ZE", "france": "FR"}
+    unknown = sorted(set(raw["echelon"]) - set(levels))
+    if unknown:
+        sys.exit(f"urssaf ptod : échelons inconnus {unknown}")
+    raw = raw[(raw["echelon"] != "communes") | raw["code"].isin(codes)]
+    rows = [
+        _obs(levels[r.echelon], "FR" if r.echelon == "france" else r.code, "effectifs_salaries_prives",
+             int(r.year), r.eff_total, "urssaf_ptod")
+        for r in raw.itertuples()
+    ]
+    frame = observation_frame(rows)
+    if frame.duplicated(["geo_level", "geo_code", "period"]).any():
+        sys.exit("urssaf ptod : plusieurs valeurs pour un même lieu et une même année")
+    years = sorted(frame["period"].unique())
+    communes = frame[frame["geo_level"] == "COM"]
+    absent = sorted(set(codes) - set(communes["geo_code"]))
+    wide = communes.pivot(index="geo_code", columns="period", values="value")
+    gaps = int(wide.isna().sum().sum())
+    gap_communes = int(wide.isna().any(axis=1).sum())
+    # The EPCI rows against the sum of the communes the file has: same value every year means the
+    # row is the republisher's sum of those communes (absent ones counted as nothing).
+    members = json.loads(shared.path("territories.json").read_text("utf-8"))["territories"]
+    checks = []
+    for territory in (t for t in members if t["type"] == "epci"):
+        own = frame[(frame["geo_level"] == "EPCI") & (frame["geo_code"] == territory["siren"])].set_index("period")
+        parts = communes[communes["geo_code"].isin([c["code"] for c in territory["communes"]])]
+        sums = parts.groupby("period")["value"].sum()
+        equal = [y for y in own.index if y in sums.index and sums[y] == own.loc[y, "value"]]
+        checks.append(f"{territory['siren']} : égale à la somme des communes présentes {len(equal)} année(s) sur {len(own)}")
+    has_dep = bool((frame["geo_level"].isin(["DEP", "REG"])).any())
+    print(
+        f"  urssaf (ptod, tiers) : {len(frame)} lignes, {years[0]}-{years[-1]} ; communes absentes de la source : "
+        f"{', '.join(absent) or 'aucune'} ; {gaps} année(s)-commune sans ligne ({gap_communes} communes) ; "
+        f"lignes département/région : {'oui' if has_dep else 'aucune'} ; EPCI : {' ; '.join(checks)}"
+    )
+    store.write_table(
+        "urssaf_effectifs",
+        frame,
+        Manifest(
+            table="",
+            source_id="urssaf_ptod",
+            title="Effectifs salariés du secteur privé 2014-2024 (URSSAF, republication tierce ptod)",
+            producer="URSSAF ; fichier republié par un tiers (dépôt vincentroue/ptod-observatoire-territorial)",
+            origin="https://github.com/vincentroue/ptod-observatoire-territorial "
+            "(src/data/urssaf_serie_indice100.parquet, commit d41fc3c71d3ce393a9453fad0e9b616a4221c78a)",
+            vintage=f"URSSAF {years[0]}-{years[-1]}",
+            geo_vintage="COG 2026 (communes), zones d'emploi 2020",
+            licence="Données URSSAF (ODbL sur open.urssaf.fr, non vérifié pour ce fichier) ; republication "
+            "tierce sans fichier de licence",
+            retrieved_at="2026-03-12",
+            inputs=(shared.input(relative),),
+            method=(
+                "REPUBLICATION TIERCE : chiffres URSSAF (effectifs salariés du secteur privé, colonne eff_total) "
+                "repris d'un fichier calculé et publié par l'auteur du dépôt ptod-observatoire-territorial, pas "
+                "d'un fichier de l'URSSAF ; le dépôt n'a pas de fichier de licence. Seuls les effectifs absolus "
+                "sont gardés ; la colonne indice_fr_2014 de l'auteur n'est pas reprise : les indices et "
+                "évolutions du dossier sont recalculés à partir des effectifs. Niveaux : communes, EPCI, zones "
+                "d'emploi 2020 (ZE) et France ; la source n'a aucune ligne département ni région. "
+                f"Communes des sites absentes de la source : {', '.join(absent) or 'aucune'} ; "
+                f"{gaps} couples commune-année sans ligne ({gap_communes} communes), laissés absents (jamais 0). "
+                "Lignes EPCI : " + " ; ".join(checks) + "."
+            ),
+        ),
+    )
+
+
+def build_tracc(shared: SharedData, store: Store) -> None:
+    """TRACC reference warming levels, read by code from Article 1 of the arrêté (never typed in).
+
+    Fails (French message) when the text is not the copy the parser was written for, or when its
+    structure changed: a person reads the new text before its numbers reach a dossier.
+    """
+    from diagterr.sources import tracc
+
+    relative = tracc.TEXT_FILE
+    try:
+        frame, manifest = tracc.table_from_text(shared.path(relative), (shared.input(relative),))
+    except tracc.TraccTextError as error:
+        sys.exit(str(error))
+    metropole = frame[frame["paragraphe"] == tracc.METROPOLE]
+    print(
+        "  tracc : " + ", ".join(f"+{str(v).replace('.', ',')} °C en {h}" for h, v in zip(metropole["horizon"], metropole["rechauffement_c"]))
+        + f" (France métropolitaine) ; {len(frame)} lignes"
+    )
+    store.write_table(tracc.TABLE, frame, manifest)
+
+
 def _obs(level, code, variable, period, value, source_id, status=None) -> dict:
     missing = value is None or (isinstance(value, float) and pd.isna(value))
     return {
@@ -488,6 +586,8 @@ def main(argv: list[str] | None = None) -> int:
     build_rp2021(shared, store, codes)
     build_zonings(shared, store, codes)
     build_programmes(shared, store, codes, current)
+    build_urssaf(shared, store, codes)
+    build_tracc(shared, store)
     for name in store.table_names():
         manifest = store.manifest(name)
         print(f"  {name:<26} {manifest.rows:>6} lignes  sha256 {manifest.sha256[:12]}")

@@ -16,6 +16,17 @@ needs_shared = pytest.mark.skipif(
 
 
 @pytest.fixture(autouse=True)
+def no_real_waiting(monkeypatch):
+    """Tests never sleep: an HttpClient built without an injected sleep fails loudly if it waits."""
+    from diagterr.sources import http
+
+    def forbidden(seconds: float) -> None:
+        raise AssertionError(f"a test waited {seconds} s through the HTTP layer: inject `sleep`")
+
+    monkeypatch.setattr(http, "default_sleep", forbidden)
+
+
+@pytest.fixture(autouse=True)
 def isolated_cache(tmp_path_factory, monkeypatch):
     """Every test gets its own empty cache dir: the user's real cache is never read."""
     cache = tmp_path_factory.mktemp("cache")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import pytest
 import responses
@@ -11,14 +12,15 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from conftest import SHARED, needs_shared
+from test_melodi_datasets import catalog_entry_body
 from diagterr.cli import app
 from diagterr.pipeline import default_store
 from diagterr.render.formatting import nombre
 from specimens import departement_77_communes_contour, needs_specimens
 
 runner = CliRunner()
-CHAPTERS = ["Sommaire", "En bref", "Le territoire", "Démographie", "Habitat", "Emploi et revenus",
-            "Programmes en cours", "Sources et méthodes"]
+CHAPTERS = ["Sommaire", "En bref", "Le territoire", "Démographie", "Habitat", "Économie et emploi",
+            "Climat, risques et sols", "Initiatives et programmes en cours", "Sources et méthodes"]
 
 
 def outline_titles(reader: PdfReader) -> list[str]:
@@ -97,6 +99,12 @@ def test_ccpa_exports_carry_every_indicator_with_source_and_comparisons(ccpa):
 def test_commune_outside_the_samples_online_gives_a_partial_dossier(tmp_path):
     body = departement_77_communes_contour()  # the REAL Feature of 77218 in a FeatureCollection
     responses.get("https://geo.api.gouv.fr/departements/77/communes", json=body)
+    # The Melodi catalogue announces PL 2023, which the samples hold for every commune: no data call.
+    responses.get("https://api.insee.fr/melodi/catalog/DS_POPULATIONS_REFERENCE", body=catalog_entry_body())
+    # Two sources fail (HTTP 400, not retried): the dossier is still made, the gaps are marked in it.
+    responses.get(re.compile(r"https://archive-api\.open-meteo\.com/.*"), status=400,
+                  json={"error": True, "reason": "Parameter 'latitude' is out of range"})
+    responses.get(re.compile(r"https://www\.georisques\.gouv\.fr/.*"), status=400, body="Bad Request")
     out = tmp_path / "grisy"
     result = runner.invoke(app, ["run", "--commune", "77218", "--sortie", str(out)], catch_exceptions=False)
     assert result.exit_code == 4, result.output
@@ -104,7 +112,7 @@ def test_commune_outside_the_samples_online_gives_a_partial_dossier(tmp_path):
     text = "\n".join(p.extract_text() for p in PdfReader(out / "dossier.pdf").pages)
     assert "Grisy-sur-Seine" in text
     assert "n.d." in text
-    assert len(responses.calls) == 1
+    assert "Climat observé indisponible" in text and "Risques naturels indisponibles" in text
 
 
 @needs_shared
@@ -130,3 +138,20 @@ def test_import_of_a_missing_file_is_a_bad_input(tmp_path):
     result = runner.invoke(app, ["import", str(tmp_path / "absent.zip")], catch_exceptions=False)
     assert result.exit_code == 2
     assert "introuvable" in result.output
+
+
+@responses.activate
+def test_without_any_network_a_sample_site_is_built_as_offline(tmp_path):
+    """No network at all (names do not resolve): the run says so and goes on as with --offline."""
+    import requests
+    import urllib3
+
+    url = "https://api.insee.fr/melodi/catalog/DS_POPULATIONS_REFERENCE"
+    dns = urllib3.exceptions.NameResolutionError("api.insee.fr", None, OSError("Name or service not known"))
+    responses.get(url, body=requests.ConnectionError(urllib3.exceptions.MaxRetryError(None, url, reason=dns)))
+    out = tmp_path / "villeneuve"
+    result = runner.invoke(app, ["run", "--commune", "07341", "--sortie", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Pas de réseau" in result.output
+    assert (out / "dossier.pdf").exists()
+    assert len(responses.calls) == 1  # nothing else was tried

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
@@ -93,9 +94,11 @@ def setup_logging(verbose: bool) -> None:
 
 
 def fail(error: DiagterrError) -> None:
-    console.print(f"[bold red]Erreur :[/] {error}", highlight=False, soft_wrap=True) if console.is_terminal else print(
-        f"Erreur : {error}", file=sys.stderr
-    )
+    """Print the French message (user values escaped: « [/x] » is text, not markup) and exit."""
+    if console.is_terminal:
+        console.print(f"[bold red]Erreur :[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+    else:
+        print(f"Erreur : {error}", file=sys.stderr)
     raise typer.Exit(int(error.exit_code))
 
 
@@ -116,6 +119,14 @@ def run_command(
     date_edition: Annotated[
         str | None, typer.Option("--date-edition", help="Date d'édition imprimée (AAAA-MM-JJ ; défaut : aujourd'hui).")
     ] = None,
+    initiatives: Annotated[
+        Path | None,
+        typer.Option(
+            "--initiatives", metavar="FICHIER",
+            help="Inventaire des initiatives locales (CSV séparé par ; ou , en UTF-8, ou YAML), vérifié avant tout "
+            "téléchargement. Modèle : diagterr initiatives modele.",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Détail des étapes et des requêtes par source.")] = False,
 ) -> None:
     """Produire le dossier de diagnostic d'un territoire (PDF, HTML, indicateurs JSON et CSV)."""
@@ -130,7 +141,8 @@ def run_command(
         edition = _parse_date(date_edition)
         territory = resolve_territory(commune=commune, epci=epci, communes=communes, nom=nom)
         out_dir = sortie if sortie is not None else Path.cwd() / safe_folder_name(territory)
-        options = RunOptions(out_dir=out_dir, offline=offline, refresh=refresh, edition_date=edition)
+        options = RunOptions(out_dir=out_dir, offline=offline, refresh=refresh, edition_date=edition,
+                             initiatives=initiatives)
         log.info("Territoire : %s (%s, %d communes)", territory.name, territory.kind_label, len(territory.communes))
         with Progress(
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -226,6 +238,40 @@ def import_command(
         fail(error)
         return
     print(f"Importé : {result.rows} observations ({result.vintage}) dans {result.path}")
+
+
+initiatives_app = typer.Typer(
+    name="initiatives",
+    cls=FrenchGroup,
+    help="Inventaire des initiatives locales (option --initiatives de diagterr run).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(initiatives_app, name="initiatives")
+
+
+@initiatives_app.command("modele", cls=FrenchCommand)
+def initiatives_template_command(
+    fichier: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FICHIER", show_default=False,
+            help="Fichier à écrire : .csv (séparateur ;) ou .yaml / .yml (défaut : initiatives.csv).",
+        ),
+    ] = Path("initiatives.csv"),
+    force: Annotated[bool, typer.Option("--force", help="Écraser le fichier s'il existe déjà.")] = False,
+) -> None:
+    """Écrire un modèle vide d'inventaire des initiatives, avec une ligne d'exemple à remplacer."""
+    from diagterr.initiatives import write_template
+
+    try:
+        kind = write_template(fichier, force=force)
+    except DiagterrError as error:
+        fail(error)
+        return
+    print(f"Modèle écrit : {fichier} ({'CSV, séparateur ;' if kind == 'csv' else 'YAML'}).")
+    print("Remplacez la ligne d'exemple « Exemple — à remplacer » par vos initiatives (une par ligne), puis :")
+    print(f"  diagterr run --epci SIREN --initiatives {fichier}")
 
 
 @app.command("version", cls=FrenchCommand)

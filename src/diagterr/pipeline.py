@@ -12,7 +12,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -23,14 +23,15 @@ from diagterr import __version__
 from diagterr.cog import COG_VINTAGE, load_cog
 from diagterr.dossier import Dossier, Gap, SourceEntry, TerritorySummary
 from diagterr.errors import ExitCode, OfflineUnavailableError, SourceError
+from diagterr.initiatives import Inventory, load_inventory
 from diagterr.resources import samples_dir
 from diagterr.settings import cache_dir
-from diagterr.sources import geo_api
+from diagterr.sources import geo_api, georisques, melodi_datasets, open_meteo
 from diagterr.sources.http import HttpClient
 from diagterr.sources.registry import SOURCES
 from diagterr.store import Manifest, Store
 from diagterr.territory import Territory
-from diagterr.themes import ANALYSERS
+from diagterr.themes import ANALYSERS, programmes
 from diagterr.themes.en_bref import enjeux, key_figures
 from diagterr.themes.figures import Figures
 
@@ -52,6 +53,7 @@ class RunOptions:
     offline: bool = False
     refresh: bool = False
     edition_date: date = field(default_factory=date.today)
+    initiatives: Path | None = None  # the consultant's inventory (CSV or YAML), see diagterr.initiatives
 
 
 @dataclass
@@ -118,6 +120,39 @@ def gather_boundaries(
     return frame.sort_values("code").reset_index(drop=True), manifests
 
 
+def refresh_from_melodi(store: Store, territory: Territory, client: HttpClient, gaps: list[Gap]) -> None:
+    """Online: bring the datasets kept up to date to the latest vintage INSEE announces.
+
+    A failure is a gap only where the store has nothing for the territory; otherwise the dossier
+    uses what the store holds and the log says the vintage could not be checked.
+    """
+    for dataset in melodi_datasets.KEPT_UP_TO_DATE:
+        try:
+            melodi_datasets.refresh(client, store, territory, dataset)
+        except SourceError as error:
+            if melodi_datasets.covered_period(store, dataset, territory) is None:
+                gaps.append(Gap("insee_melodi", f"{dataset.dataset_id} : {error}"))
+            else:
+                log.warning("Millésime de %s non vérifié en ligne (%s) : les données déjà disponibles "
+                            "sont utilisées.", dataset.dataset_id, error)
+
+
+def fetch_environment(store: Store, territory: Territory, client: HttpClient,
+                      boundaries: gpd.GeoDataFrame | None, gaps: list[Gap], report: Step) -> None:
+    """Online: observed climate (Open-Meteo, ERA5) and natural risks (Géorisques), cached."""
+    report("fetch", "Climat observé (Open-Meteo, ERA5)")
+    try:
+        points = open_meteo.representative_points(territory, boundaries)
+        open_meteo.fetch_climate_for_territory(client, store, territory, points)
+    except SourceError as error:
+        gaps.append(Gap(open_meteo.SOURCE_ID, f"Climat observé indisponible : {error}"))
+    report("fetch", "Risques naturels (Géorisques)")
+    try:
+        georisques.fetch_risks_for_territory(client, store, territory)
+    except SourceError as error:
+        gaps.append(Gap(georisques.SOURCE_ID, f"Risques naturels indisponibles : {error}"))
+
+
 def statistics_gaps(store: Store, territory: Territory, options: RunOptions) -> list[Gap]:
     """The statistics the store lacks for this territory; offline with none at all: exit 3."""
     covered = {t: covered_communes(store, t, territory.commune_codes) for t in STATISTICS_TABLES}
@@ -139,9 +174,9 @@ def statistics_gaps(store: Store, territory: Territory, options: RunOptions) -> 
                 Gap(
                     manifest.source_id if manifest else table,
                     f"{title} : {absent} commune(s) sur {len(codes)} absentes des données disponibles "
-                    "(exemples, imports, cache). Les chiffres concernés sont marqués « n.d. ». Leur source "
-                    "en ligne (API Melodi de l'INSEE) et l'import des fichiers nationaux arrivent dans une "
-                    "prochaine version.",
+                    "(exemples, imports, cache). Les chiffres concernés sont marqués « n.d. ». Pour le "
+                    "recensement, Filosofi et Sirene : « diagterr import » du comparateur de territoires de "
+                    "l'INSEE ; la lecture directe du recensement dans l'API Melodi viendra ensuite.",
                 )
             )
     return gaps
@@ -166,7 +201,7 @@ def source_entries(manifests: list[Manifest]) -> tuple[SourceEntry, ...]:
         if manifest is None:
             continue
         info = SOURCES.get(manifest.source_id)
-        entries[manifest.table] = SourceEntry(
+        entries[f"{manifest.table}:{manifest.sha256}"] = SourceEntry(
             source_id=manifest.source_id,
             title=manifest.title,
             producer=manifest.producer,
@@ -199,10 +234,16 @@ def situation(store: Store, fig: Figures) -> str:
 
 
 def build_dossier(territory: Territory, store: Store, options: RunOptions, gaps: list[Gap],
-                  extra_manifests: list[Manifest]) -> Dossier:
+                  extra_manifests: list[Manifest], initiatives: Inventory | None = None) -> Dossier:
+    """The dossier; `initiatives`: the validated inventory, given to the programmes theme only."""
     fig = Figures(store, territory)
-    sections = tuple(analyse(fig) for _, analyse in ANALYSERS)
-    used = [store.manifest(name) for name, frame in fig._tables.items() if frame is not None]
+    sections = tuple(
+        programmes.analyse(fig, initiatives) if analyse is programmes.analyse else analyse(fig)
+        for _, analyse in ANALYSERS
+    )
+    used = [manifest for name in fig.tables_used() for manifest in store.manifests(name)]
+    if initiatives is not None and initiatives.initiatives:
+        used.append(initiatives.manifest())
     programme_names = _programmes_in_place(fig)
     return Dossier(
         territory=TerritorySummary(
@@ -251,12 +292,23 @@ def run(territory: Territory, options: RunOptions, step: Step | None = None,
         store: Store | None = None, client: HttpClient | None = None) -> RunResult:
     """Build the dossier of `territory` into `options.out_dir`."""
     report = step or (lambda _step, _message: None)
+    # The user's own file first: a broken inventory stops the run before any fetch or drawing.
+    initiatives = load_inventory(options.initiatives, territory) if options.initiatives is not None else None
     store = store or default_store()
     gaps: list[Gap] = []
     own_client = client is None
     if client is None:
         client = HttpClient.from_settings(offline=options.offline, refresh=options.refresh)
     try:
+        offline = options.offline
+        if not offline:
+            report("fetch", "Derniers millésimes de l'INSEE (Melodi)")
+            refresh_from_melodi(store, territory, client, gaps)
+            if client.network_down:
+                offline = True
+                log.warning("Pas de réseau : le dossier est produit avec les données locales (exemples, "
+                            "imports, cache), comme avec --offline.")
+                options = replace(options, offline=True)
         report("fetch", "Vérification des données disponibles")
         gaps.extend(statistics_gaps(store, territory, options))
         report("fetch", "Contours des communes")
@@ -265,8 +317,10 @@ def run(territory: Territory, options: RunOptions, step: Step | None = None,
         if context is not None:
             context = context[context["code"].isin([p.code for p in territory.departements])]
             context = context if not context.empty else None
+        if not offline:
+            fetch_environment(store, territory, client, boundaries, gaps, report)
         report("analyse", "Analyse des thèmes")
-        dossier = build_dossier(territory, store, options, gaps, manifests)
+        dossier = build_dossier(territory, store, options, gaps, manifests, initiatives)
         report("render", "Mise en page du dossier (PDF)")
         from diagterr.render import render_dossier  # WeasyPrint loads only when rendering
 

@@ -25,6 +25,8 @@ from diagterr.atomic import write_text_atomic, write_with_atomic
 # no value. A secret or absent value is NaN, never 0.
 OBSERVATION_COLUMNS = ("geo_level", "geo_code", "variable", "period", "value", "status", "source_id")
 
+OBSERVATION_KEY = ("geo_level", "geo_code", "variable", "period")
+
 _TABLES = "tables"
 
 
@@ -106,13 +108,39 @@ class Store:
     def read(self, name: str, filters: list | None = None) -> pd.DataFrame | None:
         """The table, or None where no root has it.
 
+        An observation table present in several roots is their union, row by row: a row of an
+        earlier root (the user's fetches and imports) replaces the same row of a later one (the
+        samples), so a fetch for one territory never hides the others. Other tables come whole
+        from the first root that has them.
+
         `filters`: pyarrow row filters (DNF, e.g. `[[("geo_code", "in", codes)]]`), applied while
         reading, so a national table is never loaded whole for one territory.
         """
-        root = self._find(name)
-        if root is None:
+        roots = self._roots_with(name)
+        if not roots:
             return None
-        return pd.read_parquet(self._path(root, name, ".parquet"), filters=filters)
+        frames = [pd.read_parquet(self._path(root, name, ".parquet"), filters=filters) for root in roots]
+        if len(frames) == 1 or not set(OBSERVATION_KEY) <= set(frames[0].columns):
+            return frames[0]
+        merged = pd.concat(frames, ignore_index=True)
+        return merged.drop_duplicates(list(OBSERVATION_KEY), keep="first").reset_index(drop=True)
+
+    def upsert_observations(self, name: str, frame: pd.DataFrame, manifest: Manifest) -> Manifest:
+        """Add or replace rows of an observation table in the first root (e.g. a fetch)."""
+        target = self._path(self.roots[0], name, ".parquet")
+        if target.exists():
+            existing = pd.read_parquet(target)
+            frame = pd.concat([frame, existing], ignore_index=True).drop_duplicates(
+                list(OBSERVATION_KEY), keep="first"
+            )
+        return self.write_table(name, observation_frame(frame), manifest)
+
+    def manifests(self, name: str) -> list[Manifest]:
+        """The manifests of a table in every root that has it (first root first)."""
+        return [
+            Manifest.from_json(self._path(root, name, ".manifest.json").read_text("utf-8"))
+            for root in self._roots_with(name)
+        ]
 
     def columns(self, name: str) -> list[str]:
         """Column names of a table (read from the parquet schema only)."""
@@ -167,10 +195,15 @@ class Store:
     # -- internals -------------------------------------------------------------------------
 
     def _find(self, name: str) -> Path | None:
-        for root in self.roots:
-            if self._path(root, name, ".manifest.json").exists() and self._path(root, name, ".parquet").exists():
-                return root
-        return None
+        roots = self._roots_with(name)
+        return roots[0] if roots else None
+
+    def _roots_with(self, name: str) -> list[Path]:
+        return [
+            root
+            for root in self.roots
+            if self._path(root, name, ".manifest.json").exists() and self._path(root, name, ".parquet").exists()
+        ]
 
     @staticmethod
     def _path(root: Path, name: str, suffix: str) -> Path:

@@ -50,6 +50,17 @@ logger = logging.getLogger(__name__)
 RATE_LIMITS: dict[str, tuple[int, float]] = {
     "https://geo.api.gouv.fr": (50, 1.0),  # API Géo: "50 appels / seconde / IP" (api.gouv.fr)
     "https://api.insee.fr/melodi": (30, 60.0),  # Melodi: 30 requests/minute, then HTTP 429
+    # Open-Meteo free tier (non-commercial): 600/min, 5000/h, 10 000/day, 300 000/month (APIS.md §5);
+    # Open-Meteo may weigh a long request as several calls (its climate API doc shows it). Only the
+    # per-minute limit is enforced here; the customer host (paid key) gets the same, conservative one.
+    "https://archive-api.open-meteo.com": (600, 60.0),
+    "https://customer-archive-api.open-meteo.com": (600, 60.0),
+    # Géorisques API v1: 1000 requests/min per IP (api.gouv.fr listing, APIS.md §4).
+    "https://www.georisques.gouv.fr": (1000, 60.0),
+    # recherche-entreprises: 7 requests/second (api.gouv.fr listing, APIS.md §7).
+    "https://recherche-entreprises.api.gouv.fr": (7, 1.0),
+    # Cerema "API Données foncières" (Cartofriches) publishes no limit: a self-imposed, polite one.
+    "https://apidf-preprod.cerema.fr": (5, 1.0),
 }
 
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)  # (connect, read) seconds
@@ -121,7 +132,7 @@ class HttpClient:
         offline: bool = False,
         refresh: bool = False,
         clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         rate_limits: Mapping[str, tuple[int, float]] | None = None,
         backend: str | BaseCache | None = None,
     ):
@@ -133,9 +144,14 @@ class HttpClient:
         self.offline = offline
         self.refresh = refresh
         self.stats: dict[str, SourceStats] = {}
+        # Set when a host name did not resolve: this machine has no network at all (the pipeline
+        # then carries on as with --offline rather than report every online source as a gap).
+        self.network_down = False
         # Origins ("https://api.insee.fr") whose fetch ended on connection errors → that failure.
         self._unreachable: dict[str, str] = {}
         self._clock = clock
+        # Looked up at call time, so a test session can forbid real waiting (tests/conftest.py).
+        sleep = sleep if sleep is not None else (lambda seconds: default_sleep(seconds))
         self._sleep = sleep
         self.session = CachedSession(
             str(cache_path),
@@ -284,6 +300,7 @@ class HttpClient:
                 connection_lost = isinstance(exc, requests.ConnectionError)
                 if _no_network(exc):  # the name does not resolve: no network here, waiting won't help
                     failure = "nom d'hôte introuvable (pas de réseau ?)"
+                    self.network_down = True
                     break
                 wait_s = _backoff(attempt)
             else:
@@ -411,6 +428,11 @@ def _raise_for_final_status(
         + (f" ({excerpt})." if excerpt else "."),
         status=status,
     )
+
+
+def default_sleep(seconds: float) -> None:
+    """The real wait between attempts and for the rate limit (replaced in tests)."""
+    time.sleep(seconds)
 
 
 def _attempts(count: int) -> str:

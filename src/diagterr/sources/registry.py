@@ -122,12 +122,81 @@ SOURCES: dict[str, SourceInfo] = {
             ("COM",),
         ),
         SourceInfo(
+            "urssaf_ptod",
+            "Effectifs salariés du secteur privé 2014-2024 (URSSAF), republiés par un tiers "
+            "(dépôt ptod-observatoire-territorial)",
+            "URSSAF ; republication tierce : dépôt vincentroue/ptod-observatoire-territorial",
+            "https://github.com/vincentroue/ptod-observatoire-territorial",
+            "Données URSSAF (ODbL sur open.urssaf.fr, non vérifié pour ce fichier) ; republication "
+            "sans fichier de licence",
+            ("COM", "EPCI", "ZE", "FR"),
+        ),
+        SourceInfo(
+            "urssaf_open_data",
+            "Nombre d'établissements employeurs et effectifs salariés du secteur privé, par commune et APE",
+            "URSSAF Caisse nationale (open.urssaf.fr)",
+            "https://open.urssaf.fr/explore/dataset/etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-last/",
+            "ODbL selon une documentation tierce (à lire dans metas.default.license du catalogue)",
+            ("COM",),
+        ),
+        SourceInfo(
+            "recherche_entreprises",
+            "API Recherche d'entreprises (établissements par commune et tranche d'effectif)",
+            "DINUM (annuaire des entreprises), d'après la base Sirene de l'INSEE",
+            "https://recherche-entreprises.api.gouv.fr",
+            _LO + " (base Sirene) ; unités non diffusibles exclues",
+            ("COM", "EPCI", "DEP", "REG"),
+        ),
+        SourceInfo(
             "insee_melodi",
             "API Melodi de l'INSEE",
             "INSEE",
             "https://api.insee.fr/melodi",
             _LO,
             ("COM", "EPCI", "DEP", "REG", "FR"),
+        ),
+        SourceInfo(
+            "open_meteo_era5",
+            "Réanalyse ERA5 (séries quotidiennes), via l'API historique d'Open-Meteo",
+            "Copernicus Climate Change Service (C3S) / ECMWF ; API Open-Meteo",
+            "https://open-meteo.com/en/docs/historical-weather-api",
+            "CC BY 4.0 (Open-Meteo) ; « Generated using Copernicus Climate Change Service information » ; "
+            "accès gratuit réservé à un usage non commercial",
+            ("POINT",),  # points of the ERA5 grid (0.25°), not administrative levels
+        ),
+        SourceInfo(
+            "georisques",
+            "API Géorisques v1 : risques recensés (GASPAR), arrêtés de catastrophe naturelle, zonage "
+            "sismique, potentiel radon",
+            "Ministère de la Transition écologique (Géorisques)",
+            "https://www.georisques.gouv.fr/api/v1",
+            "Licence Ouverte présumée (non vérifiée dans les sources consultées)",
+            ("COM",),
+        ),
+        SourceInfo(
+            "tracc_arrete",
+            "Arrêté du 23 janvier 2026 fixant la trajectoire de réchauffement de référence pour "
+            "l'adaptation au changement climatique (TRACC)",
+            "Ministère de la Transition écologique (Journal officiel)",
+            "https://juriblio.fr/arretes/arrete-du-23-janvier-2026/187616893",
+            "Texte officiel, non soumis au droit d'auteur",
+            ("FR",),
+        ),
+        SourceInfo(
+            "cartofriches",
+            "Cartofriches, inventaire national des friches (API Données foncières)",
+            "Cerema",
+            "https://cartofriches.cerema.fr",
+            _LO,
+            ("COM",),
+        ),
+        SourceInfo(
+            "inventaire_initiatives",
+            "Inventaire des initiatives locales tenu par le consultant",
+            "Équipe de la mission (fichier fourni avec --initiatives)",
+            "fichier local",
+            "Selon le fichier",
+            ("COM",),
         ),
     )
 }

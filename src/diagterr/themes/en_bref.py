@@ -25,6 +25,7 @@ KEY_FIGURES = (
     "variation_emplois_annuelle",
     "emplois_pour_100_actifs",
     "mediane_niveau_vie",
+    "evolution_effectifs_salaries_prives_5ans",  # last: shown where fewer than 12 figures precede it
 )
 
 
@@ -129,6 +130,22 @@ def enjeux(sections: tuple[Section, ...], programmes: list[str]) -> tuple[Enjeu,
             return Enjeu("atout", f"Pôle d'emploi : {nombre(i.value)} emplois pour 100 actifs résidents en {i.period}.", i.id)
         return None
 
+    def private_jobs(i: Indicator) -> Enjeu | None:
+        fr = _reference(i, "france")
+        versus = f" ({fr[0]} : {signe(fr[1], 1)} %)" if fr else ""
+        if i.value < 0:
+            return Enjeu("fragilite", f"L'emploi salarié privé recule : {signe(i.value, 1)} % entre {i.period.replace('-', ' et ')}"
+                         f"{versus}. Quels secteurs perdent des emplois ?", i.id)
+        if fr is None:
+            return None
+        if i.value >= fr[1] + 2:
+            return Enjeu("atout", f"L'emploi salarié privé progresse plus vite qu'en France : {signe(i.value, 1)} % sur "
+                         f"{i.period}{versus}.", i.id)
+        if i.value <= fr[1] - 2:
+            return Enjeu("question", f"L'emploi salarié privé progresse moins vite qu'en France : {signe(i.value, 1)} % sur "
+                         f"{i.period}{versus}. Qu'est-ce qui freine les créations d'emploi ?", i.id)
+        return None
+
     rule("variation_population_annuelle", growth)
     rule("variation_solde_naturel", natural)
     rule("variation_solde_migratoire", migration)
@@ -137,6 +154,7 @@ def enjeux(sections: tuple[Section, ...], programmes: list[str]) -> tuple[Enjeu,
     rule("taux_chomage_15_64", unemployment)
     rule("variation_emplois_annuelle", jobs)
     rule("emplois_pour_100_actifs", job_ratio)
+    rule("evolution_effectifs_salaries_prives_5ans", private_jobs)
     if programmes:
         out.append(
             Enjeu("question", "Programmes déjà engagés (" + ", ".join(programmes) + ") : comment l'atelier "

@@ -81,6 +81,10 @@ class Figures:
             self._tables[name] = self.store.read(name, filters=self._filters(name))
         return self._tables[name]
 
+    def tables_used(self) -> list[str]:
+        """The tables read so far that had rows for this territory (their sources go to the annex)."""
+        return [name for name, frame in self._tables.items() if frame is not None and not frame.empty]
+
     def _filters(self, name: str) -> list | None:
         columns = self.store.columns(name)
         codes = list(self.territory.commune_codes)

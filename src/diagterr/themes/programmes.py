@@ -1,12 +1,40 @@
-"""Programmes en cours: the ANCT programmes the communes belong to (PVD, ACV, Villages d'avenir,
-France services, CRTE…), the ORT, with the date of the list."""
+"""Initiatives et programmes en cours: what is already under way in the territory.
+
+In order: the ANCT programmes the communes belong to (PVD, ACV, Villages d'avenir, France
+services, CRTE…) and the ORT, with the date of the lists (table and map); the QPV and the
+brownfields (Cartofriches) where the store has them, else a note saying they are not available
+offline; then the consultant's own inventory (`--initiatives`, see diagterr.initiatives) grouped
+by the Atelier's categories of resources, with a count per category and per theme; last, the
+communes with no known programme nor initiative, as a question for the workshop.
+"""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
+import pandas as pd
+
+from diagterr.cog import COG_VINTAGE, normalize
 from diagterr.dossier import Column, CommuneMap, Indicator, IndicatorTable, Note, Section, SourceRef, Table
+from diagterr.initiatives import CATEGORIES, SOURCE_ID, STATUSES, UNCATEGORISED, Initiative, Inventory
+from diagterr.render.formatting import date_longue
+from diagterr.sources import cartofriches
 from diagterr.themes.figures import Figures
 
 PROGRAMMES = "programmes"
+SECTION_ID = "programmes"
+TITLE = "Initiatives et programmes en cours"
+INTRO = (
+    "Ce qui est déjà engagé sur le territoire : les programmes nationaux de l'Agence nationale de la cohésion des "
+    "territoires dont les communes sont lauréates ou signataires, puis les initiatives locales recensées pour "
+    "l'atelier. Le point de départ du recensement des ressources et des acteurs."
+)
+CRTE = "Contrat pour la réussite"
+WHOLE_TERRITORY = "Tout le territoire"
+NO_THEME = "Thème non renseigné"
+ZWSP = "\u200b"
+_UNBREAKABLE = re.compile(r"[^\s/\-]{41,}")
 
 # Programmes counted in the summary, in the order shown.
 _HEADLINE = (
@@ -19,26 +47,43 @@ _HEADLINE = (
 )
 
 
-def analyse(fig: Figures) -> Section:
+def analyse(fig: Figures, initiatives: Inventory | None = None) -> Section:
+    """The section; `initiatives` is the validated inventory of `--initiatives`, None when not given."""
+    blocks: list = []
+    with_programme = _programmes(fig, blocks)
+    _qpv(blocks)
+    _brownfields(fig, blocks)
+    _inventory(fig, initiatives, blocks)
+    _communes_without(fig, with_programme, initiatives, blocks)
+    limits = ("Listes de programmes à la date de leur publication (voir l'annexe) : un programme signé depuis n'y "
+              "figure pas.")
+    if initiatives is not None and initiatives.initiatives:
+        limits += (" L'inventaire des initiatives est déclaratif : diagterr en vérifie les codes de communes, les dates "
+                   "et les adresses, pas le contenu ; les contacts sont imprimés tels que saisis.")
+    blocks.append(Note(limits, tone="limit"))
+    return Section(SECTION_ID, TITLE, INTRO, tuple(blocks))
+
+
+# -- ANCT programmes -----------------------------------------------------------------------------
+
+
+def _programmes(fig: Figures, blocks: list) -> set[str] | None:
+    """Blocks of the ANCT lists; the communes with a programme (CRTE aside), None if no list."""
     frame = fig.table(PROGRAMMES)
-    intro = ("Les programmes nationaux de l'Agence nationale de la cohésion des territoires dont les communes "
-             "sont lauréates ou signataires : le point de départ du recensement des initiatives déjà en place.")
     if frame is None:
-        return Section(
-            "programmes", "Programmes en cours", intro,
-            (Note("Liste des programmes de l'ANCT non disponible pour ce territoire : " + fig.unavailable(PROGRAMMES),
-                  tone="gap"),),
-        )
+        blocks.append(Note("Liste des programmes de l'ANCT non disponible pour ce territoire : "
+                           + fig.unavailable(PROGRAMMES), tone="gap"))
+        return None
     manifest = fig.store.manifest(PROGRAMMES)
     source = SourceRef(manifest.source_id, manifest.vintage, manifest.geo_vintage)
     codes = set(fig.territory.commune_codes)
     covered = set(frame["commune"]) & codes
     frame = frame[frame["commune"].isin(codes)]
-    names = {c.code: c.name for c in fig.territory.communes}
-    blocks: list = []
+    names = _names(fig)
     indicators = []
     for programme in _HEADLINE:
-        communes = sorted(set(frame.loc[frame["programme"].str.startswith(programme), "commune"]))
+        communes = sorted(set(frame.loc[frame["programme"].str.startswith(programme), "commune"]),
+                          key=lambda c: normalize(names[c]))
         indicators.append(
             Indicator(
                 id="programme_" + "".join(ch for ch in programme.lower() if ch.isalnum())[:30],
@@ -53,8 +98,8 @@ def analyse(fig: Figures) -> Section:
         )
     blocks.append(IndicatorTable("Programmes nationaux dans le périmètre", tuple(indicators)))
     rows = []
-    for record in frame.sort_values(["commune", "programme"]).to_dict("records"):
-        if record["programme"].startswith("Contrat pour la réussite"):
+    for record in frame.to_dict("records"):
+        if record["programme"].startswith(CRTE):
             continue  # every commune has a CRTE: listed once below rather than per commune
         detail = record["detail"] or (f"identifiant {record['identifiant']}" if record["identifiant"] else "")
         rows.append((names[record["commune"]], record["programme"], detail))
@@ -63,14 +108,14 @@ def analyse(fig: Figures) -> Section:
             Table(
                 title="Programmes par commune",
                 columns=(Column("Commune"), Column("Programme"), Column("Détail")),
-                rows=tuple(sorted(rows)),
+                rows=tuple(sorted(rows, key=lambda r: (normalize(r[0]), r[1], r[2]))),
                 source=source,
             )
         )
-    crte = sorted(set(frame.loc[frame["programme"].str.startswith("Contrat pour la réussite"), "identifiant"]))
+    crte = sorted(set(frame.loc[frame["programme"].str.startswith(CRTE), "identifiant"]))
     if crte:
         blocks.append(Note(f"Contrat(s) pour la réussite de la transition écologique du périmètre : {', '.join(crte)}."))
-    counts = frame[~frame["programme"].str.startswith("Contrat pour la réussite")].groupby("commune").size()
+    counts = frame[~frame["programme"].str.startswith(CRTE)].groupby("commune").size()
     if len(fig.territory.communes) > 1:
         blocks.append(
             CommuneMap(
@@ -82,20 +127,195 @@ def analyse(fig: Figures) -> Section:
                 source=source,
             )
         )
-        without = sorted(names[c] for c in codes if counts.get(c, 0) == 0)
-        if without:
-            blocks.append(
-                Note(
-                    f"{len(without)} commune(s) sans programme national connu : {', '.join(without)}. "
-                    "Question pour l'atelier : quelles initiatives locales y sont déjà portées ?",
-                )
-            )
-    blocks.append(
-        Note(
-            "Listes à la date de leur publication (voir l'annexe) : un programme signé depuis n'y figure pas. "
-            "Les quartiers prioritaires, les friches et l'inventaire des initiatives locales viendront compléter "
-            "cette section.",
-            tone="limit",
-        )
+    return {c for c in codes if counts.get(c, 0) > 0}
+
+
+# -- QPV and brownfields -------------------------------------------------------------------------
+
+
+def _qpv(blocks: list) -> None:
+    # The samples hold no QPV list: quartiers known only from press or web pages are not an
+    # official list, and are not printed.
+    blocks.append(Note(
+        "Quartiers prioritaires de la politique de la ville (liste 2024) : non disponible hors ligne. La liste "
+        "officielle n'est ni dans les exemples fournis avec diagterr ni en cache, et son téléchargement n'est pas "
+        "encore pris en charge : aucun quartier n'est cité ici.",
+        tone="gap",
+    ))
+
+
+def _brownfields(fig: Figures, blocks: list) -> None:
+    frame = fig.table(cartofriches.TABLE)
+    if frame is not None:
+        frame = frame[frame["commune"].isin(fig.territory.commune_codes)]
+    if frame is None or frame.empty:
+        blocks.append(Note(
+            "Friches (Cartofriches, Cerema) : non disponible hors ligne. Aucune liste de friches n'est dans les "
+            "exemples fournis ni en cache pour ce territoire.",
+            tone="gap",
+        ))
+        return
+    manifest = fig.store.manifest(cartofriches.TABLE)
+    names = _names(fig)
+    rows = tuple(
+        (names[r["commune"]], _text(r["site_nom"]), _text(r["site_statut"]), _text(r["site_type"]),
+         None if pd.isna(r["surface_m2"]) else float(r["surface_m2"]))
+        for r in frame.to_dict("records")
     )
-    return Section("programmes", "Programmes en cours", intro, tuple(blocks))
+    blocks.append(Table(
+        title=f"Friches recensées par Cartofriches ({_count(len(rows), 'site')})",
+        columns=(Column("Commune"), Column("Site"), Column("Statut"), Column("Type"),
+                 Column("Surface de l'unité foncière (m²)", "count")),
+        rows=tuple(sorted(rows, key=lambda r: (normalize(r[0]), normalize(r[1])))),
+        source=SourceRef(manifest.source_id, manifest.vintage, manifest.geo_vintage),
+        note="« Friche potentielle » : site repéré dans une base (Basias, Basol…) sans vérification sur le terrain.",
+    ))
+
+
+# -- the consultant's inventory ------------------------------------------------------------------
+
+
+def _inventory(fig: Figures, inventory: Inventory | None, blocks: list) -> None:
+    if inventory is None:
+        blocks.append(Note(
+            "Inventaire des initiatives locales : aucun fichier fourni. Pour recenser les initiatives déjà en place "
+            "(associations, tiers-lieux, projets agricoles, culturels, numériques…), créez le modèle avec "
+            "« diagterr initiatives modele initiatives.csv », complétez-le (une initiative par ligne), puis relancez "
+            "avec « --initiatives initiatives.csv »."
+        ))
+        return
+    items = inventory.initiatives
+    if not items:
+        blocks.append(Note(
+            f"Inventaire des initiatives locales : le fichier « {inventory.file_name} » ne contient encore aucune "
+            "initiative (la ligne d'exemple du modèle est ignorée)."
+        ))
+        return
+    manifest = inventory.manifest()
+    source = SourceRef(SOURCE_ID, manifest.vintage, COG_VINTAGE)
+    names = _names(fig)
+    by_category: dict[str | None, list[Initiative]] = {key: [] for key in CATEGORIES}
+    for item in items:
+        by_category.setdefault(item.categorie, []).append(item)
+
+    summary = [(CATEGORIES[key], float(len(by_category[key])), *_status_counts(by_category[key]))
+               for key in CATEGORIES]
+    if by_category.get(None):
+        summary.append((UNCATEGORISED, float(len(by_category[None])), *_status_counts(by_category[None])))
+    summary.append(("Total", float(len(items)), *_status_counts(list(items))))
+    blocks.append(Table(
+        title=f"Initiatives recensées par catégorie de ressources ({len(items)})",
+        columns=(Column("Catégorie de ressources"), Column("Initiatives", "count"),
+                 *(Column(status.capitalize(), "count") for status in STATUSES)),
+        rows=tuple(summary),
+        source=source,
+        note="Catégories de ressources de l'Atelier des territoires ; une catégorie sans initiative est une question "
+        "pour l'atelier.",
+    ))
+
+    themes: dict[str, tuple[str, int]] = {}
+    for item in items:
+        key = normalize(item.theme) if item.theme else ""
+        label, count = themes.get(key, (item.theme or NO_THEME, 0))
+        themes[key] = (label, count + 1)
+    ordered = sorted(themes.items(), key=lambda kv: (kv[0] == "", -kv[1][1], kv[0]))
+    blocks.append(Table(
+        title="Initiatives recensées par thème",
+        columns=(Column("Thème"), Column("Initiatives", "count")),
+        rows=tuple((label, float(count)) for _, (label, count) in ordered),
+        source=source,
+    ))
+
+    for key, group in by_category.items():
+        if not group:
+            continue
+        label = CATEGORIES[key] if key is not None else UNCATEGORISED
+        blocks.append(Table(
+            title=f"{label} : {_count(len(group), 'initiative')}",
+            columns=(Column("Initiative"), Column("Commune(s)"), Column("Thème, statut"), Column("Description"),
+                     Column("Porteur, contact, lien")),
+            rows=tuple(_initiative_row(item, names) for item in group),
+            source=source,
+        ))
+
+    counts = Counter(code for item in items for code in item.communes)
+    if len(fig.territory.communes) > 1 and counts:
+        whole = sum(1 for item in items if not item.communes)
+        blocks.append(CommuneMap(
+            id="carte_initiatives",
+            title="Nombre d'initiatives recensées par commune",
+            values=tuple((c, float(counts.get(c, 0))) for c in fig.territory.commune_codes),
+            value_kind="count",
+            unit="initiatives",
+            source=source,
+            note=(f"Hors {_count(whole, 'initiative')} portant sur tout le territoire." if whole else None),
+        ))
+
+
+def _status_counts(items: list[Initiative]) -> tuple[float, ...]:
+    return tuple(float(sum(1 for i in items if i.statut == status)) for status in STATUSES)
+
+
+def _initiative_row(item: Initiative, names: dict[str, str]) -> tuple[str, ...]:
+    """Initiative | Commune(s) | Thème, statut | Description | Porteur, contact, lien: five columns fit A4."""
+    communes = ", ".join(names[c] for c in item.communes) if item.communes else WHOLE_TERRITORY
+    status = item.statut or "statut non précisé"
+    if item.date_debut is not None:
+        status += f", début le {date_longue(item.date_debut)}"
+    theme_status = f"{item.theme} ; {status}" if item.theme else status
+    who = " — ".join(part for part in (item.porteur, item.contact, item.lien) if part)
+    return tuple(_breakable(text) for text in (item.nom, communes, theme_status, item.description, who))
+
+
+def _breakable(text: str) -> str:
+    """`text` with a zero-width space every 30 characters of a run longer than 40 that has no
+    place to break (a long URL segment): a table column of an A4 page cannot hold it, and the
+    table would run off the page. Shorter runs, and the text of the file, are left as they are."""
+    return _UNBREAKABLE.sub(lambda m: ZWSP.join(m[0][i:i + 30] for i in range(0, len(m[0]), 30)), text)
+
+
+# -- communes with nothing known -----------------------------------------------------------------
+
+
+def _communes_without(fig: Figures, with_programme: set[str] | None, inventory: Inventory | None,
+                      blocks: list) -> None:
+    names = _names(fig)
+    known = set(with_programme or ())
+    items = inventory.initiatives if inventory is not None else ()
+    for item in items:
+        known.update(item.communes)
+    without = sorted((names[c] for c in fig.territory.commune_codes if c not in known), key=normalize)
+    has_inventory = inventory is not None  # given, even if still empty
+    if with_programme is None and not has_inventory:
+        return  # nothing is known: the notes above say why
+    if not without:
+        if len(fig.territory.communes) > 1:
+            blocks.append(Note("Chaque commune du territoire a au moins un programme national"
+                               + (" ou une initiative recensée." if has_inventory else " connu.")))
+        return
+    if with_programme is None:
+        what = "sans initiative recensée (liste des programmes nationaux indisponible)"
+    elif has_inventory:
+        what = "sans programme national ni initiative recensée"
+    else:
+        what = "sans programme national connu (CRTE mis à part), et aucun inventaire d'initiatives fourni"
+    whole = sum(1 for item in items if not item.communes)
+    whole_text = (f" Sans compter les {whole} initiatives portant sur tout le territoire." if whole > 1 else
+                  " Sans compter l'initiative portant sur tout le territoire." if whole else "")
+    blocks.append(Note(
+        f"{_count(len(without), 'commune')} {what} : {', '.join(without)}.{whole_text} "
+        "Question pour l'atelier : quelles initiatives y sont déjà portées, et par qui ?"
+    ))
+
+
+def _count(n: int, noun: str) -> str:
+    """"1 commune", "12 communes"."""
+    return f"{n} {noun}{'s' if n > 1 else ''}"
+
+
+def _text(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+def _names(fig: Figures) -> dict[str, str]:
+    return {c.code: c.name for c in fig.territory.communes}

@@ -1,0 +1,281 @@
+"""`diagterr batch`: every site of a programme in one command, resumable, safe to run from cron.
+
+Plan (../shared/DESIGN.md): read and validate every site first (a bad entry stops everything
+before any work, with its line); fetch sequentially within the providers' limits (shared cache
+and rate limits); then analyse and render in a process pool. One failing site never stops the
+others. A site whose inputs have not changed since its last dossier is skipped (unless --force).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from diagterr import __version__
+from diagterr.atomic import write_text_atomic
+from diagterr.errors import BadInputError, DiagterrError, ExitCode
+from diagterr.store import Store, sha256_of
+from diagterr.territory import Territory, resolve_territory
+
+log = logging.getLogger(__name__)
+
+SUMMARY_FILE = "batch.json"
+EDITION_FILE = ".diagterr-edition.json"  # per site: the fingerprint of its last dossier
+LOCK_FILE = ".diagterr-batch.lock"
+_SITE_KEYS = {"nom", "epci", "commune", "communes", "sortie", "initiatives", "focus"}
+
+MODELE = """\
+# Sites d'un programme pour `diagterr batch` (YAML).
+# Chaque site : un nom, et UN territoire parmi epci (SIREN), commune (code INSEE) ou communes
+# (liste de codes). Facultatif : sortie (dossier de sortie du site, relatif à ce fichier),
+# initiatives (inventaire CSV ou YAML du consultant, voir `diagterr initiatives modele`).
+#
+#   diagterr batch sites.yaml --jobs 2
+#
+# Les quatre sites des Ateliers des territoires fournis en exemple (données hors ligne) :
+
+sortie: dossiers          # dossier commun des sites (défaut : le dossier de ce fichier)
+
+sites:
+  - nom: CC du Pays de l'Arbresle
+    epci: "246900625"
+
+  - nom: CC du Massif du Sancy
+    epci: "246300966"
+
+  - nom: Villeneuve-de-Berg
+    commune: "07341"
+
+  - nom: CC Berg et Coiron
+    epci: "240700815"
+
+  - nom: Tessy-Bocage
+    commune: "50592"
+
+  - nom: CA Saint-Lô Agglo
+    epci: "200066389"
+    # initiatives: initiatives-saint-lo.csv
+"""
+
+
+@dataclass(frozen=True)
+class Site:
+    """One validated site of the batch file."""
+
+    name: str
+    line: int  # line of the entry in the batch file
+    territory: Territory
+    out_dir: Path
+    initiatives: Path | None = None
+
+
+@dataclass
+class SiteOutcome:
+    name: str
+    code: str
+    status: str  # "fait", "partiel", "inchange", "echec"
+    duration_s: float
+    out_dir: str
+    files: list[str] = field(default_factory=list)
+    missing_sources: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+# -- reading and validating the batch file --------------------------------------------------------
+
+
+def write_model(path: Path, force: bool = False) -> None:
+    if path.exists() and not force:
+        raise BadInputError(f"{path} existe déjà : choisissez un autre nom, ou --force pour le remplacer.")
+    write_text_atomic(path, MODELE)
+
+
+def load_sites(path: Path) -> list[Site]:
+    """Every site of the file, resolved; any problem anywhere stops everything (with its line)."""
+    if not path.is_file():
+        raise BadInputError(f"Fichier de sites « {path} » introuvable (créez-en un avec « diagterr batch modele »).")
+    text = path.read_text("utf-8")
+    try:
+        document = yaml.compose(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"ligne {mark.line + 1}" if mark else "fichier"
+        raise BadInputError(f"{path.name}, {where} : YAML illisible ({getattr(error, 'problem', error)}).") from None
+    if document is None or not isinstance(document, yaml.MappingNode):
+        raise BadInputError(f"{path.name} : attendu une clé « sites: » suivie de la liste des sites (voir « diagterr batch modele »).")
+    top = {key.value: value for key, value in document.value}
+    base = path.parent
+    if "sortie" in top:
+        base = base / _scalar(top["sortie"])
+    sites_node = top.get("sites")
+    if not isinstance(sites_node, yaml.SequenceNode) or not sites_node.value:
+        line = sites_node.start_mark.line + 1 if sites_node is not None else 1
+        raise BadInputError(f"{path.name}, ligne {line} : « sites » doit être une liste non vide de sites.")
+    problems: list[str] = []
+    sites: list[Site] = []
+    seen_dirs: dict[Path, int] = {}
+    for node in sites_node.value:
+        line = node.start_mark.line + 1
+        try:
+            site = _site(node, line, base, path.parent)
+        except DiagterrError as error:
+            problems.append(f"ligne {line} : {error}")
+            continue
+        if site.out_dir in seen_dirs:
+            problems.append(f"ligne {line} : même dossier de sortie que le site de la ligne {seen_dirs[site.out_dir]} ({site.out_dir}).")
+            continue
+        seen_dirs[site.out_dir] = line
+        sites.append(site)
+    if problems:
+        raise BadInputError(f"{path.name} : {len(problems)} problème(s), rien n'a été lancé :\n  " + "\n  ".join(problems))
+    return sites
+
+
+def _site(node: yaml.Node, line: int, base: Path, folder: Path) -> Site:
+    if not isinstance(node, yaml.MappingNode):
+        raise BadInputError("un site s'écrit « - nom: …, epci: … » (clé: valeur).")
+    entry = {key.value: value for key, value in node.value}
+    unknown = sorted(set(entry) - _SITE_KEYS)
+    if unknown:
+        raise BadInputError(f"clé(s) inconnue(s) {', '.join(unknown)} ; clés possibles : {', '.join(sorted(_SITE_KEYS))}.")
+    name = _scalar(entry["nom"]) if "nom" in entry else None
+    if not name:
+        raise BadInputError("le nom du site (« nom: ») manque.")
+    communes = entry.get("communes")
+    communes_text = None
+    if communes is not None:
+        values = [_scalar(v) for v in communes.value] if isinstance(communes, yaml.SequenceNode) else [_scalar(communes)]
+        communes_text = ",".join(values)
+    territory = resolve_territory(
+        commune=_scalar(entry["commune"]) if "commune" in entry else None,
+        epci=_scalar(entry["epci"]) if "epci" in entry else None,
+        communes=communes_text,
+        nom=name,
+    )
+    out_dir = base / (_scalar(entry["sortie"]) if "sortie" in entry else _folder_name(territory))
+    initiatives = None
+    if "initiatives" in entry:
+        initiatives = (folder / _scalar(entry["initiatives"])).resolve()
+        if not initiatives.is_file():
+            raise BadInputError(f"inventaire « {_scalar(entry['initiatives'])} » introuvable (chemin relatif au fichier de sites).")
+    return Site(name, line, territory, out_dir.resolve(), initiatives)
+
+
+def _scalar(node: yaml.Node) -> str:
+    if not isinstance(node, yaml.ScalarNode):
+        raise BadInputError(f"valeur simple attendue ligne {node.start_mark.line + 1}.")
+    return str(node.value).strip()
+
+
+def _folder_name(territory: Territory) -> str:
+    from diagterr.pipeline import safe_folder_name
+
+    return safe_folder_name(territory)
+
+
+# -- resumability and locking -------------------------------------------------------------------
+
+
+def fingerprint(site: Site, store: Store, options: dict[str, Any]) -> str:
+    """What a dossier depends on: diagterr's version, the options, the perimeter, the data.
+
+    The data are the store's tables (their checksums, from the manifests) and the inventory file.
+    A new census vintage, a revised figure or a perimeter change gives a new fingerprint.
+    """
+    digest = hashlib.sha256()
+    digest.update(__version__.encode())
+    digest.update(json.dumps(options, sort_keys=True, default=str).encode())
+    digest.update(",".join(site.territory.commune_codes).encode())
+    digest.update(site.name.encode())
+    for name in store.table_names():
+        for manifest in store.manifests(name):
+            digest.update(f"{name}:{manifest.sha256}".encode())
+    if site.initiatives is not None:
+        digest.update(sha256_of(site.initiatives).encode())
+    return digest.hexdigest()
+
+
+def unchanged_since_last_edition(site: Site, print_: str) -> bool:
+    """True when the site's last complete dossier was made from exactly these inputs."""
+    try:
+        edition = json.loads((site.out_dir / EDITION_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    files_present = all((site.out_dir / name).is_file() for name in edition.get("files", []))
+    return edition.get("fingerprint") == print_ and files_present
+
+
+def record_edition(site: Site, print_: str, files: list[Path]) -> None:
+    write_text_atomic(
+        site.out_dir / EDITION_FILE,
+        json.dumps({"fingerprint": print_, "files": [p.name for p in files], "version": __version__},
+                   ensure_ascii=False, indent=1) + "\n",
+    )
+
+
+@contextmanager
+def batch_lock(folder: Path) -> Iterator[None]:
+    """One batch at a time per output folder: a second one stops with a clear message."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOCK_FILE
+    handle = path.open("a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "inconnu"
+            raise DiagterrError(
+                f"Un autre « diagterr batch » écrit déjà dans {folder} (processus {holder}). "
+                "Attendez qu'il finisse, ou choisissez un autre dossier de sortie."
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+# -- summary ------------------------------------------------------------------------------------
+
+
+def exit_code(outcomes: list[SiteOutcome]) -> ExitCode:
+    """0 all done (or unchanged), 4 done with gaps, 1 any site failed."""
+    if any(o.status == "echec" for o in outcomes):
+        return ExitCode.FAILED
+    if any(o.status == "partiel" for o in outcomes):
+        return ExitCode.PARTIAL
+    return ExitCode.DONE
+
+
+def write_summary(folder: Path, outcomes: list[SiteOutcome], started: float, jobs: int) -> Path:
+    summary = {
+        "diagterr": __version__,
+        "date": date.today().isoformat(),
+        "duree_s": round(time.perf_counter() - started, 2),
+        "jobs": jobs,
+        "code_sortie": int(exit_code(outcomes)),
+        "sites": [asdict(o) for o in outcomes],
+    }
+    path = folder / SUMMARY_FILE
+    write_text_atomic(path, json.dumps(summary, ensure_ascii=False, indent=1) + "\n")
+    return path
+
+
+Progress = Callable[[str], None]

@@ -1,0 +1,95 @@
+"""What changed since the last edition: the indicators whose value, vintage or perimeter moved.
+
+Compares the previous `indicateurs.json` of a dossier with the new dossier (plain data in,
+a Section out): a new census vintage, a revised figure, a perimeter change.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from diagterr.dossier import Column, Dossier, Indicator, Note, Section, Table
+
+SECTION_ID = "changements"
+# A relative change below this is rounding, not a revision.
+_TOLERANCE = 1e-9
+
+
+def load_previous(out_dir: Path) -> dict[str, Any] | None:
+    """The previous edition's indicateurs.json in the output folder, if any and readable."""
+    try:
+        return json.loads((out_dir / "indicateurs.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=_TOLERANCE, abs_tol=_TOLERANCE)
+
+
+def changes_section(previous: dict[str, Any], dossier: Dossier) -> Section | None:
+    """A section listing what changed since `previous`, or None when nothing did."""
+    before = {record["id"]: record for record in previous.get("indicators", [])}
+    rows: list[tuple[str | float | None, ...]] = []
+    for _, indicator in dossier.indicators():
+        old = before.pop(indicator.id, None)
+        if old is None:
+            rows.append((indicator.label, "nouvel indicateur", None, indicator.value, _vintage(indicator)))
+            continue
+        moved = []
+        if old.get("vintage") != indicator.source.vintage or old.get("period") != indicator.period:
+            moved.append(f"millésime {old.get('vintage') or old.get('period')} → {indicator.source.vintage}")
+        if old.get("geo_vintage") != indicator.source.geo_vintage:
+            moved.append(f"géographie {old.get('geo_vintage')} → {indicator.source.geo_vintage}")
+        if not _same(old.get("value"), indicator.value):
+            moved.append("valeur révisée" if not moved else "valeur")
+        if moved:
+            rows.append((indicator.label, " ; ".join(moved), old.get("value"), indicator.value, _vintage(indicator)))
+    for record in before.values():
+        rows.append((record.get("label", record["id"]), "indicateur retiré", record.get("value"), None, ""))
+
+    perimeter_before = [c["code"] for c in previous.get("territory", {}).get("communes", [])]
+    perimeter_now = [code for code, _ in dossier.territory.communes]
+    blocks: list = []
+    if sorted(perimeter_before) != sorted(perimeter_now):
+        added = sorted(set(perimeter_now) - set(perimeter_before))
+        removed = sorted(set(perimeter_before) - set(perimeter_now))
+        blocks.append(
+            Note(
+                "Périmètre modifié : "
+                + (f"communes ajoutées {', '.join(added)}" if added else "")
+                + (" ; " if added and removed else "")
+                + (f"communes retirées {', '.join(removed)}" if removed else "")
+                + ".",
+                tone="limit",
+            )
+        )
+    if not rows and not blocks:
+        return None
+    if rows:
+        blocks.append(
+            Table(
+                title=f"{len(rows)} indicateur(s) modifié(s) depuis l'édition du {previous.get('edition_date', '?')}",
+                columns=(
+                    Column("Indicateur"), Column("Changement"), Column("Avant", "ratio", decimals=2),
+                    Column("Maintenant", "ratio", decimals=2), Column("Source"),
+                ),
+                rows=tuple(rows),
+            )
+        )
+    return Section(
+        id=SECTION_ID,
+        title="Ce qui a changé depuis l'édition précédente",
+        intro=f"Comparaison avec l'édition du {previous.get('edition_date', '?')} (situation connue au "
+        f"{previous.get('situation_date', '?')}) : nouveaux millésimes, chiffres révisés, périmètre.",
+        blocks=tuple(blocks),
+    )
+
+
+def _vintage(indicator: Indicator) -> str:
+    return f"{indicator.source.vintage}, {indicator.source.geo_vintage}"

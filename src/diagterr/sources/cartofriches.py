@@ -1,0 +1,223 @@
+"""Cartofriches (Cerema, API « Données foncières »): brownfields (friches) per commune.
+
+Endpoints and fields from ../shared/sources/APIS.md §8.2 and the Cerema's own client
+`rcadot/py.apifoncier` (`cartofriches.py`, `utils.py`):
+
+- `GET {BASE_URL}/cartofriches/friches/?code_insee=CODE&page_size=500`: a Django REST Framework
+  page `{count, next, previous, results}`; `next` is an absolute URL, followed until null;
+- `GET {BASE_URL}/cartofriches/geofriches/?code_insee=CODE&page_size=500`: the same page with
+  `features` (GeoJSON) instead of `results`;
+- no authentication, no published rate limit (one request per commune and page, cached); updated
+  quarterly; Licence Ouverte 2.0.
+
+The summary fields used here are those of the real rows (specimens
+`cartofriches__friches_59350_head_from_notebook.csv`, `…geofriches_feature_via_geopandas.json`):
+`site_id, site_nom, site_type, site_adresse, site_statut, comm_nom, comm_insee, dep,
+proprio_personne, unite_fonciere_surface` (m²)`, unite_fonciere_refcad, source_nom,
+proprio_type_lib, source_nature, urba_zone_type`. A missing field, or a page of another shape,
+raises SourceSchemaError: the provider changed its schema, the dossier must not guess.
+
+Not wired into `diagterr run` yet (no recorded answer for the sample territories: the dossier says
+the brownfields are not available offline); `TABLE` is the store table the theme reads when present.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import shape
+
+from diagterr.cog import COG_VINTAGE, COMMUNE_CODE_RE
+from diagterr.errors import BadInputError, SourceSchemaError
+from diagterr.sources.http import HttpClient, url_with_params
+from diagterr.store import Manifest
+
+logger = logging.getLogger(__name__)
+
+SOURCE_ID = "cartofriches"
+TITLE = "Cartofriches, inventaire national des friches (API Données foncières)"
+PRODUCER = "Cerema"
+LICENCE = "Licence Ouverte / Etalab 2.0"
+BASE_URL = "https://apidf-preprod.cerema.fr"  # apidf.cerema.fr does not resolve (APIS.md §8.2)
+FRICHES_URL = f"{BASE_URL}/cartofriches/friches/"
+GEOFRICHES_URL = f"{BASE_URL}/cartofriches/geofriches/"
+PAGE_SIZE = 500
+MAX_PAGES = 200  # 100 000 sites: far beyond any commune; a loop of `next` links ends here
+TABLE = "cartofriches"
+
+# Fields every site must have (the summary fields of the real answers). A geofriches feature has
+# no `site_id` in its properties (REAL specimen): the Cerema client indexes the features by their
+# `id`, read here when present.
+REQUIRED_FIELDS = ("site_nom", "site_statut", "comm_insee", "unite_fonciere_surface")
+REQUIRED_IN_RESULTS = ("site_id", *REQUIRED_FIELDS)
+# Columns of the store table, in order.
+COLUMNS = ("commune", "site_id", "site_nom", "site_type", "site_statut", "surface_m2", "commune_nom",
+           "source_nom", "source_nature", "urba_zone_type", "proprio_personne")
+
+
+def fetch_friches(client: HttpClient, codes: Sequence[str]) -> pd.DataFrame:
+    """The brownfields of the communes `codes`: one row per site, columns COLUMNS, sorted.
+
+    One request per commune (and per page), as the Cerema's client does. A commune without
+    brownfield gives no row.
+    """
+    rows: list[dict[str, Any]] = []
+    for code in _codes(codes):
+        for item in _pages(client, FRICHES_URL, code, "results"):
+            rows.append(_row(item, code, FRICHES_URL, REQUIRED_IN_RESULTS))
+    return _frame(rows)
+
+
+def fetch_geofriches(client: HttpClient, codes: Sequence[str]) -> gpd.GeoDataFrame:
+    """The same sites with their outline (EPSG:4326): columns COLUMNS and geometry."""
+    rows: list[dict[str, Any]] = []
+    geometries = []
+    for code in _codes(codes):
+        for feature in _pages(client, GEOFRICHES_URL, code, "features"):
+            properties = feature.get("properties") if isinstance(feature, Mapping) else None
+            if not isinstance(properties, Mapping):
+                raise SourceSchemaError(f"Cartofriches : un site de {GEOFRICHES_URL} (commune {code}) n'a pas de "
+                                        "« properties ».")
+            site = dict(properties)
+            if "site_id" not in site and feature.get("id") is not None:
+                site["site_id"] = feature["id"]
+            rows.append(_row(site, code, GEOFRICHES_URL, REQUIRED_FIELDS))
+            geometries.append(_geometry(feature, properties, code))
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    result = gpd.GeoDataFrame(frame, geometry=geometries, crs="EPSG:4326")
+    order = result.sort_values(["commune", "site_id"]).index
+    return result.loc[order].reset_index(drop=True).astype({c: "string" for c in COLUMNS if c != "surface_m2"})
+
+
+def manifest(codes: Sequence[str], retrieved_at: str) -> Manifest:
+    """Provenance of the table of `codes` (rows and checksum are set by the store)."""
+    urls = [url_with_params(FRICHES_URL, _params(code)) for code in _codes(codes)]
+    return Manifest(
+        table=TABLE,
+        source_id=SOURCE_ID,
+        title=TITLE,
+        producer=PRODUCER,
+        origin=" ; ".join(urls),
+        vintage=f"Cartofriches au {retrieved_at[:10]} (mise à jour trimestrielle)",
+        geo_vintage=f"codes communes de la source (comparés au {COG_VINTAGE})",
+        licence=LICENCE,
+        retrieved_at=retrieved_at,
+        params={"codes": ",".join(_codes(codes)), "page_size": str(PAGE_SIZE)},
+        method="Champs de synthèse de Cartofriches, un site par ligne ; surface de l'unité foncière en m².",
+    )
+
+
+# -- internals ---------------------------------------------------------------------------------
+
+
+def _codes(codes: Sequence[str]) -> list[str]:
+    for code in codes:
+        if not isinstance(code, str) or not COMMUNE_CODE_RE.match(code):
+            raise BadInputError(f"Code commune invalide pour Cartofriches : « {code} » (code INSEE à 5 caractères).")
+    return sorted(set(codes))
+
+
+def _params(code: str) -> dict[str, str]:
+    return {"code_insee": code, "page_size": str(PAGE_SIZE)}
+
+
+def _pages(client: HttpClient, url: str, code: str, key: str) -> Iterator[Any]:
+    """Items of every page of a DRF answer (`results` or `features`), following `next`."""
+    next_url: str | None = url
+    params: dict[str, str] | None = _params(code)
+    seen: set[str] = set()
+    for _ in range(MAX_PAGES):
+        if next_url is None:
+            return
+        where = url_with_params(next_url, params)
+        if where in seen:
+            raise SourceSchemaError(f"Cartofriches : la page suivante de {where} renvoie à une page déjà lue.")
+        seen.add(where)
+        body = client.get_json(next_url, params, source_id=SOURCE_ID)
+        if not isinstance(body, Mapping) or not isinstance(body.get(key), list) or "next" not in body:
+            raise SourceSchemaError(
+                f"Cartofriches : {where} devait renvoyer une page {{count, next, previous, {key}}}, "
+                f"reçu {_shape(body)}."
+            )
+        yield from body[key]
+        next_url, params = _next_url(body["next"], where), None  # `next` carries the query
+    raise SourceSchemaError(f"Cartofriches : plus de {MAX_PAGES} pages pour la commune {code} : réponse anormale.")
+
+
+def _next_url(following: Any, where: str) -> str | None:
+    """The `next` link of a page, on the API's host only (https: a proxy may write it http://)."""
+    if following is None:
+        return None
+    parts = urlsplit(following) if isinstance(following, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or parts.netloc != urlsplit(BASE_URL).netloc:
+        raise SourceSchemaError(f"Cartofriches : lien « next » inattendu dans {where} : {following!r}.")
+    return urlunsplit(parts._replace(scheme="https"))
+
+
+def _row(item: Any, code: str, url: str, required: Sequence[str]) -> dict[str, Any]:
+    if not isinstance(item, Mapping):
+        raise SourceSchemaError(f"Cartofriches : un site de {url} (commune {code}) n'est pas un objet JSON.")
+    missing = [name for name in required if name not in item]
+    if missing:
+        raise SourceSchemaError(
+            f"Cartofriches : un site de {url} (commune {code}) n'a pas le(s) champ(s) {', '.join(missing)} : "
+            "le schéma de la source a changé."
+        )
+    commune = _text(item["comm_insee"])
+    if commune != code:
+        raise SourceSchemaError(f"Cartofriches : le site {item.get('site_id') or item['site_nom']} est à la commune "
+                                f"{commune}, demandée : {code}.")
+    surface = item["unite_fonciere_surface"]
+    if surface is not None and (isinstance(surface, bool) or not isinstance(surface, int | float)):
+        raise SourceSchemaError(f"Cartofriches : surface non numérique pour le site {item.get('site_id') or item['site_nom']} "
+                                f": {surface!r}.")
+    return {
+        "commune": commune,
+        "site_id": _text(item.get("site_id")),
+        "site_nom": _text(item["site_nom"]),
+        "site_type": _text(item.get("site_type")),
+        "site_statut": _text(item["site_statut"]),
+        "surface_m2": None if surface is None else float(surface),
+        "commune_nom": _text(item.get("comm_nom")),
+        "source_nom": _text(item.get("source_nom")),
+        "source_nature": _text(item.get("source_nature")),
+        "urba_zone_type": _text(item.get("urba_zone_type")),
+        "proprio_personne": _text(item.get("proprio_personne")),
+    }
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):  # proprio_type_lib and a few others are lists
+        return " ; ".join(str(v) for v in value)
+    return str(value)
+
+
+def _geometry(feature: Mapping[str, Any], properties: Mapping[str, Any], code: str):
+    geometry = feature.get("geometry")
+    if not isinstance(geometry, Mapping) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        raise SourceSchemaError(
+            f"Cartofriches : le site {properties.get('site_nom')} (commune {code}) n'a pas de « geometry » "
+            "de type Polygon ou MultiPolygon."
+        )
+    return shape(geometry)
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame = frame.astype({c: "string" for c in COLUMNS if c != "surface_m2"} | {"surface_m2": "Float64"})
+    frame = frame.sort_values(["commune", "site_id"]).reset_index(drop=True)
+    logger.info("Cartofriches: %d site(s)", len(frame))
+    return frame
+
+
+def _shape(body: Any) -> str:
+    if isinstance(body, Mapping):
+        return "un objet de clés " + ", ".join(sorted(map(str, body)))
+    return type(body).__name__
