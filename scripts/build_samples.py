@@ -178,6 +178,13 @@ def build_legal_populations(shared: SharedData, store: Store, codes: list[str], 
     for record in frame[~frame["code"].isin(codes)].to_dict("records"):
         rows.append(_obs("COM", record["code"], "pmun", "2023", record["pop"], "insee_populations_legales"))
     frame["FR"] = "FR"
+    for level in ("DEP", "REG", "FR"):
+        grouped = frame.groupby(level)["pop"]
+        sums = grouped.sum(min_count=1)
+        missing = frame["pop"].isna().groupby(frame[level]).sum()
+        for code, value in sums.items():
+            status = None if missing[code] == 0 else f"partial:{missing[code]}"
+            rows.append(_obs(level, code, "pmun", "2023", value, "insee_populations_legales", status))
     store.write_table(
         "populations_legales",
         observation_frame(rows),

@@ -372,7 +372,7 @@ def test_json_export_has_every_indicator_and_comparison(rendered):
     expected = _expected_records()
     assert [(r["section"], r["id"]) for r in records] == [(s, i.id) for s, i in expected]
     for record, (_, ind) in zip(records, expected, strict=True):
-        assert list(record) == ["id", "section", "label", "value", "unit", "kind", "period", "source_id",
+        assert list(record) == ["id", "section", "label", "value", "unit", "kind", "decimals", "period", "source_id",
                                 "vintage", "geo_vintage", "comparisons", "missing_reason", "note"]
         assert record["value"] == ind.value
         assert [(c["level"], c["code"], c["value"], c["missing_reason"]) for c in record["comparisons"]] == [

@@ -96,3 +96,15 @@ def test_every_source_of_the_dossier_is_in_the_annex(ccpa):
     used = {i.source.source_id for _, i in dossier.indicators()}
     assert used <= annex
     assert "cog_decoupage" in annex
+
+
+def test_legal_population_is_compared_with_the_sums_of_every_commune(ccpa):
+    from diagterr.cog import load_cog
+
+    dossier, _ = ccpa
+    population = indicator(dossier, "population_legale")
+    by_level = {c.level: c for c in population.comparisons}
+    rhone = sum(c.population or 0 for c in load_cog().all_communes()
+                if c.type == "commune-actuelle" and c.departement == "69")
+    assert by_level["departement"].value == rhone
+    assert by_level["france"].value is not None and by_level["france"].value > 60_000_000

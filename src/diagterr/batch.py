@@ -279,3 +279,129 @@ def write_summary(folder: Path, outcomes: list[SiteOutcome], started: float, job
 
 
 Progress = Callable[[str], None]
+
+
+# -- running --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    jobs: int
+    force: bool = False
+    offline: bool = False
+    refresh: bool = False
+    edition_date: date = field(default_factory=date.today)
+
+
+def _produce_site(prepared, name: str) -> tuple[str, list[str], list[str]]:
+    """Worker (a separate, spawned process): analyse and render one site from the store."""
+    from diagterr.pipeline import default_store, produce
+
+    result = produce(prepared, default_store())
+    return name, [str(p) for p in result.files], [g.source_id for g in result.gaps]
+
+
+def run_batch(
+    sites: list[Site], options: BatchOptions, folder: Path, progress: Progress | None = None
+) -> list[SiteOutcome]:
+    """Fetch every site sequentially, then analyse and render in a process pool.
+
+    One failing site never stops the others; an unchanged site is skipped unless `force`.
+    """
+    from diagterr.pipeline import RunOptions, default_store, prepare
+    from diagterr.sources.http import HttpClient
+
+    say = progress or (lambda message: None)
+    store = default_store()
+    outcomes: dict[str, SiteOutcome] = {}
+    queued: list[tuple[Site, Any, str, float]] = []
+    with HttpClient.from_settings(offline=options.offline, refresh=options.refresh) as client:
+        for site in sites:
+            started = time.perf_counter()
+            say(f"{site.name} : données")
+            run_options = RunOptions(
+                out_dir=site.out_dir, offline=options.offline, refresh=options.refresh,
+                edition_date=options.edition_date, initiatives=site.initiatives,
+            )
+            try:
+                prepared = prepare(site.territory, run_options, store, client)
+            except DiagterrError as error:
+                outcomes[site.name] = _failed(site, started, error)
+                log.error("%s : %s", site.name, error)
+                continue
+            print_ = fingerprint(site, store, {})
+            if not options.force and unchanged_since_last_edition(site, print_):
+                say(f"{site.name} : inchangé depuis la dernière édition")
+                outcomes[site.name] = SiteOutcome(site.name, site.territory.code, "inchange",
+                                                  round(time.perf_counter() - started, 2), str(site.out_dir),
+                                                  _existing_files(site))
+                continue
+            _remove_stale_temporaries(site.out_dir)
+            queued.append((site, prepared, print_, time.perf_counter() - started))
+
+    if queued:
+        workers = max(1, min(options.jobs, len(queued)))
+        # spawn: WeasyPrint and Pango must not be forked after import (Kozea/WeasyPrint#167, #684).
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            started_at = {site.name: time.perf_counter() for site, *_ in queued}
+            futures = {pool.submit(_produce_site, prepared, site.name): (site, print_, fetch_s)
+                       for site, prepared, print_, fetch_s in queued}
+            for future in as_completed(futures):
+                site, print_, fetch_s = futures[future]
+                duration = round(fetch_s + time.perf_counter() - started_at[site.name], 2)
+                try:
+                    _, files, missing = future.result()
+                except Exception as error:  # a failing site never stops the others
+                    outcomes[site.name] = _failed(site, time.perf_counter() - duration, error)
+                    log.error("%s : échec (%s: %s)", site.name, type(error).__name__, error)
+                    continue
+                record_edition(site, print_, [Path(f) for f in files])
+                status = "partiel" if missing else "fait"
+                outcomes[site.name] = SiteOutcome(site.name, site.territory.code, status, duration,
+                                                  str(site.out_dir), files, sorted(set(missing)))
+                say(f"{site.name} : {'dossier partiel' if missing else 'dossier fait'} ({duration:.1f} s)")
+    return [outcomes[site.name] for site in sites]
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Temporary files left by a killed run (the lock guarantees no other batch writes here)."""
+    if folder.is_dir():
+        for stale in folder.glob(".*.tmp"):
+            stale.unlink(missing_ok=True)
+            log.info("fichier temporaire d'une exécution interrompue supprimé : %s", stale.name)
+
+
+def _failed(site: Site, started: float, error: BaseException) -> SiteOutcome:
+    return SiteOutcome(site.name, site.territory.code, "echec", round(time.perf_counter() - started, 2),
+                       str(site.out_dir), error=str(error))
+
+
+def _existing_files(site: Site) -> list[str]:
+    names = ("dossier.pdf", "dossier.html", "indicateurs.json", "indicateurs.csv")
+    return [str(site.out_dir / n) for n in names if (site.out_dir / n).is_file()]
+
+
+def common_folder(path: Path, sites: list[Site]) -> Path:
+    """Where batch.json, the synthesis and the lock go: the batch's `sortie`, or the file's folder."""
+    text = path.read_text("utf-8")
+    document = yaml.safe_load(text) or {}
+    base = path.parent / str(document["sortie"]) if isinstance(document, dict) and "sortie" in document else path.parent
+    return base.resolve()
+
+
+def write_cohort_synthesis(folder: Path, sites: list[Site], outcomes: list[SiteOutcome],
+                           edition_date: date) -> tuple[Path, Path] | None:
+    """synthese.pdf and synthese.csv from the dossiers present (done, partial or unchanged)."""
+    from diagterr.render.synthesis import write_synthesis
+
+    documents = []
+    for site, outcome in zip(sites, outcomes, strict=True):
+        if outcome.status == "echec":
+            continue
+        try:
+            documents.append((site.name, json.loads((site.out_dir / "indicateurs.json").read_text("utf-8"))))
+        except (OSError, ValueError):
+            continue
+    if not documents:
+        return None
+    return write_synthesis(documents, folder, edition_date)

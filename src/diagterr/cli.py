@@ -6,6 +6,7 @@ Typer lives here only. Logging handlers and the rich console are set up here, on
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 import traceback
@@ -17,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
@@ -74,7 +75,7 @@ console = Console(stderr=True)
 PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def setup_logging(verbose: bool) -> None:
+def setup_logging(verbose: bool, log_file: Path | None = None) -> None:
     """Rich output on a terminal; plain timestamped lines otherwise (cron, pipes, CI)."""
     level = logging.DEBUG if verbose else logging.INFO
     root = logging.getLogger()
@@ -87,6 +88,11 @@ def setup_logging(verbose: bool) -> None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter(PLAIN_FORMAT, datefmt="%Y-%m-%dT%H:%M:%S"))
     root.addHandler(handler)
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        file_handler.setFormatter(logging.Formatter(PLAIN_FORMAT, datefmt="%Y-%m-%dT%H:%M:%S"))
+        root.addHandler(file_handler)
     root.setLevel(logging.WARNING)
     logging.getLogger("diagterr").setLevel(level)
     logging.getLogger("weasyprint").setLevel(logging.ERROR if not verbose else logging.WARNING)
@@ -272,6 +278,75 @@ def initiatives_template_command(
     print(f"Modèle écrit : {fichier} ({'CSV, séparateur ;' if kind == 'csv' else 'YAML'}).")
     print("Remplacez la ligne d'exemple « Exemple — à remplacer » par vos initiatives (une par ligne), puis :")
     print(f"  diagterr run --epci SIREN --initiatives {fichier}")
+
+
+@app.command("batch", cls=FrenchCommand)
+def batch_command(
+    fichier: Annotated[str, typer.Argument(help="Fichier YAML des sites, ou « modele » pour en écrire un exemple.")],
+    cible: Annotated[
+        str | None, typer.Argument(help="Avec « modele » : le fichier à écrire (défaut : sites.yaml).")
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, help="Dossiers mis en page en parallèle (défaut : nombre de cœurs).")
+    ] = os.cpu_count() or 1,
+    force: Annotated[bool, typer.Option("--force", help="Refaire aussi les sites inchangés (et écraser avec « modele »).")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Sans réseau : cache et exemples fournis seulement.")] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Retélécharger les données même si elles sont en cache.")] = False,
+    log_file: Annotated[Path | None, typer.Option("--log-file", help="Écrire aussi le journal dans ce fichier.")] = None,
+    date_edition: Annotated[
+        str | None, typer.Option("--date-edition", help="Date d'édition imprimée (AAAA-MM-JJ ; défaut : aujourd'hui).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Détail des étapes.")] = False,
+) -> None:
+    """Produire les dossiers de tous les sites d'un fichier (reprise possible, utilisable depuis cron).
+
+    Codes de sortie : 0 tout est fait (ou inchangé), 4 fait avec des données manquantes,
+    1 au moins un site a échoué, 2 fichier de sites invalide (rien n'est lancé).
+    """
+    setup_logging(verbose, log_file)
+    from diagterr import batch
+
+    started = time.perf_counter()
+    try:
+        if fichier == "modele":
+            target = Path(cible or "sites.yaml")
+            batch.write_model(target, force=force)
+            print(f"Modèle écrit : {target} (les quatre sites des Ateliers des territoires). "
+                  f"Lancez : diagterr batch {target}")
+            return
+        if offline and refresh:
+            raise BadInputError("--offline et --refresh sont incompatibles : choisissez l'un ou l'autre.")
+        edition = _parse_date(date_edition)
+        path = Path(fichier)
+        sites = batch.load_sites(path)
+        folder = batch.common_folder(path, sites)
+        log.info("%d site(s) validé(s) ; sortie : %s ; %d processus", len(sites), folder, jobs)
+        options = batch.BatchOptions(jobs=jobs, force=force, offline=offline, refresh=refresh, edition_date=edition)
+        with batch.batch_lock(folder), Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(), console=console, disable=not console.is_terminal, transient=True,
+        ) as progress:
+            task = progress.add_task("Sites", total=len(sites))
+
+            def say(message: str) -> None:
+                if message.endswith(("fait", "partiel", "inchangé depuis la dernière édition")) or " s)" in message:
+                    progress.advance(task)
+                progress.update(task, description=message)
+                log.info("%s", message)
+
+            outcomes = batch.run_batch(sites, options, folder, say)
+            summary = batch.write_summary(folder, outcomes, started, jobs)
+            synthesis = batch.write_cohort_synthesis(folder, sites, outcomes, edition)
+    except DiagterrError as error:
+        fail(error)
+        return
+    code = batch.exit_code(outcomes)
+    for outcome in outcomes:
+        detail = f" — {outcome.error}" if outcome.error else (
+            f" — manque : {', '.join(outcome.missing_sources)}" if outcome.missing_sources else "")
+        print(f"  {outcome.status:<9} {outcome.name} ({outcome.duration_s:.1f} s){detail}")
+    print(f"Résumé : {summary}" + (f" ; synthèse : {synthesis[0]}" if synthesis else ""))
+    raise typer.Exit(int(code))
 
 
 @app.command("version", cls=FrenchCommand)

@@ -22,6 +22,7 @@ import pandas as pd
 from diagterr import __version__
 from diagterr.cog import COG_VINTAGE, load_cog
 from diagterr.dossier import Dossier, Gap, SourceEntry, TerritorySummary
+from diagterr.edition_changes import changes_section, load_previous
 from diagterr.errors import ExitCode, OfflineUnavailableError, SourceError
 from diagterr.initiatives import Inventory, load_inventory
 from diagterr.resources import samples_dir
@@ -288,45 +289,84 @@ def _programmes_in_place(fig: Figures) -> list[str]:
     return names
 
 
-def run(territory: Territory, options: RunOptions, step: Step | None = None,
-        store: Store | None = None, client: HttpClient | None = None) -> RunResult:
-    """Build the dossier of `territory` into `options.out_dir`."""
+@dataclass
+class Prepared:
+    """What the fetch phase hands to the analyse-and-render phase (picklable: a batch sends it to
+    a worker process)."""
+
+    territory: Territory
+    options: RunOptions
+    gaps: list[Gap]
+    boundaries: gpd.GeoDataFrame | None
+    context: gpd.GeoDataFrame | None
+    manifests: list[Manifest]
+    initiatives: Inventory | None
+    requests: dict[str, tuple[int, int]]
+
+
+def prepare(territory: Territory, options: RunOptions, store: Store, client: HttpClient,
+            step: Step | None = None) -> Prepared:
+    """The fetch phase: validate the user's files, bring the store up to date, gather contours."""
     report = step or (lambda _step, _message: None)
     # The user's own file first: a broken inventory stops the run before any fetch or drawing.
     initiatives = load_inventory(options.initiatives, territory) if options.initiatives is not None else None
-    store = store or default_store()
     gaps: list[Gap] = []
+    offline = options.offline
+    if not offline:
+        report("fetch", "Derniers millésimes de l'INSEE (Melodi)")
+        refresh_from_melodi(store, territory, client, gaps)
+        if client.network_down:
+            offline = True
+            log.warning("Pas de réseau : le dossier est produit avec les données locales (exemples, "
+                        "imports, cache), comme avec --offline.")
+            options = replace(options, offline=True)
+    report("fetch", "Vérification des données disponibles")
+    gaps.extend(statistics_gaps(store, territory, options))
+    report("fetch", "Contours des communes")
+    boundaries, manifests = gather_boundaries(store, territory, client, gaps)
+    context = store.read_geo(CONTEXT_BOUNDARIES)
+    if context is not None:
+        context = context[context["code"].isin([p.code for p in territory.departements])]
+        context = context if not context.empty else None
+    if not offline:
+        fetch_environment(store, territory, client, boundaries, gaps, report)
+    requests = {sid: (s.network, s.cache_hits) for sid, s in client.stats.items()}
+    return Prepared(territory, options, gaps, boundaries, context, manifests, initiatives, requests)
+
+
+def produce(prepared: Prepared, store: Store, step: Step | None = None) -> RunResult:
+    """The analyse-and-render phase: reads the store only, writes the dossier's files.
+
+    When the output folder holds a previous edition, a chapter lists what changed since.
+    """
+    report = step or (lambda _step, _message: None)
+    options = prepared.options
+    report("analyse", "Analyse des thèmes")
+    dossier = build_dossier(prepared.territory, store, options, prepared.gaps, prepared.manifests,
+                            prepared.initiatives)
+    previous = load_previous(options.out_dir)
+    if previous is not None:
+        changes = changes_section(previous, dossier)
+        if changes is not None:
+            dossier = replace(dossier, sections=(*dossier.sections, changes))
+    report("render", "Mise en page du dossier (PDF)")
+    from diagterr.render import render_dossier  # WeasyPrint loads only when rendering
+
+    files = render_dossier(dossier, prepared.boundaries, options.out_dir, context=prepared.context)
+    return RunResult(options.out_dir, [files.pdf, files.html, files.json, files.csv], prepared.gaps,
+                     prepared.requests)
+
+
+def run(territory: Territory, options: RunOptions, step: Step | None = None,
+        store: Store | None = None, client: HttpClient | None = None) -> RunResult:
+    """Build the dossier of `territory` into `options.out_dir`."""
+    store = store or default_store()
     own_client = client is None
     if client is None:
         client = HttpClient.from_settings(offline=options.offline, refresh=options.refresh)
     try:
-        offline = options.offline
-        if not offline:
-            report("fetch", "Derniers millésimes de l'INSEE (Melodi)")
-            refresh_from_melodi(store, territory, client, gaps)
-            if client.network_down:
-                offline = True
-                log.warning("Pas de réseau : le dossier est produit avec les données locales (exemples, "
-                            "imports, cache), comme avec --offline.")
-                options = replace(options, offline=True)
-        report("fetch", "Vérification des données disponibles")
-        gaps.extend(statistics_gaps(store, territory, options))
-        report("fetch", "Contours des communes")
-        boundaries, manifests = gather_boundaries(store, territory, client, gaps)
-        context = store.read_geo(CONTEXT_BOUNDARIES)
-        if context is not None:
-            context = context[context["code"].isin([p.code for p in territory.departements])]
-            context = context if not context.empty else None
-        if not offline:
-            fetch_environment(store, territory, client, boundaries, gaps, report)
-        report("analyse", "Analyse des thèmes")
-        dossier = build_dossier(territory, store, options, gaps, manifests, initiatives)
-        report("render", "Mise en page du dossier (PDF)")
-        from diagterr.render import render_dossier  # WeasyPrint loads only when rendering
-
-        files = render_dossier(dossier, boundaries, options.out_dir, context=context)
-        stats = {sid: (s.network, s.cache_hits) for sid, s in client.stats.items()}
-        return RunResult(options.out_dir, [files.pdf, files.html, files.json, files.csv], gaps, stats)
+        prepared = prepare(territory, options, store, client, step)
     finally:
         if own_client:
             client.close()
+    return produce(prepared, store, step)

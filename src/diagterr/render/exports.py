@@ -51,6 +51,7 @@ def indicator_record(section_id: str, indicator: Indicator) -> dict[str, Any]:
         "value": _number(indicator.value),
         "unit": indicator.unit,
         "kind": indicator.kind,
+        "decimals": indicator.decimals,
         "period": indicator.period,
         "source_id": indicator.source.source_id,
         "vintage": indicator.source.vintage,

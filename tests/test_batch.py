@@ -1,0 +1,135 @@
+"""`diagterr batch`: validate everything first, one failing site never stops the others,
+resumable and idempotent, a lock per output folder, a summary for cron and a cohort synthesis."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from diagterr import batch
+from diagterr.cli import app
+
+runner = CliRunner()
+TWO_SITES = """\
+sortie: lot
+sites:
+  - nom: Villeneuve-de-Berg
+    commune: "07341"
+  - nom: Tessy-Bocage
+    commune: "50592"
+"""
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def summary(folder: Path) -> dict:
+    return json.loads((folder / "batch.json").read_text("utf-8"))
+
+
+def test_the_model_lists_the_four_ateliers_sites_and_is_valid(tmp_path):
+    target = tmp_path / "sites.yaml"
+    assert invoke("batch", "modele", str(target)).exit_code == 0
+    sites = batch.load_sites(target)
+    assert [s.territory.code for s in sites] == ["246900625", "246300966", "07341", "240700815", "50592", "200066389"]
+    again = invoke("batch", "modele", str(target))
+    assert again.exit_code == 2 and "existe déjà" in again.output
+
+
+def test_a_bad_entry_is_reported_with_its_line_and_nothing_starts(tmp_path):
+    path = tmp_path / "sites.yaml"
+    path.write_text(
+        "sites:\n"
+        "  - nom: Bon site\n    commune: \"07341\"\n"
+        "  - nom: Mauvais code\n    epci: \"69010\"\n"
+        "  - commune: \"50592\"\n",
+        "utf-8",
+    )
+    result = invoke("batch", str(path), "--offline")
+    assert result.exit_code == 2
+    assert "ligne 4" in result.output and "69010 est un code commune" in result.output
+    assert "ligne 6" in result.output and "nom du site" in result.output
+    assert "rien n'a été lancé" in result.output
+    assert not (tmp_path / "villeneuve-de-berg-07341").exists()
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("batch")
+    (folder / "sites.yaml").write_text(TWO_SITES, "utf-8")
+    result = invoke("batch", str(folder / "sites.yaml"), "--offline", "--jobs", "2", "--date-edition", "2026-11-21")
+    return folder, result
+
+
+def test_every_site_is_built_with_a_summary_and_a_synthesis(first_run):
+    folder, result = first_run
+    assert result.exit_code == 0, result.output
+    report = summary(folder / "lot")
+    assert [s["status"] for s in report["sites"]] == ["fait", "fait"]
+    assert report["code_sortie"] == 0
+    for site in report["sites"]:
+        assert all(Path(f).is_file() for f in site["files"])
+    text = PdfReader(folder / "lot" / "synthese.pdf").pages[0].extract_text()
+    assert "Villeneuve-de-Berg" in text and "Tessy-Bocage" in text and "France" in text
+    header = (folder / "lot" / "synthese.csv").read_text("utf-8-sig").splitlines()[0]
+    assert header.endswith(";Villeneuve-de-Berg;Tessy-Bocage;France")
+
+
+def test_a_second_run_skips_unchanged_sites_and_force_rebuilds(first_run):
+    folder, _ = first_run
+    result = invoke("batch", str(folder / "sites.yaml"), "--offline")
+    assert result.exit_code == 0
+    assert [s["status"] for s in summary(folder / "lot")["sites"]] == ["inchange", "inchange"]
+
+
+def test_an_interrupted_run_is_finished_by_the_next_one(first_run):
+    folder, _ = first_run
+    tessy = folder / "lot" / "tessy-bocage-50592"
+    (tessy / batch.EDITION_FILE).unlink()  # as if the run had been killed before this site ended
+    (tessy / ".dossier.pdf.abc123.tmp").write_bytes(b"%PDF-1.7 half written")
+    result = invoke("batch", str(folder / "sites.yaml"), "--offline", "--jobs", "1")
+    assert result.exit_code == 0
+    assert [s["status"] for s in summary(folder / "lot")["sites"]] == ["inchange", "fait"]
+    assert not list(tessy.glob(".*.tmp"))
+    assert len(PdfReader(tessy / "dossier.pdf").pages) > 10
+
+
+def test_what_changed_since_the_last_edition_gets_its_page(first_run):
+    folder, _ = first_run
+    villeneuve = folder / "lot" / "villeneuve-de-berg-07341"
+    data = json.loads((villeneuve / "indicateurs.json").read_text("utf-8"))
+    record = next(r for r in data["indicators"] if r["id"] == "population_legale")
+    record["value"], record["vintage"] = 2999.0, "PL 2022"  # the previous edition, as it was
+    (villeneuve / "indicateurs.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    result = invoke("batch", str(folder / "sites.yaml"), "--offline", "--force", "--jobs", "1")
+    assert result.exit_code == 0
+    text = "\n".join(p.extract_text() for p in PdfReader(villeneuve / "dossier.pdf").pages)
+    assert "Ce qui a changé depuis l'édition précédente" in text
+    assert "millésime PL 2022 → PL 2023" in text
+
+
+def test_one_failing_site_never_stops_the_others(tmp_path):
+    path = tmp_path / "sites.yaml"
+    path.write_text(
+        "sites:\n  - nom: Paris\n    commune: \"75056\"\n  - nom: Villeneuve-de-Berg\n    commune: \"07341\"\n",
+        "utf-8",
+    )
+    result = invoke("batch", str(path), "--offline", "--jobs", "1")
+    assert result.exit_code == 1
+    statuses = {s["name"]: s for s in summary(tmp_path)["sites"]}
+    assert statuses["Paris"]["status"] == "echec" and "hors ligne" in statuses["Paris"]["error"]
+    assert statuses["Villeneuve-de-Berg"]["status"] == "fait"
+
+
+def test_two_batches_on_one_folder_cannot_run_at_once(tmp_path):
+    path = tmp_path / "sites.yaml"
+    path.write_text("sites:\n  - nom: Villeneuve-de-Berg\n    commune: \"07341\"\n", "utf-8")
+    with batch.batch_lock(tmp_path):
+        result = invoke("batch", str(path), "--offline")
+    assert result.exit_code == 1
+    assert "Un autre « diagterr batch » écrit déjà" in result.output
