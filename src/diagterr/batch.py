@@ -293,12 +293,14 @@ class BatchOptions:
     edition_date: date = field(default_factory=date.today)
 
 
-def _produce_site(prepared, name: str) -> tuple[str, list[str], list[str]]:
+def _produce_site(prepared, name: str) -> tuple[str, list[str], list[str], float]:
     """Worker (a separate, spawned process): analyse and render one site from the store."""
     from diagterr.pipeline import default_store, produce
 
+    started = time.perf_counter()
     result = produce(prepared, default_store())
-    return name, [str(p) for p in result.files], [g.source_id for g in result.gaps]
+    elapsed = time.perf_counter() - started
+    return name, [str(p) for p in result.files], [g.source_id for g in result.gaps], elapsed
 
 
 def run_batch(
@@ -343,18 +345,18 @@ def run_batch(
         workers = max(1, min(options.jobs, len(queued)))
         # spawn: WeasyPrint and Pango must not be forked after import (Kozea/WeasyPrint#167, #684).
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            started_at = {site.name: time.perf_counter() for site, *_ in queued}
             futures = {pool.submit(_produce_site, prepared, site.name): (site, print_, fetch_s)
                        for site, prepared, print_, fetch_s in queued}
             for future in as_completed(futures):
                 site, print_, fetch_s = futures[future]
-                duration = round(fetch_s + time.perf_counter() - started_at[site.name], 2)
                 try:
-                    _, files, missing = future.result()
+                    _, files, missing, produce_s = future.result()
                 except Exception as error:  # a failing site never stops the others
-                    outcomes[site.name] = _failed(site, time.perf_counter() - duration, error)
+                    outcomes[site.name] = SiteOutcome(site.name, site.territory.code, "echec", round(fetch_s, 2),
+                                                      str(site.out_dir), error=f"{type(error).__name__} : {error}")
                     log.error("%s : échec (%s: %s)", site.name, type(error).__name__, error)
                     continue
+                duration = round(fetch_s + produce_s, 2)  # this site's own work, not the queue
                 record_edition(site, print_, [Path(f) for f in files])
                 status = "partiel" if missing else "fait"
                 outcomes[site.name] = SiteOutcome(site.name, site.territory.code, status, duration,

@@ -50,17 +50,18 @@ _HEADLINE = (
 def analyse(fig: Figures, initiatives: Inventory | None = None) -> Section:
     """The section; `initiatives` is the validated inventory of `--initiatives`, None when not given."""
     blocks: list = []
-    with_programme = _programmes(fig, blocks)
-    _qpv(blocks)
-    _brownfields(fig, blocks)
-    _inventory(fig, initiatives, blocks)
-    _communes_without(fig, with_programme, initiatives, blocks)
     limits = ("Listes de programmes à la date de leur publication (voir l'annexe) : un programme signé depuis n'y "
               "figure pas.")
     if initiatives is not None and initiatives.initiatives:
         limits += (" L'inventaire des initiatives est déclaratif : diagterr en vérifie les codes de communes, les dates "
                    "et les adresses, pas le contenu ; les contacts sont imprimés tels que saisis.")
+    # The limit first, under the intro: read before the lists, and never alone on a last page.
     blocks.append(Note(limits, tone="limit"))
+    with_programme = _programmes(fig, blocks)
+    _qpv(blocks)
+    _brownfields(fig, blocks)
+    _inventory(fig, initiatives, blocks)
+    _communes_without(fig, with_programme, initiatives, blocks)
     return Section(SECTION_ID, TITLE, INTRO, tuple(blocks))
 
 
