@@ -133,3 +133,16 @@ def test_two_batches_on_one_folder_cannot_run_at_once(tmp_path):
         result = invoke("batch", str(path), "--offline")
     assert result.exit_code == 1
     assert "Un autre « diagterr batch » écrit déjà" in result.output
+
+
+def test_a_site_focus_puts_its_theme_first(tmp_path):
+    path = tmp_path / "sites.yaml"
+    path.write_text("sites:\n  - nom: Tessy-Bocage\n    commune: \"50592\"\n    focus: habitat\n", "utf-8")
+    assert invoke("batch", str(path), "--offline", "--jobs", "1").exit_code == 0
+    reader = PdfReader(tmp_path / "tessy-bocage-50592" / "dossier.pdf")
+    chapters = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert chapters.index("Habitat") < chapters.index("Le territoire")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sites:\n  - nom: Tessy-Bocage\n    commune: \"50592\"\n    focus: logement\n", "utf-8")
+    result = invoke("batch", str(bad), "--offline")
+    assert result.exit_code == 2 and "ligne 2" in result.output and "inconnu" in result.output

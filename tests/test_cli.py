@@ -83,3 +83,9 @@ def test_empty_search_is_a_bad_input_not_a_traceback():
     result = invoke("search", "")
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_an_unknown_focus_theme_lists_the_choices():
+    result = invoke("run", "--commune", "07341", "--offline", "--focus", "logement")
+    assert result.exit_code == 2
+    assert "« logement » inconnu" in result.output and "habitat (Habitat)" in result.output

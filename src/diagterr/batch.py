@@ -42,7 +42,9 @@ MODELE = """\
 # Sites d'un programme pour `diagterr batch` (YAML).
 # Chaque site : un nom, et UN territoire parmi epci (SIREN), commune (code INSEE) ou communes
 # (liste de codes). Facultatif : sortie (dossier de sortie du site, relatif à ce fichier),
-# initiatives (inventaire CSV ou YAML du consultant, voir `diagterr initiatives modele`).
+# initiatives (inventaire CSV ou YAML du consultant, voir `diagterr initiatives modele`),
+# focus (thème mis en tête du dossier : territoire, demographie, habitat, emploi_revenus,
+# climat ou programmes).
 #
 #   diagterr batch sites.yaml --jobs 2
 #
@@ -56,6 +58,7 @@ sites:
 
   - nom: CC du Massif du Sancy
     epci: "246300966"
+    focus: habitat        # 61 % de résidences secondaires : l'habitat en tête du dossier
 
   - nom: Villeneuve-de-Berg
     commune: "07341"
@@ -81,6 +84,7 @@ class Site:
     territory: Territory
     out_dir: Path
     initiatives: Path | None = None
+    focus: str | None = None  # a section id put first (themes.FOCUS_CHOICES)
 
 
 @dataclass
@@ -172,7 +176,10 @@ def _site(node: yaml.Node, line: int, base: Path, folder: Path) -> Site:
         initiatives = (folder / _scalar(entry["initiatives"])).resolve()
         if not initiatives.is_file():
             raise BadInputError(f"inventaire « {_scalar(entry['initiatives'])} » introuvable (chemin relatif au fichier de sites).")
-    return Site(name, line, territory, out_dir.resolve(), initiatives)
+    from diagterr.themes import check_focus
+
+    focus = check_focus(_scalar(entry["focus"])) if "focus" in entry else None
+    return Site(name, line, territory, out_dir.resolve(), initiatives, focus)
 
 
 def _scalar(node: yaml.Node) -> str:
@@ -323,7 +330,7 @@ def run_batch(
             say(f"{site.name} : données")
             run_options = RunOptions(
                 out_dir=site.out_dir, offline=options.offline, refresh=options.refresh,
-                edition_date=options.edition_date, initiatives=site.initiatives,
+                edition_date=options.edition_date, initiatives=site.initiatives, focus=site.focus,
             )
             try:
                 prepared = prepare(site.territory, run_options, store, client)
@@ -331,7 +338,7 @@ def run_batch(
                 outcomes[site.name] = _failed(site, started, error)
                 log.error("%s : %s", site.name, error)
                 continue
-            print_ = fingerprint(site, store, {})
+            print_ = fingerprint(site, store, {"focus": site.focus})
             if not options.force and unchanged_since_last_edition(site, print_):
                 say(f"{site.name} : inchangé depuis la dernière édition")
                 outcomes[site.name] = SiteOutcome(site.name, site.territory.code, "inchange",

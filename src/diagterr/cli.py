@@ -133,6 +133,11 @@ def run_command(
             "téléchargement. Modèle : diagterr initiatives modele.",
         ),
     ] = None,
+    focus: Annotated[
+        str | None,
+        typer.Option("--focus", help="Thème mis en tête du dossier : territoire, demographie, habitat, "
+                     "emploi_revenus, climat ou programmes."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Détail des étapes et des requêtes par source.")] = False,
 ) -> None:
     """Produire le dossier de diagnostic d'un territoire (PDF, HTML, indicateurs JSON et CSV)."""
@@ -147,8 +152,10 @@ def run_command(
         edition = _parse_date(date_edition)
         territory = resolve_territory(commune=commune, epci=epci, communes=communes, nom=nom)
         out_dir = sortie if sortie is not None else Path.cwd() / safe_folder_name(territory)
+        from diagterr.themes import check_focus
+
         options = RunOptions(out_dir=out_dir, offline=offline, refresh=refresh, edition_date=edition,
-                             initiatives=initiatives)
+                             initiatives=initiatives, focus=check_focus(focus))
         log.info("Territoire : %s (%s, %d communes)", territory.name, territory.kind_label, len(territory.communes))
         with Progress(
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),

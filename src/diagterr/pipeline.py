@@ -55,6 +55,7 @@ class RunOptions:
     refresh: bool = False
     edition_date: date = field(default_factory=date.today)
     initiatives: Path | None = None  # the consultant's inventory (CSV or YAML), see diagterr.initiatives
+    focus: str | None = None  # a section id put first, right after "En bref" (themes.FOCUS_CHOICES)
 
 
 @dataclass
@@ -344,6 +345,10 @@ def produce(prepared: Prepared, store: Store, step: Step | None = None) -> RunRe
     report("analyse", "Analyse des thèmes")
     dossier = build_dossier(prepared.territory, store, options, prepared.gaps, prepared.manifests,
                             prepared.initiatives)
+    if options.focus is not None:
+        # The mission's focus theme comes first, right after "En bref"; the others keep their order.
+        ordered = sorted(dossier.sections, key=lambda section: section.id != options.focus)
+        dossier = replace(dossier, sections=tuple(ordered))
     previous = load_previous(options.out_dir)
     if previous is not None:
         changes = changes_section(previous, dossier)

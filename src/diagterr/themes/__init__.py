@@ -19,3 +19,23 @@ ANALYSERS: tuple[tuple[str, Callable[[Figures], Section]], ...] = (
     ("Climat, risques et sols", climat.analyse),
     ("Initiatives et programmes en cours", programmes.analyse),
 )
+
+# Section ids a user can name with `focus:` (batch) or `--focus` (run), with their chapter titles.
+FOCUS_CHOICES: dict[str, str] = {
+    "territoire": "Le territoire",
+    "demographie": "Démographie",
+    "habitat": "Habitat",
+    "emploi_revenus": "Économie et emploi",
+    "climat": "Climat, risques et sols",
+    "programmes": "Initiatives et programmes en cours",
+}
+
+
+def check_focus(focus: str | None) -> str | None:
+    """The focus theme, validated (French message listing the choices when unknown)."""
+    from diagterr.errors import BadInputError
+
+    if focus is None or focus in FOCUS_CHOICES:
+        return focus
+    choices = ", ".join(f"{key} ({title})" for key, title in FOCUS_CHOICES.items())
+    raise BadInputError(f"Thème « {focus} » inconnu pour focus. Choix : {choices}.")
