@@ -17,6 +17,8 @@ import pandas as pd
 import pytest
 import responses
 from pypdf import PdfReader
+
+from pdf_outline import outline_titles
 from typer.testing import CliRunner
 
 from conftest import SHARED, needs_shared
@@ -327,20 +329,6 @@ def test_the_pipeline_hook_fetches_then_the_section_reads_honestly(tmp_path):
 
 
 runner = CliRunner()
-
-
-def outline_titles(reader: PdfReader) -> list[str]:
-    titles: list[str] = []
-
-    def walk(items):
-        for item in items:
-            if isinstance(item, list):
-                walk(item)
-            else:
-                titles.append(item.title)
-
-    walk(reader.outline)
-    return titles
 
 
 @pytest.fixture(scope="module")

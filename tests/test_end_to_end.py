@@ -9,6 +9,8 @@ import re
 import pytest
 import responses
 from pypdf import PdfReader
+
+from pdf_outline import outline_titles
 from typer.testing import CliRunner
 
 from conftest import SHARED, needs_shared
@@ -21,20 +23,6 @@ from specimens import departement_77_communes_contour, needs_specimens
 runner = CliRunner()
 CHAPTERS = ["Sommaire", "En bref", "Le territoire", "Démographie", "Habitat", "Économie et emploi",
             "Climat, risques et sols", "Initiatives et programmes en cours", "Sources et méthodes"]
-
-
-def outline_titles(reader: PdfReader) -> list[str]:
-    titles: list[str] = []
-
-    def walk(items):
-        for item in items:
-            if isinstance(item, list):
-                walk(item)
-            else:
-                titles.append(item.title)
-
-    walk(reader.outline)
-    return titles
 
 
 @pytest.fixture(scope="module")
