@@ -89,3 +89,23 @@ def test_an_unknown_focus_theme_lists_the_choices():
     result = invoke("run", "--commune", "07341", "--offline", "--focus", "logement")
     assert result.exit_code == 2
     assert "« logement » inconnu" in result.output and "habitat (Habitat)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run", "--bogus"], "option inconnue « --bogus »"),
+        (["search"], "texte manquant"),
+        (["frobnicate"], "commande inconnue « frobnicate »"),
+        (["batch", "sites.yaml", "--jobs", "0"], "il faut au moins 1 processus"),
+    ],
+)
+def test_usage_errors_are_french_with_exit_code_2(monkeypatch, capsys, argv, expected):
+    from diagterr.cli import main
+
+    monkeypatch.setattr("sys.argv", ["diagterr", *argv])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err

@@ -294,7 +294,7 @@ def batch_command(
         str | None, typer.Argument(help="Avec « modele » : le fichier à écrire (défaut : sites.yaml).")
     ] = None,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=1, help="Dossiers mis en page en parallèle (défaut : nombre de cœurs).")
+        int, typer.Option("--jobs", "-j", help="Dossiers mis en page en parallèle (défaut : nombre de cœurs).")
     ] = os.cpu_count() or 1,
     force: Annotated[bool, typer.Option("--force", help="Refaire aussi les sites inchangés (et écraser avec « modele »).")] = False,
     offline: Annotated[bool, typer.Option("--offline", help="Sans réseau : cache et exemples fournis seulement.")] = False,
@@ -323,6 +323,8 @@ def batch_command(
             return
         if offline and refresh:
             raise BadInputError("--offline et --refresh sont incompatibles : choisissez l'un ou l'autre.")
+        if jobs < 1:
+            raise BadInputError(f"--jobs {jobs} : il faut au moins 1 processus (par exemple --jobs 2).")
         edition = _parse_date(date_edition)
         path = Path(fichier)
         sites = batch.load_sites(path)
@@ -371,6 +373,46 @@ def _parse_date(value: str | None) -> date:
         raise BadInputError(f"Date d'édition « {value} » invalide : format attendu AAAA-MM-JJ (ex. 2026-11-21).") from None
 
 
+def _french_usage_error(error: Exception) -> str:
+    """Typer's (vendored click) usage errors, said in French with the value and the choices."""
+    from typer._click import exceptions as usage  # private module: guarded by the caller
+
+    ctx = getattr(error, "ctx", None)
+    hint = f" Aide : {ctx.command_path if ctx is not None else 'diagterr'} --help"
+    param = getattr(error, "param", None)
+    name = (", ".join(getattr(param, "opts", None) or ()) or getattr(param, "name", None) or "une valeur")
+    if isinstance(error, usage.NoSuchOption):
+        close = f" Vouliez-vous dire {' ou '.join(sorted(error.possibilities))} ?" if error.possibilities else ""
+        return f"option inconnue « {error.option_name} ».{close}{hint}"
+    if isinstance(error, usage.MissingParameter):
+        return f"{name} manquant.{hint}"
+    if isinstance(error, usage.BadParameter):
+        return f"valeur invalide pour {name} ({error.message}).{hint}"
+    message = error.format_message().rstrip(".")
+    if message.startswith("No such command") and ctx is not None:
+        unknown = message.split("'")[1] if "'" in message else message
+        commands = ", ".join(ctx.command.list_commands(ctx)) if hasattr(ctx.command, "list_commands") else ""
+        return f"commande inconnue « {unknown} ». Commandes : {commands}.{hint}"
+    return f"{message}.{hint}"
+
+
 def main() -> None:
-    """Console script entry point."""
-    app()
+    """Console script entry point: exit codes of errors.ExitCode, usage errors in French."""
+    try:
+        from typer._click import exceptions as usage
+    except ImportError:  # another Typer layout: its own (English) usage messages still work
+        app()
+        return
+    try:
+        code = app(standalone_mode=False)
+    except usage.UsageError as error:
+        try:
+            message = _french_usage_error(error)
+        except Exception:  # never a traceback for a usage error: Typer's own words then
+            message = str(error)
+        print(f"Erreur : {message}", file=sys.stderr)
+        raise SystemExit(int(ExitCode.BAD_INPUT)) from None
+    except usage.Abort:
+        print("Interrompu.", file=sys.stderr)
+        raise SystemExit(130) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
