@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from fake_time import FakeTime
 import requests
 import responses
 import time_machine
@@ -57,20 +58,6 @@ def epci_body() -> bytes:
     """The REAL `/epcis/200000172` item (default fields)."""
     return dumps(geo_default_item("epcis_item"))
 
-
-class FakeTime:
-    """A wall clock that only moves when something sleeps; records every sleep."""
-
-    def __init__(self, start: float = 1_780_000_000.0):
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture(autouse=True)

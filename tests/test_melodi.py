@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from fake_time import FakeTime
 import requests
 import responses
 
@@ -96,18 +97,6 @@ def catalog_body() -> bytes:
     subset = load_json(MELODI_CATALOG_SUBSET)["datasets"]
     return dumps(catalog_all(subset, load_json(MELODI_CATALOG_DS_EC_DECES)))
 
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1_780_000_000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import copy
 from typing import Any
 
 import pytest
+from fake_time import FakeTime
 import responses
 
 from diagterr.errors import BadInputError, SourceSchemaError
@@ -47,18 +48,6 @@ def page(results: list[dict[str, Any]], *, number: int = 1, total_pages: int = 1
     return {"results": copy.deepcopy(results), "total_results": len(results), "page": number,
             "per_page": re_api.PER_PAGE, "total_pages": total_pages}
 
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1_780_000_000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
