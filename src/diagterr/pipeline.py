@@ -139,20 +139,43 @@ def refresh_from_melodi(store: Store, territory: Territory, client: HttpClient, 
                             "sont utilisées.", dataset.dataset_id, error)
 
 
-def fetch_environment(store: Store, territory: Territory, client: HttpClient,
-                      boundaries: gpd.GeoDataFrame | None, gaps: list[Gap], report: Step) -> None:
-    """Online: observed climate (Open-Meteo, ERA5) and natural risks (Géorisques), cached."""
-    report("fetch", "Climat observé (Open-Meteo, ERA5)")
-    try:
-        points = open_meteo.representative_points(territory, boundaries)
-        open_meteo.fetch_climate_for_territory(client, store, territory, points)
-    except SourceError as error:
-        gaps.append(Gap(open_meteo.SOURCE_ID, f"Climat observé indisponible : {error}"))
-    report("fetch", "Risques naturels (Géorisques)")
-    try:
-        georisques.fetch_risks_for_territory(client, store, territory)
-    except SourceError as error:
-        gaps.append(Gap(georisques.SOURCE_ID, f"Risques naturels indisponibles : {error}"))
+@dataclass(frozen=True)
+class OnlineStep:
+    """One online source the fetch phase brings into the store for the territory.
+
+    `fetch(client, store, territory, boundaries)` writes its tables (or raises SourceError);
+    a failure becomes a gap in the dossier with `failure` as its first words, never a crash.
+    """
+
+    source_id: str
+    label: str  # French, shown as progress
+    failure: str  # French, first words of the gap ("Climat observé indisponible")
+    fetch: Callable[[HttpClient, Store, Territory, gpd.GeoDataFrame | None], object]
+
+
+def _climate(client: HttpClient, store: Store, territory: Territory, boundaries: gpd.GeoDataFrame | None) -> None:
+    points = open_meteo.representative_points(territory, boundaries)
+    open_meteo.fetch_climate_for_territory(client, store, territory, points)
+
+
+# The online sources after the census, in the order they are fetched. A new source adds one
+# entry here (its module owns the HTTP, the parsing and the store table).
+ONLINE_STEPS: tuple[OnlineStep, ...] = (
+    OnlineStep(open_meteo.SOURCE_ID, "Climat observé (Open-Meteo, ERA5)", "Climat observé indisponible", _climate),
+    OnlineStep(georisques.SOURCE_ID, "Risques naturels (Géorisques)", "Risques naturels indisponibles",
+               lambda client, store, territory, _boundaries: georisques.fetch_risks_for_territory(client, store, territory)),
+)
+
+
+def fetch_online(store: Store, territory: Territory, client: HttpClient,
+                 boundaries: gpd.GeoDataFrame | None, gaps: list[Gap], report: Step) -> None:
+    """Online: every step of ONLINE_STEPS, cached; each failure is one gap, the others go on."""
+    for step in ONLINE_STEPS:
+        report("fetch", step.label)
+        try:
+            step.fetch(client, store, territory, boundaries)
+        except SourceError as error:
+            gaps.append(Gap(step.source_id, f"{step.failure} : {error}"))
 
 
 def statistics_gaps(store: Store, territory: Territory, options: RunOptions) -> list[Gap]:
@@ -330,7 +353,7 @@ def prepare(territory: Territory, options: RunOptions, store: Store, client: Htt
         context = context[context["code"].isin([p.code for p in territory.departements])]
         context = context if not context.empty else None
     if not offline:
-        fetch_environment(store, territory, client, boundaries, gaps, report)
+        fetch_online(store, territory, client, boundaries, gaps, report)
     requests = {sid: (s.network, s.cache_hits) for sid, s in client.stats.items()}
     return Prepared(territory, options, gaps, boundaries, context, manifests, initiatives, requests)
 
