@@ -101,6 +101,14 @@ class Figures:
     def has(self, name: str) -> bool:
         return self.table(name) is not None
 
+    def latest_period(self, name: str, variable: str) -> str | None:
+        """The latest yearly period of `variable` in the table for this territory, if any."""
+        frame = self.table(name)
+        if frame is None:
+            return None
+        periods = frame.loc[(frame["variable"] == variable) & frame["period"].str.fullmatch(r"\d{4}"), "period"]
+        return max(periods) if len(periods) else None
+
     def source(self, name: str, variable: str | None = None, period: str | None = None) -> SourceRef:
         """The table's source; with a variable, the vintage of that variable only ("RP 2018")."""
         manifest = self.store.manifest(name)
