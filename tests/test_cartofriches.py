@@ -21,6 +21,7 @@ import pytest
 import responses
 from responses import matchers
 
+from diagterr import pipeline
 from diagterr.errors import BadInputError, OfflineUnavailableError, SourceSchemaError
 from diagterr.resources import samples_dir
 from diagterr.sources import cartofriches
@@ -194,12 +195,11 @@ def test_offline_without_cache_says_so(tmp_path):
         cartofriches.fetch_friches(offline, ["59350"])
 
 
-def test_manifest_names_the_requests_and_the_licence():
+def test_manifest_names_the_request_and_the_licence():
     manifest = cartofriches.manifest(["59350", "59009"], "2026-11-21")
-    assert manifest.origin == (
-        "https://apidf-preprod.cerema.fr/cartofriches/friches/?code_insee=59009&page_size=500 ; "
-        "https://apidf-preprod.cerema.fr/cartofriches/friches/?code_insee=59350&page_size=500"
-    )
+    assert manifest.origin == ("https://apidf-preprod.cerema.fr/cartofriches/friches/?code_insee=<code commune>"
+                               "&page_size=500 (une requête par commune, 2 commune(s))")
+    assert manifest.params["codes"] == "59009,59350"
     assert manifest.licence == "Licence Ouverte / Etalab 2.0" and manifest.producer == "Cerema"
 
 
@@ -235,15 +235,63 @@ def test_a_feature_without_outline_is_a_schema_error(mocked, client):
 # -- the section reads the table when the store has it -------------------------------------------
 
 
+def brownfield_blocks(section) -> tuple[list, list]:
+    tables = [b for b in section.blocks if getattr(b, "title", "").startswith("Friches recensées")]
+    notes = [b.text for b in section.blocks if "riche" in getattr(b, "text", "")]
+    return tables, notes
+
+
+def online_step(source_id: str):
+    return next(step for step in pipeline.ONLINE_STEPS if step.source_id == source_id)
+
+
 @needs_specimens
-def test_the_section_lists_the_brownfields_of_the_store(mocked, client, tmp_path: Path):
+def test_the_online_step_brings_the_brownfields_into_the_section(mocked, client, tmp_path: Path):
+    """The pipeline's Cartofriches step, answered with the five REAL sites of Lille (network
+    blocked): the section lists them with commune, site, status and area, and the date of the request."""
     add_friches(mocked, "59350", drf_page("results", friches_59350_results()))
     store = Store([tmp_path / "store", samples_dir()])
-    store.write_table(cartofriches.TABLE, cartofriches.fetch_friches(client, ["59350"]),
-                      cartofriches.manifest(["59350"], "2026-11-21"))
-    section = programmes.analyse(Figures(store, resolve_territory(commune="59350")))
-    table = next(b for b in section.blocks if getattr(b, "title", "").startswith("Friches recensées"))
-    assert table.title == "Friches recensées par Cartofriches (5 sites)"
+    lille = resolve_territory(commune="59350")
+    step = online_step("cartofriches")
+    assert step.label == "Friches (Cartofriches, Cerema)"
+    step.fetch(client, store, lille, None)
+    section = programmes.analyse(Figures(store, lille))
+    tables, notes = brownfield_blocks(section)
+    (table,) = tables
+    assert table.title.startswith("Friches recensées par Cartofriches (5 sites, relevé du ")
+    assert [c.label for c in table.columns] == ["Commune", "Site", "Statut", "Type", "Surface de l'unité foncière (m²)"]
     assert ("Lille", "Teinturerie", "friche potentielle", "inconnu", 234.17) in table.rows
+    assert ("Lille", "Station Service Esso", "friche potentielle", "inconnu", 234.17) in table.rows
     assert table.source.source_id == "cartofriches"
-    assert not any("Friches (Cartofriches" in getattr(b, "text", "") for b in section.blocks)
+    assert not any("non disponible hors ligne" in n for n in notes)
+    assert len(mocked.calls) == 1
+
+
+@needs_specimens
+def test_a_second_territory_keeps_the_first_ones_sites(mocked, client, tmp_path: Path):
+    """Fetching Gouy (no site in this answer) after Lille: Lille's sites stay, Gouy says "none"."""
+    add_friches(mocked, "59350", drf_page("results", friches_59350_results()))
+    add_friches(mocked, "02352", drf_page("results", []))
+    store = Store([tmp_path / "store", samples_dir()])
+    cartofriches.fetch_for_territory(client, store, resolve_territory(commune="59350"), today="2026-11-20")
+    cartofriches.fetch_for_territory(client, store, resolve_territory(commune="02352"), today="2026-11-21")
+    lille_tables, _ = brownfield_blocks(programmes.analyse(Figures(store, resolve_territory(commune="59350"))))
+    assert lille_tables[0].title == "Friches recensées par Cartofriches (5 sites, relevé du 20 novembre 2026)"
+    gouy_tables, gouy_notes = brownfield_blocks(programmes.analyse(Figures(store, resolve_territory(commune="02352"))))
+    assert gouy_tables == []
+    assert any(n.startswith("Cartofriches (relevé du 21 novembre 2026) : aucune friche recensée à Gouy.") for n in gouy_notes)
+
+
+def test_a_failed_fetch_writes_nothing(mocked, client, tmp_path: Path):
+    mocked.get(cartofriches.FRICHES_URL, json={"detail": "erreur"}, match=[matchers.query_param_matcher(params("69010"))])
+    store = Store([tmp_path / "store", samples_dir()])
+    with pytest.raises(SourceSchemaError):
+        cartofriches.fetch_for_territory(client, store, resolve_territory(commune="69010"))
+    assert not store.has(cartofriches.TABLE) and not store.has(cartofriches.COVERAGE)
+
+
+def test_offline_the_section_says_the_brownfields_are_not_available():
+    section = programmes.analyse(Figures(Store([samples_dir()]), resolve_territory(epci="246900625")))
+    tables, notes = brownfield_blocks(section)
+    assert tables == []
+    assert any(n.startswith("Friches (Cartofriches, Cerema) : non disponible hors ligne.") for n in notes)

@@ -27,7 +27,7 @@ from diagterr.errors import ExitCode, OfflineUnavailableError, SourceError
 from diagterr.initiatives import Inventory, load_inventory
 from diagterr.resources import samples_dir
 from diagterr.settings import cache_dir
-from diagterr.sources import geo_api, georisques, melodi_datasets, open_meteo
+from diagterr.sources import cartofriches, geo_api, georisques, melodi_datasets, open_meteo
 from diagterr.sources.http import HttpClient
 from diagterr.sources.registry import SOURCES
 from diagterr.store import Manifest, Store
@@ -164,6 +164,8 @@ ONLINE_STEPS: tuple[OnlineStep, ...] = (
     OnlineStep(open_meteo.SOURCE_ID, "Climat observé (Open-Meteo, ERA5)", "Climat observé indisponible", _climate),
     OnlineStep(georisques.SOURCE_ID, "Risques naturels (Géorisques)", "Risques naturels indisponibles",
                lambda client, store, territory, _boundaries: georisques.fetch_risks_for_territory(client, store, territory)),
+    OnlineStep(cartofriches.SOURCE_ID, "Friches (Cartofriches, Cerema)", "Friches indisponibles",
+               lambda client, store, territory, _boundaries: cartofriches.fetch_for_territory(client, store, territory)),
 )
 
 

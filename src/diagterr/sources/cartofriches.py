@@ -17,14 +17,17 @@ proprio_personne, unite_fonciere_surface` (m²)`, unite_fonciere_refcad, source_
 proprio_type_lib, source_nature, urba_zone_type`. A missing field, or a page of another shape,
 raises SourceSchemaError: the provider changed its schema, the dossier must not guess.
 
-Not wired into `diagterr run` yet (no recorded answer for the sample territories: the dossier says
-the brownfields are not available offline); `TABLE` is the store table the theme reads when present.
+Online, `fetch_for_territory` (a step of `pipeline.ONLINE_STEPS`) writes the sites of the
+territory's communes into `TABLE` and one row per commune asked into `COVERAGE` (date of the
+request, number of sites): a commune asked with no site is a true "none recorded", a commune never
+asked is "not available". Offline, the samples hold neither table: the section says so.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -35,7 +38,8 @@ from shapely.geometry import shape
 from diagterr.cog import COG_VINTAGE, COMMUNE_CODE_RE
 from diagterr.errors import BadInputError, SourceSchemaError
 from diagterr.sources.http import HttpClient, url_with_params
-from diagterr.store import Manifest
+from diagterr.store import Manifest, Store
+from diagterr.territory import Territory
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +53,8 @@ GEOFRICHES_URL = f"{BASE_URL}/cartofriches/geofriches/"
 PAGE_SIZE = 500
 MAX_PAGES = 200  # 100 000 sites: far beyond any commune; a loop of `next` links ends here
 TABLE = "cartofriches"
+COVERAGE = "cartofriches_communes"  # commune, releve (ISO date of the request), sites
+COVERAGE_COLUMNS = ("commune", "releve", "sites")
 
 # Fields every site must have (the summary fields of the real answers). A geofriches feature has
 # no `site_id` in its properties (REAL specimen): the Cerema client indexes the features by their
@@ -94,21 +100,52 @@ def fetch_geofriches(client: HttpClient, codes: Sequence[str]) -> gpd.GeoDataFra
     return result.loc[order].reset_index(drop=True).astype({c: "string" for c in COLUMNS if c != "surface_m2"})
 
 
+def fetch_for_territory(client: HttpClient, store: Store, territory: Territory,
+                        today: str | None = None) -> Manifest:
+    """Read the brownfields of every commune of `territory`; replace their rows in `TABLE` and
+    `COVERAGE` (first root), keeping the rows of the other communes fetched before.
+
+    Every commune is read before anything is written: a failure (SourceError) leaves both tables
+    as they were. `today`: ISO date of the request (the clock of a test).
+    """
+    codes = _codes(territory.commune_codes)
+    sites = fetch_friches(client, codes)
+    day = today or datetime.now(timezone.utc).date().isoformat()
+    counts = sites.groupby("commune").size()
+    coverage = pd.DataFrame(
+        {"commune": codes, "releve": [day] * len(codes), "sites": [int(counts.get(c, 0)) for c in codes]}
+    )
+    own = Store([store.roots[0]])
+    previous_sites, previous_coverage = own.read(TABLE), own.read(COVERAGE)
+    if previous_sites is not None:
+        sites = _frame(previous_sites[~previous_sites["commune"].isin(codes)].to_dict("records")
+                       + sites.to_dict("records"))
+    if previous_coverage is not None:
+        coverage = pd.concat([previous_coverage[~previous_coverage["commune"].isin(codes)], coverage])
+    coverage = (coverage.astype({"commune": "string", "releve": "string", "sites": "int64"})
+                .sort_values("commune").reset_index(drop=True))
+    all_codes = list(coverage["commune"])
+    store.write_table(COVERAGE, coverage, manifest(all_codes, day))
+    return store.write_table(TABLE, sites, manifest(all_codes, day))
+
+
 def manifest(codes: Sequence[str], retrieved_at: str) -> Manifest:
     """Provenance of the table of `codes` (rows and checksum are set by the store)."""
-    urls = [url_with_params(FRICHES_URL, _params(code)) for code in _codes(codes)]
+    codes = _codes(codes)
     return Manifest(
         table=TABLE,
         source_id=SOURCE_ID,
         title=TITLE,
         producer=PRODUCER,
-        origin=" ; ".join(urls),
+        origin=(f"{FRICHES_URL}?code_insee=<code commune>&page_size={PAGE_SIZE} "
+                f"(une requête par commune, {len(codes)} commune(s))"),
         vintage=f"Cartofriches au {retrieved_at[:10]} (mise à jour trimestrielle)",
         geo_vintage=f"codes communes de la source (comparés au {COG_VINTAGE})",
         licence=LICENCE,
         retrieved_at=retrieved_at,
         params={"codes": ",".join(_codes(codes)), "page_size": str(PAGE_SIZE)},
-        method="Champs de synthèse de Cartofriches, un site par ligne ; surface de l'unité foncière en m².",
+        method="Champs de synthèse de Cartofriches, un site par ligne ; surface de l'unité foncière en m². "
+        "Date de relevé par commune dans la table cartofriches_communes.",
     )
 
 

@@ -146,31 +146,58 @@ def _qpv(blocks: list) -> None:
 
 
 def _brownfields(fig: Figures, blocks: list) -> None:
-    frame = fig.table(cartofriches.TABLE)
-    if frame is not None:
-        frame = frame[frame["commune"].isin(fig.territory.commune_codes)]
-    if frame is None or frame.empty:
+    """Sites of the communes Cartofriches was asked about, with the date of the request; the
+    communes asked with no site; the communes never asked (offline, or a failed fetch)."""
+    # Read from the store, not through `fig.table`: the ledger of requests is not a source of the
+    # annex of its own (the sites' table is).
+    coverage = fig.store.read(cartofriches.COVERAGE, filters=[[("commune", "in", list(fig.territory.commune_codes))]])
+    if coverage is None or coverage.empty:
         blocks.append(Note(
             "Friches (Cartofriches, Cerema) : non disponible hors ligne. Aucune liste de friches n'est dans les "
-            "exemples fournis ni en cache pour ce territoire.",
+            "exemples fournis ni en cache pour ce territoire : relancez sans --offline pour interroger l'API "
+            "Données foncières du Cerema (une requête par commune).",
             tone="gap",
         ))
         return
-    manifest = fig.store.manifest(cartofriches.TABLE)
     names = _names(fig)
-    rows = tuple(
-        (names[r["commune"]], _text(r["site_nom"]), _text(r["site_statut"]), _text(r["site_type"]),
-         None if pd.isna(r["surface_m2"]) else float(r["surface_m2"]))
-        for r in frame.to_dict("records")
-    )
-    blocks.append(Table(
-        title=f"Friches recensées par Cartofriches ({_count(len(rows), 'site')})",
-        columns=(Column("Commune"), Column("Site"), Column("Statut"), Column("Type"),
-                 Column("Surface de l'unité foncière (m²)", "count")),
-        rows=tuple(sorted(rows, key=lambda r: (normalize(r[0]), normalize(r[1])))),
-        source=SourceRef(manifest.source_id, manifest.vintage, manifest.geo_vintage),
-        note="« Friche potentielle » : site repéré dans une base (Basias, Basol…) sans vérification sur le terrain.",
-    ))
+    asked = set(coverage["commune"])
+    dates = sorted(set(coverage["releve"]))
+    when = (f"relevé du {date_longue(dates[0])}" if len(dates) == 1
+            else f"relevés du {date_longue(dates[0])} au {date_longue(dates[-1])}")
+    frame = fig.table(cartofriches.TABLE)
+    frame = frame[frame["commune"].isin(asked)] if frame is not None else frame
+    manifest = fig.store.manifest(cartofriches.TABLE)
+    source = SourceRef(manifest.source_id, manifest.vintage, manifest.geo_vintage)
+    if frame is not None and not frame.empty:
+        rows = tuple(
+            (names[r["commune"]], _text(r["site_nom"]), _text(r["site_statut"]), _text(r["site_type"]),
+             None if pd.isna(r["surface_m2"]) else float(r["surface_m2"]))
+            for r in frame.to_dict("records")
+        )
+        blocks.append(Table(
+            title=f"Friches recensées par Cartofriches ({_count(len(rows), 'site')}, {when})",
+            columns=(Column("Commune"), Column("Site"), Column("Statut"), Column("Type"),
+                     Column("Surface de l'unité foncière (m²)", "count")),
+            rows=tuple(sorted(rows, key=lambda r: (normalize(r[0]), normalize(r[1])))),
+            source=source,
+            note="« Friche potentielle » : site repéré dans une base (Basias, Basol…) sans vérification sur le "
+            "terrain. Surface : celle de l'unité foncière, qui peut être partagée par plusieurs sites.",
+        ))
+    without = sorted((names[c] for c in asked if int(coverage.loc[coverage["commune"] == c, "sites"].iloc[0]) == 0),
+                     key=normalize)
+    if without:
+        blocks.append(Note(
+            f"Cartofriches ({when}) : aucune friche recensée à "
+            f"{', '.join(without)}. Un site absent de l'inventaire n'est pas pour autant exclu : la question peut "
+            "être posée en atelier."
+        ))
+    never = sorted((names[c] for c in fig.territory.commune_codes if c not in asked), key=normalize)
+    if never:
+        blocks.append(Note(
+            f"Friches (Cartofriches) : {_count(len(never), 'commune')} non interrogée(s) : {', '.join(never)} "
+            "(donnée absente du cache).",
+            tone="gap",
+        ))
 
 
 # -- the consultant's inventory ------------------------------------------------------------------
