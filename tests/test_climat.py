@@ -16,12 +16,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import responses
-from pypdf import PdfReader
-
+from conftest import SHARED, needs_shared
 from pdf_outline import outline_titles
+from pypdf import PdfReader
+from specimens import needs_specimens
 from typer.testing import CliRunner
 
-from conftest import SHARED, needs_shared
 from diagterr.cli import app
 from diagterr.dossier import Chart, CommuneMap, IndicatorTable, Note, Table
 from diagterr.pipeline import RunOptions, build_dossier
@@ -32,7 +32,6 @@ from diagterr.store import InputFile, Store
 from diagterr.territory import resolve_territory
 from diagterr.themes import ANALYSERS, climat
 from diagterr.themes.figures import Figures
-from specimens import needs_specimens
 
 REPO = Path(__file__).resolve().parents[1]
 TRACC_TEXT = SHARED / "data" / tracc.TEXT_FILE
@@ -209,14 +208,14 @@ def synthetic_climate(store: Store, territory, groups: list[list[str]], blank: t
                       "jours_tx_30": 2.0, "jours_gel": 50.0, "nuits_tropicales": 0.0}
             for variable, value in values.items():
                 missing = blank == (index, year)
-                rows.append(dict(
-                    territoire=open_meteo.territory_key(territory), commune=group[0], communes=",".join(sorted(group)),
-                    point_latitude=45.0 + index, point_longitude=3.0, latitude=45.0 + index, longitude=3.0,
-                    altitude=500.0 + 100 * index, variable=variable, period=str(year),
-                    value=math.nan if missing else value, status="incomplet:300/365" if missing else None,
-                    days=300 if missing else 365, retrieved_at="2026-03-01T00:00:00+00:00",
-                    source_id=open_meteo.SOURCE_ID,
-                ))
+                rows.append({
+                    "territoire": open_meteo.territory_key(territory), "commune": group[0], "communes": ",".join(sorted(group)),
+                    "point_latitude": 45.0 + index, "point_longitude": 3.0, "latitude": 45.0 + index, "longitude": 3.0,
+                    "altitude": 500.0 + 100 * index, "variable": variable, "period": str(year),
+                    "value": math.nan if missing else value, "status": "incomplet:300/365" if missing else None,
+                    "days": 300 if missing else 365, "retrieved_at": "2026-03-01T00:00:00+00:00",
+                    "source_id": open_meteo.SOURCE_ID,
+                })
     store.write_table(open_meteo.TABLE, open_meteo._typed(pd.DataFrame(rows)),
                       open_meteo.climate_manifest(date(1950, 1, 1), date(2025, 12, 31), "2026-03-01"))
 
@@ -247,17 +246,32 @@ def test_the_territory_climate_is_the_mean_of_its_points_and_a_missing_year_stay
     assert open_meteo.TABLE in figures.tables_used()
 
 
-def test_with_a_full_reference_period_the_anomalies_are_drawn(tmp_path):
+def test_with_a_full_reference_period_the_warming_stripes_are_drawn(tmp_path):
     territory = resolve_territory(commune="50592")
     store = Store([tmp_path / "user", samples_dir()])
     synthetic_climate(store, territory, [["50592"]])
     section, _ = section_of(store, commune="50592")
-    [anomalies] = [b for b in section.blocks if isinstance(b, Chart) and b.id == "climat_ecarts"]
-    assert anomalies.series[0].x[-1] == "2021-2025" and anomalies.series[0].x[0] == "1951-1955"
+    [stripes] = [b for b in section.blocks if isinstance(b, Chart) and b.id == "climat_rayures"]
+    assert stripes.chart == "stripes" and len(stripes.series) == 1
+    years = stripes.series[0].x
+    assert (years[0], years[-1], len(years)) == ("1950", "2025", 76)  # one stripe per year
     reference = sum(10 + 0.03 * (y - 1950) for y in range(1976, 2006)) / 30
-    last = sum(10 + 0.03 * (y - 1950) for y in range(2021, 2026)) / 5
-    assert anomalies.series[0].y[-1] == pytest.approx(last - reference)
+    assert stripes.series[0].y[-1] == pytest.approx(10 + 0.03 * 75 - reference)
+    assert stripes.series[0].y[0] == pytest.approx(10 - reference) and stripes.series[0].y[0] < 0  # colder
+    [curve] = [b for b in section.blocks if isinstance(b, Chart) and b.id == "climat_temperature_annuelle"]
+    labels = [s.label for s in curve.series]
+    assert labels[1] == "Moyenne 1976-2005" and all(v == pytest.approx(reference) for v in curve.series[1].y)
+    assert labels[2] == "Tendance linéaire (+0,30 °C par décennie)"
     assert any("ère préindustrielle" in t and "ne se compare pas directement" in t for t in notes(section))
+
+
+def test_a_missing_year_is_a_hatched_stripe_never_a_reference_year(tmp_path):
+    territory = resolve_territory(commune="50592")
+    store = Store([tmp_path / "user", samples_dir()])
+    synthetic_climate(store, territory, [["50592"]], blank=(0, 2010))
+    section, _ = section_of(store, commune="50592")
+    [stripes] = [b for b in section.blocks if isinstance(b, Chart) and b.id == "climat_rayures"]
+    assert stripes.series[0].y[stripes.series[0].x.index("2010")] is None
 
 
 def test_points_of_another_perimeter_are_not_this_territorys(tmp_path):

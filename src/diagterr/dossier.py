@@ -100,7 +100,7 @@ class Chart:
 
     id: str
     title: str
-    chart: Literal["line", "bar", "hbar", "stacked_bar"]
+    chart: Literal["line", "bar", "hbar", "stacked_bar", "stripes"]  # stripes: one series of deviations
     series: tuple[Series, ...]
     value_kind: ValueKind
     unit: str

@@ -9,7 +9,10 @@ Conventions read from the `Chart` data:
 - the first series is the territory (strong accent colour, drawn on top); the next ones are the
   comparison levels in the order given (département, région, France) in muted tones;
 - in a `stacked_bar`, the series are the parts of each bar (e.g. age groups) and `x` the bars;
-- `None` is a gap (a line breaks, a bar is absent and marked "n.d."), never a zero.
+- `None` is a gap (a line breaks, a bar is absent and marked "n.d."), never a zero;
+- a `stripes` chart ("warming stripes") has one series: the deviation of each year from a
+  reference mean, one vertical stripe per year, blue below zero and red above, the colour scale
+  symmetric around zero; a year without a value is a pale hatched stripe.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ SERIES_LINESTYLES = ("-", "-", (0, (4, 2)), (0, (1.2, 1.6)), "-", "-")
 # then two muted extras for long stacks.
 STACK_COLOURS = ("#1f3a5f", "#3e6189", "#6f8fb3", "#a3b8cf", "#cfdae6", "#e6ebf1", "#b9a27a", "#8c8c8c")
 MISSING_COLOUR = "#8a8a8a"
+# Warming stripes: a diverging ramp, cold blue to warm red (ColorBrewer RdBu, reversed).
+STRIPES_COLOURMAP = "RdBu_r"
 
 _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
 
@@ -327,8 +332,68 @@ def _stacked(fig: Figure, chart: Chart) -> None:
               frameon=False, handlelength=1.0)
 
 
+def stripes_scale(values: Sequence[float | None]) -> float:
+    """Half-width of the colour scale of a stripes chart: the largest deviation, at least 0.5.
+
+    Symmetric around zero, so that white is exactly the reference mean and an equal deviation
+    above or below takes an equally strong colour.
+    """
+    present = [abs(float(v)) for v in values if v is not None and not math.isnan(float(v))]
+    return max([0.5, *present])
+
+
+def _stripes(fig: Figure, chart: Chart) -> None:
+    """One stripe per x (a year), coloured by its value on a ramp centred on zero."""
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    if len(chart.series) != 1:
+        raise ValueError(f"a stripes chart has one series, {chart.id!r} has {len(chart.series)}")
+    [series] = chart.series
+    values = series_values(series)
+    scale = stripes_scale(series.y)
+    norm = Normalize(vmin=-scale, vmax=scale)
+    colours = colormaps[STRIPES_COLOURMAP]
+    ax = fig.add_subplot()
+    for i, value in enumerate(values):
+        if math.isnan(value):
+            ax.bar(i, 1.0, width=1.0, align="edge", color="#f2f2f2", hatch="////", edgecolor="#c8c8c8",
+                   linewidth=0)
+        else:
+            ax.bar(i, 1.0, width=1.0, align="edge", color=colours(norm(value)), linewidth=0)
+    ax.set_xlim(0, len(values))
+    ax.set_ylim(0, 1)
+    ax.set_yticks([])
+    ax.grid(False)
+    for side in ("left", "right", "top", "bottom"):
+        ax.spines[side].set_visible(False)
+    labels = list(series.x)
+    numeric = _numeric_x(labels)
+    if numeric is not None:  # years: label the first, every decade, the last
+        keep = [i for i, year in enumerate(numeric) if i in (0, len(labels) - 1) or year % 10 == 0]
+        keep = [i for j, i in enumerate(keep) if j == 0 or i - keep[j - 1] >= 4 or i == len(labels) - 1]
+        if len(keep) > 2 and keep[-1] - keep[-2] < 4:
+            keep.pop(-2)
+    else:
+        keep = _spaced_ticks(list(range(len(labels))))
+    ax.set_xticks([i + 0.5 for i in keep], [labels[i] for i in keep])
+    ax.tick_params(axis="x", length=0, pad=2)
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=colours), ax=ax, fraction=0.035, pad=0.01, aspect=12)
+    bar.ax.yaxis.set_major_formatter(axis_formatter(chart.value_kind))
+    bar.ax.tick_params(labelsize=7.5, length=2)
+    bar.outline.set_visible(False)
+    if chart.unit:
+        bar.set_label(chart.unit, fontsize=7.5)
+    if np.isnan(values).any():
+        ax.legend(handles=[Patch(facecolor="#f2f2f2", hatch="////", edgecolor="#c8c8c8", label=f"année {MISSING}")],
+                  loc="lower left", bbox_to_anchor=(0, 1.02), frameon=False, handlelength=1.2)
+
+
 def _figure_size(chart: Chart) -> tuple[float, float]:
     n_categories = len(_categories(chart))
+    if chart.chart == "stripes":
+        return COLUMN_WIDTH_IN, 1.5
     if chart.chart == "hbar":
         rows = n_categories * max(1.0, 0.55 * len(chart.series))
         return COLUMN_WIDTH_IN, min(8.5, 0.7 + 0.26 * rows)
@@ -348,6 +413,8 @@ def chart_figure(chart: Chart) -> Figure:
         _bars(fig, chart, horizontal=True)
     elif chart.chart == "stacked_bar":
         _stacked(fig, chart)
+    elif chart.chart == "stripes":
+        _stripes(fig, chart)
     else:  # pragma: no cover - guarded by the Literal type
         raise ValueError(f"unknown chart type {chart.chart!r}")
     return fig

@@ -42,7 +42,6 @@ REFERENCE = (1976, 2005)
 RECENT_YEARS = 10
 MIN_TREND_YEARS = 30
 CATNAT_BIN_YEARS = 5
-ANOMALY_BIN_YEARS = 5
 # Paragraph of Article 1 of the TRACC arrêté per overseas département; every other one is "I".
 TRACC_PARAGRAPH = {"971": "II", "972": "II", "973": "III", "974": "IV", "976": "V"}
 COUNTS = ("jours_tx_30", "jours_gel", "nuits_tropicales")
@@ -273,7 +272,7 @@ def climate_blocks(climate: Climate | None, found: list[TraccLevels], names: dic
         IndicatorTable("Climat observé aux points du territoire (réanalyse ERA5)", tuple(indicators))
     ]
     if reference_t is not None:
-        blocks.append(anomaly_chart(climate, reference_t))
+        blocks.append(stripes_chart(climate, reference_t))
     blocks.append(temperature_chart(climate, reference_t, trend))
     blocks.append(decade_chart(climate))
     blocks.append(points_table(climate, names))
@@ -299,42 +298,27 @@ def climate_blocks(climate: Climate | None, found: list[TraccLevels], names: dic
     return blocks
 
 
-def anomaly_bins(years: Sequence[int], size: int = ANOMALY_BIN_YEARS) -> list[tuple[int, int]]:
-    """Periods of `size` years ending with the last year; a shorter first period is left out."""
-    if not years:
-        return []
-    first, last = years[0], years[-1]
-    bins = []
-    hi = last
-    while hi - size + 1 >= first:
-        bins.append((hi - size + 1, hi))
-        hi -= size
-    return sorted(bins)
-
-
-def anomaly_chart(climate: Climate, reference: float) -> Chart:
-    """Deviation from the 1976-2005 mean, per period of five years (the renderer has no "stripes"
-    kind and cannot label 75 yearly bars: the yearly values are on the curve below)."""
+def stripes_chart(climate: Climate, reference: float) -> Chart:
+    """Warming stripes: each year's deviation from the 1976-2005 mean, one stripe per year."""
     values = climate.series["temperature_moyenne"]
-    bins = anomaly_bins(climate.years)
-    means = [mean_over(climate.years, values, lo, hi) for lo, hi in bins]
     return Chart(
-        id="climat_ecarts",
-        title=f"Écart de la température moyenne à la moyenne {REFERENCE[0]}-{REFERENCE[1]}, "
-        f"par période de {ANOMALY_BIN_YEARS} ans (°C)",
-        chart="bar",
+        id="climat_rayures",
+        title=f"Écart de la température moyenne annuelle à la moyenne {REFERENCE[0]}-{REFERENCE[1]}, année par "
+        "année (« bandes du réchauffement »)",
+        chart="stripes",
         series=(
             Series(
                 f"Écart à la moyenne {REFERENCE[0]}-{REFERENCE[1]}",
-                tuple(f"{lo}-{hi}" for lo, hi in bins),
-                tuple(None if m is None else m - reference for m in means),
+                tuple(str(y) for y in climate.years),
+                tuple(None if v is None else v - reference for v in values),
             ),
         ),
         value_kind="ratio",
         unit="°C",
         source=climate.source,
-        note=f"Moyenne des {ANOMALY_BIN_YEARS} années de chaque période, au-dessus de zéro quand elle est plus chaude "
-        "que la moyenne de référence ; une période dont une année manque n'est pas calculée.",
+        note="Une bande par année : bleue quand l'année est plus froide que la moyenne de référence, rouge quand "
+        "elle est plus chaude, d'autant plus foncée que l'écart est grand (échelle à droite, symétrique autour de "
+        "zéro). Une année incomplète à un point est hachurée.",
     )
 
 
