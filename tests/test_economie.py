@@ -200,7 +200,7 @@ def test_largest_employers_fetched_into_the_store_are_shown_with_their_band_and_
     store = Store([tmp_path, samples_dir()])
     from diagterr.store import Manifest
 
-    store.write_table(re_api.TABLE, re_api.establishments_frame(found), Manifest(
+    store.write_table(re_api.TABLE, re_api.establishments_frame(found, "commune:69062", "2026-11-21"), Manifest(
         table="", source_id="recherche_entreprises", title="t", producer="p", origin="o", vintage="Sirene",
         geo_vintage="COG", licence="LO", retrieved_at="2026-11-21",
     ))

@@ -28,6 +28,7 @@ from diagterr.initiatives import Inventory, load_inventory
 from diagterr.resources import samples_dir
 from diagterr.settings import cache_dir
 from diagterr.sources import cartofriches, geo_api, georisques, melodi_datasets, open_meteo
+from diagterr.sources import recherche_entreprises, urssaf
 from diagterr.sources.http import HttpClient
 from diagterr.sources.registry import SOURCES
 from diagterr.store import Manifest, Store
@@ -166,6 +167,12 @@ ONLINE_STEPS: tuple[OnlineStep, ...] = (
                lambda client, store, territory, _boundaries: georisques.fetch_risks_for_territory(client, store, territory)),
     OnlineStep(cartofriches.SOURCE_ID, "Friches (Cartofriches, Cerema)", "Friches indisponibles",
                lambda client, store, territory, _boundaries: cartofriches.fetch_for_territory(client, store, territory)),
+    OnlineStep(urssaf.SOURCE_ID, "Emploi salarié privé par commune (URSSAF)", "Emploi salarié privé (URSSAF) indisponible",
+               lambda client, store, territory, _boundaries: urssaf.store_salaried_jobs(client, store, territory)),
+    OnlineStep(recherche_entreprises.SOURCE_ID, "Plus grands établissements (Recherche d'entreprises)",
+               "Plus grands établissements employeurs indisponibles",
+               lambda client, store, territory, _boundaries: recherche_entreprises.store_largest_establishments(
+                   client, store, territory)),
 )
 
 

@@ -34,7 +34,7 @@ import pandas as pd
 from diagterr.errors import BadInputError, SourceError, SourceSchemaError
 from diagterr.sources.http import HttpClient, url_with_params
 from diagterr.sources.registry import source_info
-from diagterr.store import Manifest
+from diagterr.store import Manifest, Store
 from diagterr.territory import Territory
 
 logger = logging.getLogger(__name__)
@@ -106,6 +106,7 @@ _ESTABLISHMENT_FIELDS = ("siret", "commune", "activite_principale", "tranche_eff
 COLUMNS = (
     "commune", "libelle_commune", "siret", "siren", "nom", "enseigne", "activite_principale", "section",
     "tranche_effectif", "tranche_libelle", "annee_tranche", "est_siege", "date_mise_a_jour", "source_id",
+    "territoire", "date_liste",
 )
 
 
@@ -257,16 +258,30 @@ def largest(
     return sorted(kept, key=lambda e: (-e.rank, e.nom, e.siret))[:n]
 
 
-def establishments_frame(establishments: Sequence[Establishment]) -> pd.DataFrame:
-    """The store table (COLUMNS; codes as strings)."""
+def territory_key(territory: Territory) -> str:
+    """`epci:246900625`, `commune:07341`, `communes:<slug>`: the rows of one territory's list."""
+    return f"{territory.kind}:{territory.code}"
+
+
+def establishments_frame(
+    establishments: Sequence[Establishment], territoire: str | None = None, date_liste: str | None = None
+) -> pd.DataFrame:
+    """The store table (COLUMNS; codes as strings). `territoire`: the key of the territory whose
+    list this is (a commune's top ten is not an EPCI's); `date_liste`: the day it was asked."""
     rows = []
     for item in establishments:
         row = asdict(item)
         row["tranche_libelle"] = item.tranche_libelle
         row["source_id"] = SOURCE_ID
+        row["territoire"] = territoire
+        row["date_liste"] = date_liste
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    return _typed(pd.DataFrame(rows, columns=list(COLUMNS)))
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     text = [c for c in COLUMNS if c != "est_siege"]
+    frame = frame.loc[:, list(COLUMNS)].copy()
     frame[text] = frame[text].astype("string")
     frame["est_siege"] = frame["est_siege"].astype("bool")
     return frame
@@ -288,6 +303,7 @@ def fetch_largest_establishments(
         found, urls = fetch_establishments(client, communes=territory.commune_codes, min_band=min_band)
     top = largest(found, n, min_band)
     info = source_info(SOURCE_ID)
+    retrieved_at = retrieved_at or date.today().isoformat()
     manifest = Manifest(
         table=TABLE,
         source_id=SOURCE_ID,
@@ -297,7 +313,7 @@ def fetch_largest_establishments(
         vintage="Sirene, tranches d'effectif de l'année indiquée par établissement",
         geo_vintage="COG de la base Sirene (en cours)",
         licence=info.licence,
-        retrieved_at=retrieved_at or date.today().isoformat(),
+        retrieved_at=retrieved_at,
         params={"territoire": territory.code, "tranche_min": min_band, "n": str(n)},
         method=(
             f"Unités légales actives de tranche {BANDS[min_band]} ou plus ayant un établissement dans le territoire "
@@ -305,7 +321,41 @@ def fetch_largest_establishments(
             f"({len(found)} trouvés), puis par nom. Une tranche est un intervalle, pas un effectif."
         ),
     )
-    return EstablishmentsTable(establishments_frame(top), manifest)
+    return EstablishmentsTable(establishments_frame(top, territory_key(territory), retrieved_at), manifest)
+
+
+def store_largest_establishments(client: HttpClient, store: Store, territory: Territory) -> Manifest:
+    """Fetch the territory's largest establishments and replace its list in `grands_etablissements`
+    (first root); the lists of other territories stay. The manifest describes the table (the
+    rule, the endpoint), not one territory: each row carries its territory and the day it was asked.
+    """
+    table = fetch_largest_establishments(client, territory)
+    key = territory_key(territory)
+    fresh = table.frame
+    existing = Store([store.roots[0]]).read(TABLE)
+    if existing is not None and "territoire" in existing.columns:
+        kept = existing[existing["territoire"] != key]
+        if not kept.empty:
+            fresh = _typed(pd.concat([kept, fresh], ignore_index=True))
+    manifest = Manifest(
+        table=TABLE,
+        source_id=SOURCE_ID,
+        title=table.manifest.title,
+        producer=table.manifest.producer,
+        origin=f"{SEARCH_URL} (filtre epci ou code_commune du territoire, tranche_effectif_salarie, "
+        "etat_administratif=A)",
+        vintage=table.manifest.vintage,
+        geo_vintage=table.manifest.geo_vintage,
+        licence=table.manifest.licence,
+        retrieved_at=table.manifest.retrieved_at,
+        params={"tranche_min": table.manifest.params["tranche_min"], "n": table.manifest.params["n"]},
+        method=(
+            f"Unités légales actives de tranche {BANDS[DEFAULT_MIN_BAND]} ou plus ayant un établissement dans le "
+            "territoire ; établissements ouverts classés par leur propre tranche d'effectif, puis par nom ; la "
+            "liste de chaque territoire porte sa date. Une tranche est un intervalle, pas un effectif."
+        ),
+    )
+    return store.write_table(TABLE, fresh.reset_index(drop=True), manifest)
 
 
 # -- internals ---------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -33,7 +34,8 @@ import pandas as pd
 from diagterr.errors import BadInputError, SourceError, SourceSchemaError
 from diagterr.sources.http import HttpClient, url_with_params
 from diagterr.sources.registry import source_info
-from diagterr.store import Manifest, observation_frame
+from diagterr.store import Manifest, Store, observation_frame
+from diagterr.territory import Territory
 
 logger = logging.getLogger(__name__)
 
@@ -207,6 +209,29 @@ def manifest(
         params={"dataset": DATASET_ID, "communes": ",".join(sorted(set(codes)))},
         method=method,
     )
+
+
+def store_salaried_jobs(client: HttpClient, store: Store, territory: Territory) -> Manifest:
+    """Fetch the territory's communes and add their rows to `urssaf_effectifs` (first root).
+
+    Row by row: the fetched communes replace their own rows only; the other territories' rows
+    (and the samples' EPCI, zone d'emploi and France rows, read through the store's overlay)
+    stay. The manifest is that of the table, not of one territory: its origin is the dataset's
+    records endpoint; every territory's request is in the HTTP cache. Nothing is written when a
+    page fails (SourceError).
+    """
+    table = fetch_salaried_jobs(client, territory.commune_codes)
+    manifest = replace(
+        table.manifest,
+        origin=f"{RECORDS_URL} (filtre where=code_commune IN (…) sur les communes de chaque territoire)",
+        params={"dataset": DATASET_ID},
+        method=(
+            f"API Explore v2.1 d'open.urssaf.fr, jeu {DATASET_ID} : enregistrements commune × APE, pages de "
+            f"{PAGE_SIZE} ; total de la commune = somme de ses lignes APE ; une année où une ligne APE est vide "
+            "n'a pas de total (jamais 0) ; une commune sans enregistrement n'a pas de ligne."
+        ),
+    )
+    return store.upsert_observations(TABLE, table.frame, manifest)
 
 
 # -- internals ---------------------------------------------------------------------------------

@@ -92,11 +92,16 @@ def _evolution_pct(start: float | None, end: float | None) -> float | None:
 
 
 def urssaf_years(fig: Figures) -> list[str]:
-    """The years of the salaried-jobs series the store holds (read from the data, e.g. 2014-2024)."""
+    """The years of the salaried-jobs series (read from the data, e.g. 2014-2024): those of the
+    territory's communes, and of France too where the store has France (a fetch from open.urssaf.fr
+    goes back to 2006, the France series of the samples to 2014: the curves share one base year)."""
     frame = fig.table(URSSAF)
     if frame is None:
         return []
-    return sorted(frame.loc[frame["variable"] == JOBS, "period"].unique())
+    jobs = frame[frame["variable"] == JOBS]
+    own = set(jobs.loc[jobs["geo_level"] == "COM", "period"])
+    france = set(jobs.loc[jobs["geo_level"] == "FR", "period"])
+    return sorted(own & france if france and own & france else own or set(jobs["period"]))
 
 
 def _covered(fig: Figures) -> list[str]:
@@ -106,6 +111,15 @@ def _covered(fig: Figures) -> list[str]:
         return []
     rows = frame[(frame["geo_level"] == "COM") & (frame["variable"] == JOBS)]
     return sorted(set(rows["geo_code"]) & set(fig.territory.commune_codes))
+
+
+def _fetched(fig: Figures) -> bool:
+    """True when some of the territory's commune rows come from open.urssaf.fr (an online fetch)."""
+    frame = fig.table(URSSAF)
+    if frame is None or "source_id" not in frame.columns:
+        return False
+    rows = frame[(frame["geo_level"] == "COM") & frame["geo_code"].isin(fig.territory.commune_codes)]
+    return bool((rows["source_id"] == "urssaf_open_data").any())
 
 
 def employment_zones(fig: Figures) -> list[tuple[str, str, int]]:
@@ -393,8 +407,8 @@ def salaried_jobs(fig: Figures) -> list:
     ]
     if zones:
         blocks.append(zones_table(fig, years, zones, zone_rows))
-    manifest = fig.store.manifest(URSSAF)
-    third_party = manifest is not None and manifest.source_id == "urssaf_ptod"
+    sources = {m.source_id for m in fig.store.manifests(URSSAF)}
+    third_party = "urssaf_ptod" in sources
     method = [
         "Effectifs salariés du secteur privé en fin d'année (URSSAF ; régime général, établissements employeurs). "
         "Le territoire est la somme de ses communes ; une année où une commune manque n'a pas de total : une somme "
@@ -404,6 +418,11 @@ def salaried_jobs(fig: Figures) -> list:
         method.append(
             "Chiffres repris d'une republication tierce (dépôt ptod-observatoire-territorial), pas d'un fichier de "
             "l'URSSAF ; seuls les effectifs absolus en sont tirés, indices et évolutions sont recalculés ici."
+        )
+    if "urssaf_open_data" in sources and _fetched(fig):
+        method.append(
+            "Les communes du territoire sont lues en ligne sur open.urssaf.fr (somme des lignes commune × APE)"
+            + (" ; zones d'emploi et France restent celles de la republication tierce." if third_party else ".")
         )
     check = epci_check(fig, years, own)
     if check:
@@ -449,22 +468,29 @@ def largest_employers(fig: Figures) -> list:
     frame = fig.table(LARGEST)
     if frame is None or frame.empty:
         return []
-    from diagterr.sources.recherche_entreprises import BANDS, SECTIONS
+    from diagterr.sources.recherche_entreprises import BANDS, SECTIONS, territory_key
 
+    if "territoire" in frame.columns:  # one list per territory: a commune's top ten is not its EPCI's
+        frame = frame[frame["territoire"] == territory_key(fig.territory)]
+        if frame.empty:
+            return []
     rank = {code: i for i, code in enumerate(BANDS)}
     names = {c.code: c.name for c in fig.territory.communes}
     frame = frame.assign(_rank=frame["tranche_effectif"].map(lambda b: rank.get(b, 0)))
     frame = frame.sort_values(["_rank", "nom", "siret"], ascending=[False, True, True]).head(10)
     rows = []
     for r in frame.itertuples():
-        name = r.nom if pd.isna(r.enseigne) or not r.enseigne else f"{r.nom} ({r.enseigne})"
+        same = pd.isna(r.enseigne) or not r.enseigne or r.enseigne.casefold() == r.nom.casefold()
+        name = r.nom if same else f"{r.nom} ({r.enseigne})"
         activity = r.activite_principale if not pd.isna(r.activite_principale) else "n.d."
         if not pd.isna(r.section) and r.section in SECTIONS:
             activity = f"{activity} — {SECTIONS[r.section]}"
         year = None if pd.isna(r.annee_tranche) else str(r.annee_tranche)
         rows.append((name, activity, r.tranche_libelle, year, names.get(r.commune, r.commune)))
     manifest = fig.store.manifest(LARGEST)
-    dated = f" ; liste établie le {manifest.retrieved_at}" if manifest else ""
+    days = sorted(set(frame["date_liste"].dropna())) if "date_liste" in frame.columns else []
+    day = days[-1] if days else (manifest.retrieved_at if manifest else None)
+    dated = f" ; liste établie le {day}" if day else ""
     return [Table(
         title="Les plus grands établissements employeurs",
         columns=(Column("Établissement"), Column("Activité (NAF)"), Column("Tranche d'effectif salarié"),
