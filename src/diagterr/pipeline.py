@@ -27,7 +27,7 @@ from diagterr.errors import ExitCode, OfflineUnavailableError, SourceError
 from diagterr.initiatives import Inventory, load_inventory
 from diagterr.resources import samples_dir
 from diagterr.settings import cache_dir
-from diagterr.sources import cartofriches, geo_api, georisques, melodi_datasets, open_meteo
+from diagterr.sources import anct_programmes, cartofriches, geo_api, georisques, melodi, melodi_datasets, open_meteo
 from diagterr.sources import recherche_entreprises, urssaf
 from diagterr.sources.http import HttpClient
 from diagterr.sources.registry import SOURCES
@@ -123,16 +123,30 @@ def gather_boundaries(
     return frame.sort_values("code").reset_index(drop=True), manifests
 
 
-def refresh_from_melodi(store: Store, territory: Territory, client: HttpClient, gaps: list[Gap]) -> None:
-    """Online: bring the datasets kept up to date to the latest vintage INSEE announces.
+def refresh_from_melodi(store: Store, territory: Territory, client: HttpClient, gaps: list[Gap],
+                        report: Step | None = None) -> None:
+    """Online: bring the Melodi datasets (legal populations, census, Filosofi, civil registration)
+    to the latest vintage INSEE announces, for the territory and its comparison levels.
 
-    A failure is a gap only where the store has nothing for the territory; otherwise the dossier
-    uses what the store holds and the log says the vintage could not be checked.
+    The catalogue is read once (cached a week). A failure is a gap only where the store has
+    nothing for the territory; otherwise the dossier uses what the store holds and the log says
+    the vintage could not be checked. Without network, nothing more is tried.
     """
+    try:
+        catalog = {entry.identifier: entry for entry in melodi.fetch_catalog(client)}
+    except SourceError as error:
+        if client.network_down:
+            return
+        log.warning("Catalogue Melodi illisible (%s) : chaque jeu est vérifié séparément.", error)
+        catalog = {}
     for dataset in melodi_datasets.KEPT_UP_TO_DATE:
+        if report is not None:
+            report("fetch", f"INSEE Melodi : {dataset.dataset_id}")
         try:
-            melodi_datasets.refresh(client, store, territory, dataset)
+            melodi_datasets.refresh(client, store, territory, dataset, catalog.get(dataset.dataset_id))
         except SourceError as error:
+            if client.network_down:
+                return
             if melodi_datasets.covered_period(store, dataset, territory) is None:
                 gaps.append(Gap("insee_melodi", f"{dataset.dataset_id} : {error}"))
             else:
@@ -167,6 +181,9 @@ ONLINE_STEPS: tuple[OnlineStep, ...] = (
                lambda client, store, territory, _boundaries: georisques.fetch_risks_for_territory(client, store, territory)),
     OnlineStep(cartofriches.SOURCE_ID, "Friches (Cartofriches, Cerema)", "Friches indisponibles",
                lambda client, store, territory, _boundaries: cartofriches.fetch_for_territory(client, store, territory)),
+    OnlineStep(anct_programmes.SOURCE_ID, "Programmes de l'ANCT (listes data.gouv.fr)",
+               "Listes de programmes de l'ANCT incomplètes",
+               lambda client, store, _territory, _boundaries: anct_programmes.fetch_lists(client, store)),
     OnlineStep(urssaf.SOURCE_ID, "Emploi salarié privé par commune (URSSAF)", "Emploi salarié privé (URSSAF) indisponible",
                lambda client, store, territory, _boundaries: urssaf.store_salaried_jobs(client, store, territory)),
     OnlineStep(recherche_entreprises.SOURCE_ID, "Plus grands établissements (Recherche d'entreprises)",
@@ -347,7 +364,7 @@ def prepare(territory: Territory, options: RunOptions, store: Store, client: Htt
     offline = options.offline
     if not offline:
         report("fetch", "Derniers millésimes de l'INSEE (Melodi)")
-        refresh_from_melodi(store, territory, client, gaps)
+        refresh_from_melodi(store, territory, client, gaps, report)
         if client.network_down:
             offline = True
             log.warning("Pas de réseau : le dossier est produit avec les données locales (exemples, "

@@ -65,7 +65,7 @@ _GEO_VALUE = re.compile(r"^\d{4}$")
 # Arrondissements municipaux (COG): Paris 75101-75120, Lyon 69381-69389, Marseille 13201-13216.
 _ARRONDISSEMENTS = (range(75101, 75121), range(69381, 69390), range(13201, 13217))
 # Our store's geo_level for the GEO levels of Melodi (an arrondissement is a commune of ours).
-_STORE_LEVEL = {"COM": "COM", "ARM": "COM", "DEP": "DEP", "REG": "REG", "FRANCE": "FR"}
+_STORE_LEVEL = {"COM": "COM", "ARM": "COM", "EPCI": "EPCI", "DEP": "DEP", "REG": "REG", "FRANCE": "FR"}
 
 Filters = Mapping[str, str | Sequence[str]]
 
@@ -257,13 +257,17 @@ def latest_period(observations: Iterable[Observation]) -> str | None:
 # -- territory --------------------------------------------------------------------------------
 
 
-def territory_requests(territory: Territory) -> tuple[GeoRequest, ...]:
+def territory_requests(
+    territory: Territory, *, comparisons: bool = True, territory_level: bool = False
+) -> tuple[GeoRequest, ...]:
     """The `/data` requests (first pages) a territory needs for one dataset.
 
     Communes: one `EPCI-<siren>*COM` for an EPCI, one `COM-<code>` (or `ARM-<code>`) for a
     commune, one `DEP-<dep>*COM` per département for a list (filtered to the list), plus one
-    `ARM-<code>` per arrondissement municipal of a list. Then one request per département and
-    région, and `FRANCE-F`. No multi-value GEO filter: none is documented or recorded.
+    `ARM-<code>` per arrondissement municipal of a list. With `territory_level`, the EPCI's own
+    published value (`EPCI-<siren>`: a median is never recomputed from communes). With
+    `comparisons`, one request per département and région, and `FRANCE-F`. No multi-value GEO
+    filter: none is documented or recorded.
     """
     plan: list[GeoRequest] = []
     if territory.kind == "epci":
@@ -284,9 +288,12 @@ def territory_requests(territory: Territory) -> tuple[GeoRequest, ...]:
         plan += [
             GeoRequest(f"DEP-{dep}*COM", frozenset({"COM"}), frozenset(codes)) for dep, codes in sorted(by_dep.items())
         ]
-    plan += [GeoRequest(f"DEP-{p.code}", frozenset({"DEP"}), frozenset({p.code})) for p in territory.departements]
-    plan += [GeoRequest(f"REG-{p.code}", frozenset({"REG"}), frozenset({p.code})) for p in territory.regions]
-    plan.append(GeoRequest("FRANCE-F", frozenset({"FRANCE"})))
+    if territory_level and territory.kind == "epci":
+        plan.append(GeoRequest(f"EPCI-{territory.code}", frozenset({"EPCI"}), frozenset({territory.code})))
+    if comparisons:
+        plan += [GeoRequest(f"DEP-{p.code}", frozenset({"DEP"}), frozenset({p.code})) for p in territory.departements]
+        plan += [GeoRequest(f"REG-{p.code}", frozenset({"REG"}), frozenset({p.code})) for p in territory.regions]
+        plan.append(GeoRequest("FRANCE-F", frozenset({"FRANCE"})))
     return tuple(plan)
 
 
@@ -310,6 +317,8 @@ def observations_for_territory(
     table: str | None = None,
     catalog_entry: CatalogEntry | None = None,
     retrieved_at: str | None = None,
+    comparisons: bool = True,
+    territory_level: bool = False,
 ) -> MelodiTable:
     """The territory's communes and comparison levels as a tidy observation table, with its manifest.
 
@@ -323,7 +332,8 @@ def observations_for_territory(
     seen: dict[tuple[str, str, str, str], Observation] = {}
     body_title: str | None = None
     commune_codes: set[str] = set()
-    for request in territory_requests(territory):
+    plan = territory_requests(territory, comparisons=comparisons, territory_level=territory_level)
+    for request in plan:
         fetched = _fetch(client, dataset_id, filters, request.geo)
         urls += fetched.urls
         body_title = body_title or fetched.title
@@ -373,6 +383,7 @@ def observations_for_territory(
         table=table or f"melodi_{dataset_id.lower()}",
         retrieved_at=retrieved_at or date.today().isoformat(),
         notes=notes,
+        plan=plan,
     )
     logger.info(
         "Melodi %s: %d rows for %s %s in %d requests",
@@ -689,17 +700,25 @@ def _manifest(
     table: str,
     retrieved_at: str,
     notes: list[str],
+    plan: tuple[GeoRequest, ...] | None = None,
 ) -> Manifest:
     info = source_info(SOURCE_ID)
     latest = latest_period(observations)
     years = sorted({o.cog_year for o in observations})
     params = {key: ",".join([v] if isinstance(v, str) else v) for key, v in sorted(filters.items())}
     params["dataset"] = dataset_id
-    params["GEO"] = " ; ".join(r.geo for r in territory_requests(territory))
+    plan = plan if plan is not None else territory_requests(territory)
+    params["GEO"] = " ; ".join(r.geo for r in plan)
+    levels = [r.geo.split("-", 1)[0] for r in plan[1:]]
+    also = []
+    if "EPCI" in levels:
+        also.append("une pour l'EPCI lui-même (valeur publiée)")
+    if "FRANCE" in levels:
+        also.append("une par département, région et pour la France")
     method = (
-        f"API Melodi, jeu {dataset_id} : une requête (et ses pages) pour les communes, puis une par "
-        "département, région et pour la France ; valeurs publiées, sans recalcul ; "
-        "secret statistique conservé comme valeur manquante."
+        f"API Melodi, jeu {dataset_id} : une requête (et ses pages) pour les communes"
+        + (", puis " + ", ".join(also) if also else "")
+        + " ; valeurs publiées, sans recalcul ; secret statistique conservé comme valeur manquante."
     )
     if notes:
         text = " ; ".join(notes)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from diagterr.cog import load_cog
+from diagterr.harmonise import to_current_communes
 from diagterr.sources import melodi
+from diagterr.sources.melodi_census import CENSUS_DATASETS, CensusDataset
 from diagterr.sources.http import HttpClient
 from diagterr.store import Manifest, Store
 from diagterr.territory import Territory
@@ -31,8 +34,18 @@ class MelodiDataset:
     variables: Mapping[str, str]  # dimension value -> store variable (others are skipped)
     filters: Mapping[str, str] = field(default_factory=dict)
 
+    comparisons: bool = True
+    territory_level: bool = False
+
+    @property
+    def probe_variable(self) -> str:
+        return next(iter(self.variables.values()))
+
     def variable_of(self, observation: melodi.Observation) -> str | None:
         return self.variables.get(observation.dimension(self.measure_dimension) or "")
+
+    def additive(self, variable: str) -> bool:
+        return True
 
 
 # Legal populations: population municipale, comptée à part, totale (POPREF_MEASURE, REAL specimens).
@@ -43,7 +56,10 @@ POPULATIONS_REFERENCE = MelodiDataset(
     variables={"PMUN": "pmun", "PCAP": "pcap", "PTOT": "ptot"},
 )
 
-KEPT_UP_TO_DATE: tuple[MelodiDataset, ...] = (POPULATIONS_REFERENCE,)
+# Every dataset an online run keeps up to date: legal populations, then the census, Filosofi and
+# civil registration (melodi_census). A cold EPCI of one département costs 4 requests per
+# dataset with comparisons, 1 without, +1 for Filosofi's EPCI value, +1 for the catalogue.
+KEPT_UP_TO_DATE: tuple[MelodiDataset | CensusDataset, ...] = (POPULATIONS_REFERENCE, *CENSUS_DATASETS)
 
 
 @dataclass(frozen=True)
@@ -55,9 +71,9 @@ class Refresh:
     manifest: Manifest | None = None
 
 
-def covered_period(store: Store, dataset: MelodiDataset, territory: Territory) -> str | None:
-    """The latest period the store holds for every commune of the territory (first variable)."""
-    variable = next(iter(dataset.variables.values()))
+def covered_period(store: Store, dataset: MelodiDataset | CensusDataset, territory: Territory) -> str | None:
+    """The latest period the store holds for every commune of the territory (probe variable)."""
+    variable = dataset.probe_variable
     codes = list(territory.commune_codes)
     frame = store.read(
         dataset.table,
@@ -71,25 +87,54 @@ def covered_period(store: Store, dataset: MelodiDataset, territory: Territory) -
     return max(complete.index) if len(complete) else None
 
 
-def refresh(client: HttpClient, store: Store, territory: Territory, dataset: MelodiDataset) -> Refresh:
-    """Fetch `dataset` for the territory if the store lacks it or holds an older vintage."""
+def refresh(client: HttpClient, store: Store, territory: Territory, dataset: MelodiDataset | CensusDataset,
+            entry: melodi.CatalogEntry | None = None) -> Refresh:
+    """Fetch `dataset` for the territory if the store lacks it or holds an older vintage.
+
+    `entry`: the dataset's catalogue item when the caller read the whole catalogue (else it is
+    asked for, one request).
+    """
     have = covered_period(store, dataset, territory)
-    entry = melodi.fetch_catalog_entry(client, dataset.dataset_id)
+    entry = entry or melodi.fetch_catalog_entry(client, dataset.dataset_id)
     announced = str(entry.end_year) if entry.end_year else None
-    if have is not None and (announced is None or have >= announced):
+    if have is not None and (announced is None or have >= announced or _already_asked(store, dataset, announced)):
         log.debug("%s: store holds %s, catalogue %s: up to date", dataset.dataset_id, have, announced)
         return Refresh(dataset.dataset_id, False, have, announced)
     table = melodi.observations_for_territory(
         client, dataset.dataset_id, territory, dataset.filters, dataset.variable_of,
-        table=dataset.table, catalog_entry=entry,
+        table=dataset.table, catalog_entry=entry, comparisons=dataset.comparisons,
+        territory_level=dataset.territory_level,
     )
     if table.frame.empty:
         log.warning("%s : aucune observation pour %s", dataset.dataset_id, territory.name)
+        if have is None and store.read(dataset.table) is None:
+            # Recorded so that the dossier can say Melodi answered without any figure.
+            store.upsert_observations(dataset.table, table.frame, table.manifest)
         return Refresh(dataset.dataset_id, False, have, announced)
-    manifest = store.upsert_observations(dataset.table, table.frame, table.manifest)
+    frame, manifest = table.frame, table.manifest
+    cog = load_cog()
+    current = {c.code for c in cog.all_communes()}
+    harmonised = to_current_communes(frame, current, cog.former_codes(), dataset.additive)
+    notes = [harmonised.rule()] if harmonised.merged else []
+    if isinstance(dataset, CensusDataset):
+        unanswered = dataset.unanswered(harmonised.frame)
+        if unanswered:
+            log.warning("%s : variables sans réponse : %s", dataset.dataset_id, ", ".join(unanswered))
+            notes.append("codes sans réponse dans les données (variables non publiées) : " + ", ".join(unanswered))
+    if announced is not None:
+        # What the catalogue announced when we asked: the data may lag behind it (a vintage
+        # announced but not yet published for these geographies); we do not ask again until it moves.
+        manifest = replace(manifest, params={**manifest.params, "catalogue_end_period": announced})
+    if notes:
+        manifest = replace(manifest, method=manifest.method + " " + " ; ".join(n[0].upper() + n[1:] for n in notes) + ".")
+    manifest = store.upsert_observations(dataset.table, harmonised.frame, manifest)
     log.info("%s : millésime %s enregistré (%d lignes)", dataset.dataset_id,
              _latest(table.frame), len(table.frame))
     return Refresh(dataset.dataset_id, True, have, announced, manifest)
+
+
+def _already_asked(store: Store, dataset: MelodiDataset | CensusDataset, announced: str) -> bool:
+    return any(m is not None and m.params.get("catalogue_end_period") == announced for m in store.manifests(dataset.table))
 
 
 def _latest(frame: pd.DataFrame) -> str | None:

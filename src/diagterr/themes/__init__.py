@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from diagterr.dossier import Section
-from diagterr.themes import climat, demographie, emploi_revenus, habitat, programmes, territoire
+from diagterr.themes import climat, demographie, emploi_revenus, habitat, mobilites, programmes, territoire
 from diagterr.themes.figures import Figures
 
 ANALYSERS: tuple[tuple[str, Callable[[Figures], Section]], ...] = (
@@ -16,6 +16,7 @@ ANALYSERS: tuple[tuple[str, Callable[[Figures], Section]], ...] = (
     ("Démographie", demographie.analyse),
     ("Habitat", habitat.analyse),
     ("Économie et emploi", emploi_revenus.analyse),
+    ("Mobilités", mobilites.analyse),
     ("Climat, risques et sols", climat.analyse),
     ("Initiatives et programmes en cours", programmes.analyse),
 )
@@ -26,6 +27,7 @@ FOCUS_CHOICES: dict[str, str] = {
     "demographie": "Démographie",
     "habitat": "Habitat",
     "emploi_revenus": "Économie et emploi",
+    "mobilites": "Mobilités",
     "climat": "Climat, risques et sols",
     "programmes": "Initiatives et programmes en cours",
 }

@@ -16,6 +16,7 @@ from diagterr.dossier import (
     SourceRef,
     Table,
 )
+from diagterr.themes.census_ages import age_interval, age_label, finest_partition
 from diagterr.themes.figures import Figures, Reading
 
 COMPARATEUR = "insee_comparateur"
@@ -23,6 +24,7 @@ LEGAL = "populations_legales"
 HISTORY = "population_historique"
 RP2021_IRIS = "rp2021_iris"
 RP2021 = "rp2021_compilation"
+RP_POPULATION = "rp_population"  # Melodi DS_RP_POPULATION_PRINC (sources.melodi_census)
 
 
 def census_periods(fig: Figures) -> tuple[str, str] | None:
@@ -127,9 +129,40 @@ def household_indicators(fig: Figures) -> list[Indicator]:
     return indicators
 
 
-def age_indicators(fig: Figures) -> list[Indicator]:
+def census_age_brackets(fig: Figures) -> tuple[str, list[str]] | None:
+    """(period, AGE codes) of the finest age partition the Melodi census holds for the territory."""
+    frame = fig.table(RP_POPULATION)
+    if frame is None or frame.empty:
+        return None
+    ages = frame[(frame["geo_level"] == "COM") & frame["variable"].str.startswith("pop_T_")]
+    if ages.empty:
+        return None
+    period = max(ages["period"])
+    codes = {v.removeprefix("pop_T_") for v in ages.loc[ages["period"] == period, "variable"]}
+    partition = finest_partition(codes)
+    return (period, partition) if len(partition) > 1 else None
+
+
+def age_indicators(fig: Figures) -> tuple[str, list[Indicator]] | None:
+    """(census year, shares by age bracket and the ageing index), each with its comparisons."""
+    brackets = census_age_brackets(fig)
+    if brackets is not None:
+        period, codes = brackets
+        out = [
+            fig.rate_indicator(f"part_age_{code}", f"Part des {age_label(code)[0].lower()}{age_label(code)[1:]}",
+                               RP_POPULATION, f"pop_T_{code}", "pop", period)
+            for code in codes
+        ]
+        young = next((c for c in codes if age_interval(c) == (0, 20)), None)
+        old = next((c for c in codes if age_interval(c) == (65, None)), None)
+        if young and old:
+            out.append(fig.rate_indicator(
+                "indice_vieillissement", "Indice de vieillissement (65 ans ou plus pour 100 moins de 20 ans)",
+                RP_POPULATION, f"pop_T_{old}", f"pop_T_{young}", period, unit="", kind="ratio", decimals=0,
+            ))
+        return period, out
     if not fig.has(RP2021_IRIS):
-        return []
+        return None
     out = []
     for variable, label in (("pop_0_19", "Part des moins de 20 ans"), ("pop_20_64", "Part des 20-64 ans"),
                             ("pop_65_plus", "Part des 65 ans ou plus")):
@@ -138,7 +171,23 @@ def age_indicators(fig: Figures) -> list[Indicator]:
                 f"part_{variable}", label, RP2021_IRIS, variable, "pop", "2021", compare=False,
             )
         )
-    return out
+    out.append(fig.rate_indicator(
+        "indice_vieillissement", "Indice de vieillissement (65 ans ou plus pour 100 moins de 20 ans)",
+        RP2021_IRIS, "pop_65_plus", "pop_0_19", "2021", unit="", kind="ratio", decimals=0, compare=False,
+    ))
+    return "2021", out
+
+
+def sex_note(fig: Figures) -> Note | None:
+    """Says whether the age pyramid by sex could be drawn, and why not."""
+    frame = fig.table(RP_POPULATION)
+    if frame is not None and frame["variable"].str.match(r"pop_[MF]_").any():
+        return None
+    return Note(
+        "Pyramide des âges par sexe : non disponible dans les données lues (elle vient du jeu INSEE "
+        "DS_RP_POPULATION_PRINC, par sexe et tranche d'âge, lu en ligne dans l'API Melodi).",
+        tone="limit",
+    )
 
 
 def population_history_chart(fig: Figures) -> Chart | None:
@@ -239,14 +288,20 @@ def analyse(fig: Figures) -> Section:
         blocks.append(chart)
     ages = age_indicators(fig)
     if ages:
-        blocks.append(IndicatorTable("Structure par âge (recensement 2021)", tuple(ages)))
-        blocks.append(
-            Note(
-                "Les parts par âge des départements, régions et de la France au recensement 2021 ne figurent "
-                "pas dans les données hors ligne : elles seront lues dans les bases INSEE complètes.",
-                tone="limit",
+        year, indicators = ages
+        blocks.append(IndicatorTable(f"Structure par âge (recensement {year})", tuple(indicators)))
+        if all(c.value is None for i in indicators for c in i.comparisons):
+            blocks.append(
+                Note(
+                    f"Les parts par âge des départements, régions et de la France au recensement {year} ne figurent "
+                    "pas dans les données disponibles : elles sont lues en ligne dans l'API Melodi de l'INSEE "
+                    "(DS_RP_POPULATION_PRINC).",
+                    tone="limit",
+                )
             )
-        )
+        note = sex_note(fig)
+        if note:
+            blocks.append(note)
     households = household_indicators(fig)
     if households:
         blocks.append(IndicatorTable("Ménages", tuple(households)))

@@ -28,6 +28,17 @@ VINTAGE_LABELS: dict[str, Callable[[str, str], str]] = {
     "populations_legales": lambda variable, period: f"PL {period}",
     "population_historique": lambda variable, period: f"RP {period}",
     "rp2021_iris": lambda variable, period: f"RP {period}",
+    # Melodi (census, Filosofi, civil registration), see sources.melodi_census.
+    "rp_population": lambda variable, period: f"RP {period}",
+    "rp_serie_historique": lambda variable, period: f"RP {period}",
+    "rp_menages": lambda variable, period: f"RP {period}",
+    "rp_logement": lambda variable, period: f"RP {period}",
+    "rp_emploi_residents": lambda variable, period: f"RP {period}",
+    "rp_emploi_lieu_travail": lambda variable, period: f"RP {period}",
+    "rp_navettes": lambda variable, period: f"RP {period}",
+    "filosofi": lambda variable, period: f"Filosofi {period}",
+    "etat_civil_naissances": lambda variable, period: f"État civil {period}",
+    "etat_civil_deces": lambda variable, period: f"État civil {period}",
     "rp2021_compilation": lambda variable, period: (
         f"État civil {period}" if variable in ("naissances", "deces") else f"RP {period}"
     ),
@@ -90,8 +101,11 @@ class Figures:
         codes = list(self.territory.commune_codes)
         if "geo_level" in columns:
             places = self.territory.comparison_levels
+            own = ([[("geo_level", "=", "EPCI"), ("geo_code", "=", self.territory.code)]]
+                   if self.territory.kind == "epci" else [])
             return [
                 [("geo_level", "=", "COM"), ("geo_code", "in", codes)],
+                *own,
                 *([("geo_level", "=", _LEVEL_CODES[p.level]), ("geo_code", "=", p.code)] for p in places),
             ]
         if "commune" in columns:

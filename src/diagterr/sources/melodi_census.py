@@ -1,0 +1,237 @@
+"""The census (RP), Filosofi and civil-registration datasets of Melodi, and how their
+observations become the variables of our store.
+
+A dataset is a cube: each observation has a code on every dimension (SEX, AGE, OCS, TSH…), and
+`_T` marks the total of a dimension. A `Selection` names one variable: the codes it requires on
+some dimensions; every other dimension must be at its total `_T` (except the dimensions that are
+not breakdowns: FREQ, UNIT_MEASURE, UNIT_MULT). A code may be `*` (any code but the total): the
+variable name then carries the code, `pop_{SEX}_{AGE}` → `pop_F_Y15T29`, and the theme reads the
+brackets the data has instead of a list we would maintain by hand.
+
+Where each code comes from (no RP or Filosofi `/data` body has been recorded, APIS.md §2):
+- DS_RP_POPULATION_PRINC: RP_MEASURE=POP, SEX, AGE and their `_T` totals (pynsee docstring,
+  france_opendata 0.50.0, CL_AGE REAL code list);
+- DS_RP_LOGEMENT_PRINC: RP_MEASURE=DWELLINGS, OCS DW_MAIN/DW_SEC_DW_OCC/DW_VAC, TSH
+  100/211/212_222/221/300 (france_opendata 0.50.0, which says it checked them against national
+  totals: a third-party claim), BUILD_END and TDW (dimension names from the same code; their
+  codes are read from the data);
+- DS_RP_MENAGES_PRINC: RP_MEASURE DWELLINGS (households) and NOC (number of occupants)
+  (france_opendata; a published R manifest of DS_RP_MENAGES_COMP names DWELLINGS and
+  DWELLINGS_POPSIZE);
+- DS_RP_EMPLOI_LR_PRINC: EMPSTA_ENQ 1 (in work) / 2 (unemployed), AGE=Y15T64, SEX and EDUC at
+  `_T` (two independent public scripts);
+- DS_RP_NAVETTES_PRINC: TRANS (1 no transport, 2 walking, 3 bicycle, 4 two-wheeler, 5 car,
+  6 public transport) and WORK_AREA (a public data dictionary checked on the 2022 CSV);
+- DS_RP_SERIE_HISTORIQUE: RP_MEASURE POP, BRTH, DEATH, DWELLINGS with OCS (public scripts and
+  a data dictionary of the 2023 file);
+- DS_FILOSOFI_CC: FILOSOFI_MEASURE MED_SL and PR_MD60 (APIS.md §2), published for the EPCI;
+- DS_ETAT_CIVIL_NAIS_COMMUNES / _DECES_COMMUNES: the yearly count (measure read as published).
+A selection the data does not answer is written in the table's manifest and its indicator shows
+"n.d." with the reason: a renamed code fails loudly, it never turns into a zero.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from diagterr.sources import melodi
+
+log = logging.getLogger(__name__)
+
+TOTAL = "_T"
+ANY = "*"
+# Dimensions that are not breakdowns: an observation may carry any code on them.
+NOT_BREAKDOWNS = frozenset({"FREQ", "UNIT_MEASURE", "UNIT_MULT", "OBS_STATUS"})
+
+
+@dataclass(frozen=True)
+class Selection:
+    """One store variable: required codes on some dimensions, totals on every other one."""
+
+    variable: str  # may name wildcard dimensions: "pop_{SEX}_{AGE}"
+    codes: Mapping[str, str]  # dimension -> code, or ANY (any code but the total)
+    additive: bool = True  # a count (summed over merged communes) or not (a median, a rate)
+
+    def variable_of(self, dimensions: Mapping[str, str], free: frozenset[str]) -> str | None:
+        for dimension, code in self.codes.items():
+            value = dimensions.get(dimension)
+            if value is None:
+                return None
+            if code == ANY:
+                if value == TOTAL:
+                    return None
+            elif value != code:
+                return None
+        for dimension, value in dimensions.items():
+            if dimension not in self.codes and dimension not in free and value != TOTAL:
+                return None
+        return self.variable.format(**{d: dimensions[d] for d, c in self.codes.items() if c == ANY})
+
+
+@dataclass(frozen=True)
+class CensusDataset:
+    """A Melodi dataset, the store table it fills and the variables it gives."""
+
+    dataset_id: str
+    table: str
+    selections: tuple[Selection, ...]
+    filters: Mapping[str, str] = field(default_factory=dict)  # sent to Melodi: less to download
+    free_dimensions: frozenset[str] = NOT_BREAKDOWNS  # dimensions not checked for totals
+    territory_level: bool = False  # also ask the EPCI's own published value (medians, rates)
+    comparisons: bool = True  # also ask the département, région and France
+
+    @property
+    def probe_variable(self) -> str:
+        """The variable whose presence tells that the store holds the dataset for a commune."""
+        return self.selections[0].variable
+
+    def variable_of(self, observation: melodi.Observation) -> str | None:
+        dimensions = dict(observation.dimensions)
+        for selection in self.selections:
+            variable = selection.variable_of(dimensions, self.free_dimensions)
+            if variable is not None:
+                return variable
+        return None
+
+    def selection_of(self, variable: str) -> Selection | None:
+        """The selection a store variable comes from (the first whose name pattern fits)."""
+        return next((s for s in self.selections if _pattern(s.variable).fullmatch(variable)), None)
+
+    def additive(self, variable: str) -> bool:
+        selection = self.selection_of(variable)
+        return True if selection is None else selection.additive
+
+    def unanswered(self, frame: pd.DataFrame) -> list[str]:
+        """The selections the data did not answer at all (a renamed or unpublished code)."""
+        answered = {id(self.selection_of(v)) for v in (set(frame["variable"]) if not frame.empty else set())}
+        return [s.variable for s in self.selections if id(s) not in answered]
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{[A-Z_]+\}", template)
+    return re.compile("(.+)".join(re.escape(p) for p in parts))
+
+
+def _counts(measure: str, **codes: str) -> dict[str, str]:
+    return {"RP_MEASURE": measure, **codes}
+
+
+RP_SERIE_HISTORIQUE = CensusDataset(
+    "DS_RP_SERIE_HISTORIQUE",
+    "rp_serie_historique",
+    (
+        Selection("pop", _counts("POP")),
+        Selection("naissances_periode", _counts("BRTH")),
+        Selection("deces_periode", _counts("DEATH")),
+        Selection("logements", _counts("DWELLINGS")),
+        Selection("residences_principales", _counts("DWELLINGS", OCS="DW_MAIN")),
+        Selection("residences_secondaires", _counts("DWELLINGS", OCS="DW_SEC_DW_OCC")),
+        Selection("logements_vacants", _counts("DWELLINGS", OCS="DW_VAC")),
+    ),
+)
+
+RP_POPULATION = CensusDataset(
+    "DS_RP_POPULATION_PRINC",
+    "rp_population",
+    (
+        Selection("pop", {"RP_MEASURE": "POP"}),
+        Selection("pop_T_{AGE}", {"RP_MEASURE": "POP", "AGE": ANY}),
+        Selection("pop_{SEX}_{AGE}", {"RP_MEASURE": "POP", "SEX": ANY, "AGE": ANY}),
+    ),
+    filters={"RP_MEASURE": "POP"},
+)
+
+RP_MENAGES = CensusDataset(
+    "DS_RP_MENAGES_PRINC",
+    "rp_menages",
+    (
+        Selection("menages", {"RP_MEASURE": "DWELLINGS"}),
+        Selection("menages_{NOC}", {"RP_MEASURE": "DWELLINGS", "NOC": ANY}),
+        Selection("pop_menages", {"RP_MEASURE": "DWELLINGS_POPSIZE"}),
+    ),
+)
+
+RP_LOGEMENT = CensusDataset(
+    "DS_RP_LOGEMENT_PRINC",
+    "rp_logement",
+    (
+        Selection("logements", _counts("DWELLINGS")),
+        Selection("residences_principales", _counts("DWELLINGS", OCS="DW_MAIN")),
+        Selection("residences_secondaires", _counts("DWELLINGS", OCS="DW_SEC_DW_OCC")),
+        Selection("logements_vacants", _counts("DWELLINGS", OCS="DW_VAC")),
+        Selection("rp_statut_{TSH}", _counts("DWELLINGS", OCS="DW_MAIN", TSH=ANY)),
+        Selection("rp_achevement_{BUILD_END}", _counts("DWELLINGS", OCS="DW_MAIN", BUILD_END=ANY)),
+        Selection("logements_type_{TDW}", _counts("DWELLINGS", TDW=ANY)),
+    ),
+    filters={"RP_MEASURE": "DWELLINGS"},
+)
+
+RP_EMPLOI_RESIDENTS = CensusDataset(
+    "DS_RP_EMPLOI_LR_PRINC",
+    "rp_emploi_residents",
+    (
+        Selection("pop_15_64", {"AGE": "Y15T64"}),
+        Selection("actifs_occupes_15_64", {"AGE": "Y15T64", "EMPSTA_ENQ": "1"}),
+        Selection("chomeurs_15_64", {"AGE": "Y15T64", "EMPSTA_ENQ": "2"}),
+    ),
+    filters={"AGE": "Y15T64", "SEX": TOTAL, "EDUC": TOTAL},
+    free_dimensions=NOT_BREAKDOWNS | {"RP_MEASURE"},
+)
+
+RP_EMPLOI_LIEU_TRAVAIL = CensusDataset(
+    "DS_RP_EMPLOI_LT_PRINC",
+    "rp_emploi_lieu_travail",
+    (Selection("emplois", {}),),
+    free_dimensions=NOT_BREAKDOWNS | {"RP_MEASURE"},
+)
+
+RP_NAVETTES = CensusDataset(
+    "DS_RP_NAVETTES_PRINC",
+    "rp_navettes",
+    (
+        Selection("actifs_occupes", {}),
+        Selection("navetteurs_mode_{TRANS}", {"TRANS": ANY}),
+        Selection("navetteurs_lieu_{WORK_AREA}", {"WORK_AREA": ANY}),
+    ),
+    free_dimensions=NOT_BREAKDOWNS | {"RP_MEASURE"},
+)
+
+FILOSOFI = CensusDataset(
+    "DS_FILOSOFI_CC",
+    "filosofi",
+    (
+        Selection("mediane_niveau_vie", {"FILOSOFI_MEASURE": "MED_SL"}, additive=False),
+        Selection("taux_pauvrete_pct", {"FILOSOFI_MEASURE": "PR_MD60"}, additive=False),
+    ),
+    territory_level=True,
+)
+
+NAISSANCES = CensusDataset(
+    "DS_ETAT_CIVIL_NAIS_COMMUNES", "etat_civil_naissances", (Selection("naissances", {}),),
+    free_dimensions=NOT_BREAKDOWNS | {"EC_MEASURE"}, comparisons=False,
+)
+DECES = CensusDataset(
+    "DS_ETAT_CIVIL_DECES_COMMUNES", "etat_civil_deces", (Selection("deces", {}),),
+    free_dimensions=NOT_BREAKDOWNS | {"EC_MEASURE"}, comparisons=False,
+)
+
+# In the order they are fetched (the census first: it makes the dossier).
+CENSUS_DATASETS: tuple[CensusDataset, ...] = (
+    RP_POPULATION,
+    RP_SERIE_HISTORIQUE,
+    RP_MENAGES,
+    RP_LOGEMENT,
+    RP_EMPLOI_RESIDENTS,
+    RP_EMPLOI_LIEU_TRAVAIL,
+    RP_NAVETTES,
+    FILOSOFI,
+    NAISSANCES,
+    DECES,
+)
+
+BY_TABLE: dict[str, CensusDataset] = {d.table: d for d in CENSUS_DATASETS}

@@ -1,0 +1,137 @@
+"""The census, Filosofi and civil-registration datasets of Melodi: from the answers to the store,
+to the dossier; few requests; older geographies brought to today's communes."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+import responses
+
+from diagterr.harmonise import to_current_communes
+from diagterr.pipeline import RunOptions, build_dossier, prepare
+from diagterr.resources import samples_dir
+from diagterr.sources import melodi
+from diagterr.sources.http import HttpClient
+from diagterr.sources.melodi_census import CENSUS_DATASETS, FILOSOFI, RP_LOGEMENT, RP_POPULATION
+from diagterr.store import Store, observation_frame
+from diagterr.territory import resolve_territory
+from melodi_census_answers import CensusAnswers
+from specimens import catalog_all, dumps, load_json, needs_specimens
+from test_melodi import MELODI_CATALOG_SUBSET
+
+CCPA = "246900625"
+
+
+def observation(**dimensions: str) -> melodi.Observation:
+    return melodi.Observation("COM", "69010", 2025, tuple(sorted(dimensions.items())), "2021", 1.0, None)
+
+
+def test_a_variable_is_read_only_where_every_other_breakdown_is_at_its_total():
+    total = observation(RP_MEASURE="POP", SEX="_T", AGE="_T", FREQ="A")
+    women_young = observation(RP_MEASURE="POP", SEX="F", AGE="Y15T29", FREQ="A")
+    all_young = observation(RP_MEASURE="POP", SEX="_T", AGE="Y15T29", FREQ="A")
+    women_all_ages = observation(RP_MEASURE="POP", SEX="F", AGE="_T", FREQ="A")
+    assert RP_POPULATION.variable_of(total) == "pop"
+    assert RP_POPULATION.variable_of(women_young) == "pop_F_Y15T29"
+    assert RP_POPULATION.variable_of(all_young) == "pop_T_Y15T29"
+    assert RP_POPULATION.variable_of(women_all_ages) is None  # not a variable we keep
+    # Owners among main homes: every other breakdown (construction period…) must be a total.
+    owners = observation(RP_MEASURE="DWELLINGS", OCS="DW_MAIN", TSH="100", BUILD_END="_T")
+    owners_old = observation(RP_MEASURE="DWELLINGS", OCS="DW_MAIN", TSH="100", BUILD_END="ACH1919")
+    assert RP_LOGEMENT.variable_of(owners) == "rp_statut_100"
+    assert RP_LOGEMENT.variable_of(owners_old) is None
+
+
+def test_a_code_the_data_does_not_answer_is_named_not_zeroed():
+    frame = observation_frame([{"geo_level": "COM", "geo_code": "69010", "variable": "pop", "period": "2021",
+                                "value": 1.0, "status": None, "source_id": "insee_melodi"}])
+    assert "pop_{SEX}_{AGE}" in RP_POPULATION.unanswered(frame)
+    assert "pop" not in RP_POPULATION.unanswered(frame)
+
+
+def _rows(*rows):
+    return observation_frame([
+        {"geo_level": "COM", "geo_code": c, "variable": v, "period": "2021", "value": x,
+         "status": None if x is not None else "secret", "source_id": "insee_melodi"}
+        for c, v, x in rows
+    ])
+
+
+def test_merged_communes_are_summed_into_the_commune_nouvelle_medians_are_not():
+    former = {"50313": "50546", "50581": "50546"}  # Bourgvallées (COG): 50546 = 50313 + 50546 + 50581
+    frame = _rows(("50313", "pop", 100.0), ("50546", "pop", 200.0), ("50581", "pop", 30.0),
+                  ("50313", "mediane_niveau_vie", 21000.0), ("50546", "mediane_niveau_vie", 22000.0),
+                  ("50581", "mediane_niveau_vie", 20000.0), ("50592", "pop", 7.0))
+    out = to_current_communes(frame, {"50546", "50592"}, former, FILOSOFI.additive)
+    by = out.frame.set_index(["geo_code", "variable"])
+    assert by.loc[("50546", "pop"), "value"] == 330.0
+    assert pd.isna(by.loc[("50546", "mediane_niveau_vie"), "value"])
+    assert by.loc[("50546", "mediane_niveau_vie"), "status"] == "absent"
+    assert by.loc[("50592", "pop"), "value"] == 7.0
+    assert out.merged == {"50546": ("50313", "50546", "50581")}
+    assert "50546 = somme de 50313, 50546, 50581" in out.rule()
+
+
+def test_a_secret_part_makes_the_merged_sum_missing_never_smaller():
+    frame = _rows(("50313", "pop", 100.0), ("50546", "pop", None), ("50581", "pop", 30.0))
+    out = to_current_communes(frame, {"50546"}, {"50313": "50546", "50581": "50546"}, lambda v: True)
+    row = out.frame.iloc[0]
+    assert pd.isna(row["value"]) and row["status"] == "partial:1"
+
+
+@pytest.fixture
+def online(tmp_path):
+    """An online CCPA run against the written census answers and the REAL Melodi catalogue."""
+    territory = resolve_territory(epci=CCPA)
+    answers = CensusAnswers(territory)
+    store = Store([tmp_path / "user", samples_dir()])
+    client = HttpClient(backend="memory", rate_limits={}, sleep=lambda s: pytest.fail("waited"))
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
+        mocked.get(melodi.CATALOG_URL, body=dumps(catalog_all(load_json(MELODI_CATALOG_SUBSET)["datasets"])),
+                   content_type="application/json")
+        mocked.add_callback(
+            responses.GET, re.compile(r"https://api\.insee\.fr/melodi/data/.*"),
+            callback=lambda request: (200, {"Content-Type": "application/json"}, answers.body(request.url)),
+        )
+        mocked.get(re.compile(r"https://(archive-api\.open-meteo\.com|www\.georisques\.gouv\.fr|"
+                              r"apidf-preprod\.cerema\.fr|recherche-entreprises\.api\.gouv\.fr|"
+                              r"www\.data\.gouv\.fr|[a-z.]*opendatasoft\.com|open\.urssaf\.fr)/.*"),
+                   status=400, body="Bad Request")
+        options = RunOptions(out_dir=tmp_path / "out")
+        yield territory, store, client, options, mocked
+    client.close()
+
+
+@needs_specimens
+def test_a_cold_epci_needs_about_forty_melodi_calls_and_a_warm_one_none(online):
+    territory, store, client, options, mocked = online
+    prepared = prepare(territory, options, store, client)
+    melodi_calls = [c for c in mocked.calls if "api.insee.fr/melodi" in c.request.url]
+    # Catalogue once; 4 per census dataset (communes, DEP, REG, France), +1 for Filosofi's EPCI,
+    # communes only for civil registration; the legal populations 2023 are already in the store.
+    assert len(melodi_calls) == 1 + 7 * 4 + (4 + 1) + 2 <= 40
+    assert not [g for g in prepared.gaps if g.source_id == "insee_melodi"]
+    for dataset in CENSUS_DATASETS:
+        assert store.manifest(dataset.table) is not None, dataset.table
+    before = len(mocked.calls)
+    prepare(territory, options, store, client)
+    assert [c.request.url for c in mocked.calls[before:] if "api.insee.fr/melodi" in c.request.url] == []
+    assert client.stats["insee_melodi"].network == len(melodi_calls)
+
+
+@needs_specimens
+def test_the_census_read_from_melodi_makes_the_dossier_sections(online):
+    territory, store, client, options, _ = online
+    prepared = prepare(territory, options, store, client)
+    dossier = build_dossier(territory, store, options, prepared.gaps, prepared.manifests)
+    sections = {s.id: s for s in dossier.sections}
+    assert {"demographie", "habitat", "emploi_revenus", "mobilites"} <= set(sections)
+    text = repr(sections["demographie"])
+    assert "Structure par âge" in text and "RP 2021" in text
+    mobility = repr(sections["mobilites"])
+    assert "DS_RP_NAVETTES_PRINC" in mobility and "aucune observation" in mobility
+    sources = " ".join(f"{s.title} {s.vintage} {s.method}" for s in dossier.sources)
+    assert "DS_RP_POPULATION_PRINC 2021" in sources
+    assert "Codes sans réponse dans les données (variables non publiées) : pop_{SEX}_{AGE}" in sources  # age by sex is not in the written answers: said so
