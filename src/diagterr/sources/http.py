@@ -61,6 +61,9 @@ RATE_LIMITS: dict[str, tuple[int, float]] = {
     "https://recherche-entreprises.api.gouv.fr": (7, 1.0),
     # Cerema "API Données foncières" (Cartofriches) publishes no limit: a self-imposed, polite one.
     "https://apidf-preprod.cerema.fr": (5, 1.0),
+    # data.gouv.fr API and its file host publish no limit (udata source, APIS.md §9): a polite one.
+    "https://www.data.gouv.fr": (10, 1.0),
+    "https://static.data.gouv.fr": (10, 1.0),
 }
 
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)  # (connect, read) seconds

@@ -183,6 +183,23 @@ SOURCES: dict[str, SourceInfo] = {
             ("FR",),
         ),
         SourceInfo(
+            "anct_datagouv",
+            "Listes des communes des programmes de l'ANCT (Petites villes de demain, Action cœur de ville, "
+            "Villages d'avenir, Territoires d'industrie), data.gouv.fr",
+            "Agence nationale de la cohésion des territoires (ANCT)",
+            "https://www.data.gouv.fr/fr/organizations/agence-nationale-de-la-cohesion-des-territoires/",
+            _LO,
+            ("COM",),
+        ),
+        SourceInfo(
+            "qpv_2024",
+            "Quartiers prioritaires de la politique de la ville 2024 (liste), data.gouv.fr",
+            "Agence nationale de la cohésion des territoires (ANCT)",
+            "https://www.data.gouv.fr/fr/datasets/5a561801c751df42d7fca9b6/",
+            _LO,
+            ("COM",),
+        ),
+        SourceInfo(
             "cartofriches",
             "Cartofriches, inventaire national des friches (API Données foncières)",
             "Cerema",

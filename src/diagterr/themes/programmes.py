@@ -19,7 +19,7 @@ from diagterr.cog import COG_VINTAGE, normalize
 from diagterr.dossier import Column, CommuneMap, Indicator, IndicatorTable, Note, Section, SourceRef, Table
 from diagterr.initiatives import CATEGORIES, SOURCE_ID, STATUSES, UNCATEGORISED, Initiative, Inventory
 from diagterr.render.formatting import date_longue
-from diagterr.sources import cartofriches
+from diagterr.sources import anct_programmes, cartofriches
 from diagterr.themes.figures import Figures
 
 PROGRAMMES = "programmes"
@@ -70,15 +70,15 @@ def analyse(fig: Figures, initiatives: Inventory | None = None) -> Section:
 
 def _programmes(fig: Figures, blocks: list) -> set[str] | None:
     """Blocks of the ANCT lists; the communes with a programme (CRTE aside), None if no list."""
-    frame = fig.table(PROGRAMMES)
-    if frame is None:
+    frame, manifest, fetched = _programme_rows(fig)
+    if frame is None or manifest is None:
         blocks.append(Note("Liste des programmes de l'ANCT non disponible pour ce territoire : "
                            + fig.unavailable(PROGRAMMES), tone="gap"))
         return None
-    manifest = fig.store.manifest(PROGRAMMES)
     source = SourceRef(manifest.source_id, manifest.vintage, manifest.geo_vintage)
     codes = set(fig.territory.commune_codes)
-    covered = set(frame["commune"]) & codes
+    # The national lists fetched cover every commune; the samples' table, the communes it has.
+    covered = codes if fetched else set(frame["commune"]) & codes
     frame = frame[frame["commune"].isin(codes)]
     names = _names(fig)
     indicators = []
@@ -102,8 +102,7 @@ def _programmes(fig: Figures, blocks: list) -> set[str] | None:
     for record in frame.to_dict("records"):
         if record["programme"].startswith(CRTE):
             continue  # every commune has a CRTE: listed once below rather than per commune
-        detail = record["detail"] or (f"identifiant {record['identifiant']}" if record["identifiant"] else "")
-        rows.append((names[record["commune"]], record["programme"], detail))
+        rows.append((names[record["commune"]], record["programme"], _programme_detail(record)))
     if rows:
         blocks.append(
             Table(
@@ -113,6 +112,12 @@ def _programmes(fig: Figures, blocks: list) -> set[str] | None:
                 source=source,
             )
         )
+    if fetched:
+        blocks.append(Note(
+            "Listes nationales les plus récentes publiées par l'ANCT sur data.gouv.fr : "
+            + " ; ".join(f"{label} ({name})" for label, name in fetched.items())
+            + ". Les autres programmes viennent des listes fournies avec diagterr (voir l'annexe)."
+        ))
     crte = sorted(set(frame.loc[frame["programme"].str.startswith(CRTE), "identifiant"]))
     if crte:
         blocks.append(Note(f"Contrat(s) pour la réussite de la transition écologique du périmètre : {', '.join(crte)}."))
@@ -129,6 +134,38 @@ def _programmes(fig: Figures, blocks: list) -> set[str] | None:
             )
         )
     return {c for c in codes if counts.get(c, 0) > 0}
+
+
+def _programme_rows(fig: Figures):
+    """The programme rows of the territory: the samples' table, where the lists fetched online
+    (anct_programmes) replace the rows of their programmes. Also the manifest of the source shown
+    and the lists fetched (programme label -> file name)."""
+    sample = fig.table(PROGRAMMES)
+    online_manifest = fig.store.manifest(anct_programmes.TABLE)
+    fetched = anct_programmes.lists_in(online_manifest)
+    if not fetched:
+        return sample, fig.store.manifest(PROGRAMMES), {}
+    online = fig.table(anct_programmes.TABLE)
+    parts = []
+    if sample is not None:
+        replaced = sample["programme"].map(lambda label: any(label.startswith(p) for p in fetched))
+        parts.append(sample[~replaced])
+    if online is not None:
+        parts.append(online)
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {c: pd.Series(dtype="string") for c in ("commune", "programme", "identifiant", "detail")})
+    return frame.sort_values(["commune", "programme", "identifiant"]).reset_index(drop=True), online_manifest, fetched
+
+
+def _programme_detail(record: dict) -> str:
+    """"Label ; signée le 12 mars 2021", or the identifier when the list gives nothing else."""
+    parts = [_text(record.get("detail"))]
+    signed = _text(record.get("date_signature"))
+    if signed:
+        parts.append(f"signature le {date_longue(signed)}")
+    if not any(parts) and _text(record.get("identifiant")):
+        parts.append(f"identifiant {record['identifiant']}")
+    return " ; ".join(p for p in parts if p)
 
 
 # -- QPV and brownfields -------------------------------------------------------------------------

@@ -1,0 +1,211 @@
+"""ANCT programme lists on data.gouv.fr: the latest list of each programme, per commune.
+
+Dataset ids, file names and columns from ../shared/sources/APIS.md §8.1 and
+`anct__programme_datasets_DOCUMENTED.json` (DOCUMENTED, no recorded body):
+
+| list | dataset | file | columns (`,`-separated) |
+|---|---|---|---|
+| Petites villes de demain | 5fc1259b703620ed60a49d97 | liste-pvd-com{COG}-{YYYYMMDD}.csv | insee_com, lib_com, id_pvd, date_signature |
+| Action cœur de ville | 5acc7eddc751df5e21efdf20 | liste-acv-com{COG}-{YYYYMMDD}.csv | insee_com, lib_com, id_acv, lib_acv, date_signature |
+| Villages d'avenir | 65a11234a86f08c56f0c47b0 | liste-va-com{COG}-{YYYYMMDD}.csv | insee_com (others not documented) |
+| Territoires d'industrie | 5fc1472f114718d419e42f8a | liste-ti-com{COG}-{YYYYMMDD}.csv | insee_com, lib_ti |
+
+Not fetched (the samples' rows stay): CRTE (the file of communes covered is not documented),
+France services (no dataset id found), ORT (an XLSX whose sheet is not documented).
+
+Each list is national: a commune absent from the latest list is not in the programme. The table
+`TABLE` holds every row of every list fetched (codes of the file's COG brought to the current COG
+through the former codes); the theme uses it in place of the samples' rows of the same programmes.
+A missing documented column, another separator, a malformed commune code or date raises
+SourceSchemaError: the dossier never guesses.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+import pandas as pd
+
+from diagterr.cog import COG_VINTAGE, COMMUNE_CODE_RE, CogIndex, load_cog
+from diagterr.errors import SourceError, SourceSchemaError
+from diagterr.sources import datagouv
+from diagterr.sources.http import HttpClient
+from diagterr.store import Manifest, Store
+
+logger = logging.getLogger(__name__)
+
+SOURCE_ID = "anct_datagouv"
+TABLE = "programmes_anct"
+PRODUCER = "Agence nationale de la cohésion des territoires (ANCT)"
+LICENCE = "Licence Ouverte / Etalab 2.0"
+COLUMNS = ("commune", "programme", "identifiant", "detail", "date_signature", "liste", "fichier", "mise_en_ligne")
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeList:
+    key: str  # "pvd": the `liste` column and the manifest's params
+    programme: str  # label of the programme, as in the samples' table "programmes"
+    dataset_id: str
+    file_name: re.Pattern[str]  # documented file name, with groups `cog` and `day`
+    required: tuple[str, ...]  # documented columns; another header fails
+    id_column: str | None = None  # read when the header has it
+    label_column: str | None = None
+    date_column: str | None = None
+
+    @property
+    def page(self) -> str:
+        return f"https://www.data.gouv.fr/fr/datasets/{self.dataset_id}/"
+
+
+def _name(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf"^liste-{prefix}-com(?P<cog>\d{{4}})-(?P<day>\d{{8}})\.csv$", re.IGNORECASE)
+
+
+LISTS: tuple[ProgrammeList, ...] = (
+    ProgrammeList("pvd", "Petites villes de demain", "5fc1259b703620ed60a49d97", _name("pvd"),
+                  ("insee_com", "lib_com", "id_pvd", "date_signature"), "id_pvd", None, "date_signature"),
+    ProgrammeList("acv", "Action cœur de ville", "5acc7eddc751df5e21efdf20", _name("acv"),
+                  ("insee_com", "lib_com", "id_acv", "lib_acv", "date_signature"), "id_acv", "lib_acv",
+                  "date_signature"),
+    ProgrammeList("va", "Villages d'avenir", "65a11234a86f08c56f0c47b0", _name("va"), ("insee_com",), "id_va"),
+    ProgrammeList("ti", "Territoires d'industrie", "5fc1472f114718d419e42f8a", _name("ti"),
+                  ("insee_com", "lib_ti"), None, "lib_ti"),
+)
+_DATE_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_DATE_FR = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+
+
+def fetch_lists(client: HttpClient, store: Store, lists: Sequence[ProgrammeList] = LISTS) -> Manifest | None:
+    """Resolve, download and read the latest file of each list; write `TABLE` (first root).
+
+    Two requests per list (the resources, the file), cached. A list that fails keeps the rows a
+    previous fetch gave; the others are written, then a SourceError names the lists that failed.
+    """
+    cog = load_cog()
+    fresh: dict[str, tuple[pd.DataFrame, str]] = {}
+    failures: list[str] = []
+    for programme_list in lists:
+        try:
+            resource = datagouv.latest_resource(client, programme_list.dataset_id, programme_list.file_name,
+                                                source_id=SOURCE_ID)
+            body = datagouv.download(client, resource, source_id=SOURCE_ID)
+            fresh[programme_list.key] = (parse_list(programme_list, resource, body, cog), resource.file_name)
+        except SourceError as error:
+            failures.append(f"{programme_list.programme} : {error}")
+    written = None
+    if fresh:
+        previous = Store([store.roots[0]]).read(TABLE)
+        kept = [] if previous is None else [previous[~previous["liste"].isin(list(fresh))]]
+        frame = _frame(pd.concat([*kept, *(f for f, _ in fresh.values())], ignore_index=True))
+        old = Store([store.roots[0]]).manifest(TABLE)
+        files = {k: v for k, v in (old.params.items() if old else ()) if k in {pl.key for pl in LISTS}}
+        files |= {key: name for key, (_, name) in fresh.items()}
+        written = store.write_table(TABLE, frame, manifest(files, datetime.now(timezone.utc).isoformat(timespec="seconds")))
+    if failures:
+        raise SourceError(" ; ".join(failures))
+    return written
+
+
+def parse_list(programme_list: ProgrammeList, resource: datagouv.Resource, body: bytes, cog: CogIndex) -> pd.DataFrame:
+    """The rows of one list file: one row per commune (current COG), columns COLUMNS."""
+    where = f"{programme_list.programme} ({resource.file_name})"
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SourceSchemaError(f"ANCT : le fichier {where} n'est pas en UTF-8.") from None
+    reader = csv.DictReader(io.StringIO(text), delimiter=",")
+    header = reader.fieldnames or []
+    missing = [c for c in programme_list.required if c not in header]
+    if missing:
+        raise SourceSchemaError(
+            f"ANCT : le fichier {where} n'a pas la ou les colonnes {', '.join(missing)} (en-tête lu : "
+            f"{', '.join(header) or 'vide'}) : le format de la liste a changé."
+        )
+    rows = []
+    unknown: list[str] = []
+    for line, record in enumerate(reader, start=2):
+        if None in record or any(record[c] is None for c in programme_list.required):
+            raise SourceSchemaError(f"ANCT : ligne {line} du fichier {where} : nombre de champs différent de l'en-tête.")
+        code = record["insee_com"].strip()
+        if not COMMUNE_CODE_RE.match(code):
+            raise SourceSchemaError(f"ANCT : ligne {line} du fichier {where} : code commune « {code} » invalide.")
+        current = current_commune(code, cog)
+        if current is None:
+            unknown.append(code)
+            continue
+        identifier = (record.get(programme_list.id_column) or "").strip() if programme_list.id_column else ""
+        detail = (record.get(programme_list.label_column) or "").strip() if programme_list.label_column else ""
+        signed = _date(record[programme_list.date_column], where, line) if programme_list.date_column else None
+        rows.append({"commune": current, "programme": programme_list.programme, "identifiant": identifier,
+                     "detail": detail, "date_signature": signed, "liste": programme_list.key,
+                     "fichier": resource.file_name, "mise_en_ligne": resource.last_modified.date().isoformat()})
+    if unknown:
+        logger.warning("ANCT %s: %d code(s) absent(s) du %s, ignoré(s) : %s", programme_list.key, len(unknown),
+                       COG_VINTAGE, ", ".join(sorted(unknown)[:10]))
+    if not rows:
+        raise SourceSchemaError(f"ANCT : le fichier {where} ne contient aucune commune.")
+    return _frame(pd.DataFrame(rows))
+
+
+def current_commune(code: str, cog: CogIndex) -> str | None:
+    """The current commune of a code of an older COG: itself, or the commune nouvelle it merged into."""
+    if cog.commune(code) is not None:
+        return code
+    merged = cog.current_commune_for_former_code(code)
+    return merged.code if merged is not None else None
+
+
+def manifest(files: dict[str, str], retrieved_at: str) -> Manifest:
+    """Provenance of the table; `files`: list key -> file name read."""
+    by_key = {pl.key: pl for pl in LISTS}
+    described = [f"{by_key[k].programme} : {name}" for k, name in sorted(files.items()) if k in by_key]
+    cogs = sorted({m["cog"] for k, name in files.items() if k in by_key
+                   for m in [by_key[k].file_name.match(name)] if m})
+    return Manifest(
+        table=TABLE,
+        source_id=SOURCE_ID,
+        title="Listes des communes des programmes de l'ANCT (data.gouv.fr)",
+        producer=PRODUCER,
+        origin=" ; ".join(by_key[k].page for k in sorted(files) if k in by_key),
+        vintage="Listes ANCT : " + " ; ".join(described),
+        geo_vintage=(f"COG {', '.join(cogs)} ramené au {COG_VINTAGE}" if cogs else COG_VINTAGE),
+        licence=LICENCE,
+        retrieved_at=retrieved_at,
+        params=dict(sorted(files.items())),
+        method=("Dernier fichier de chaque liste (ressources du jeu de données triées par date de modification) ; "
+                "une ligne par commune et programme ; codes des communes fusionnées ramenés à la commune nouvelle."),
+    )
+
+
+def lists_in(manifest_: Manifest | None) -> dict[str, str]:
+    """Programme label -> file name, for the lists a stored table holds."""
+    if manifest_ is None:
+        return {}
+    by_key = {pl.key: pl for pl in LISTS}
+    return {by_key[k].programme: name for k, name in manifest_.params.items() if k in by_key}
+
+
+def _date(value: str | None, where: str, line: int) -> str | None:
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        if _DATE_ISO.match(text):
+            return date.fromisoformat(text[:10]).isoformat()
+        match = _DATE_FR.match(text)
+        if match:
+            return date(int(match[3]), int(match[2]), int(match[1])).isoformat()
+    except ValueError:
+        pass
+    raise SourceSchemaError(f"ANCT : ligne {line} du fichier {where} : date de signature illisible « {text} ».")
+
+
+def _frame(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.loc[:, list(COLUMNS)].astype("string")
+    return frame.sort_values(["liste", "commune", "identifiant"]).reset_index(drop=True)

@@ -1,0 +1,260 @@
+"""ANCT programme lists through the data.gouv.fr API (network blocked).
+
+No body of the data.gouv.fr API was ever recorded (APIS.md §9): the listings in
+tests/fixtures/programmes/ are written in the exact shape of the documented udata schema (see
+that folder's README: documented file names, placeholder resource ids). The CSV files are built
+here in the documented shape of each list (APIS.md §8.1) from the REAL ANCT table of
+../shared/data (`ngeo-anct-cog2023.trimmed.csv`: real communes and identifiers); the documented
+`date_signature` column is left empty, as no real signature date exists in ../shared.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import responses
+from responses import matchers
+
+from conftest import SHARED, needs_shared
+from diagterr import pipeline
+from diagterr.cog import load_cog
+from diagterr.errors import SourceError, SourceSchemaError
+from diagterr.resources import samples_dir
+from diagterr.sources import anct_programmes, datagouv
+from diagterr.sources.http import HttpClient
+from diagterr.store import Store
+from diagterr.territory import resolve_territory
+from diagterr.themes import programmes
+from diagterr.themes.figures import Figures
+
+FIXTURES = Path(__file__).parent / "fixtures" / "programmes"
+ANCT_TABLE = SHARED / "data" / "raw" / "zero-logement-vacant" / "ngeo-anct-cog2023.trimmed.csv"
+BY_KEY = {pl.key: pl for pl in anct_programmes.LISTS}
+LISTINGS = {"pvd": "datagouv_resources_pvd.json", "acv": "datagouv_resources_acv.json",
+            "va": "datagouv_resources_va.json", "ti": "datagouv_resources_ti_empty.json"}
+
+
+def listing(key: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / LISTINGS[key]).read_text("utf-8"))
+
+
+def real_rows(column: str) -> list[dict[str, str]]:
+    """REAL rows of the ANCT table (COG 2023) with a value in `column` (id_pvd, id_acv, id_va)."""
+    with ANCT_TABLE.open(encoding="utf-8") as handle:
+        return [r for r in csv.DictReader(handle) if r[column]]
+
+
+def list_csv(header: list[str], rows: list[dict[str, str]]) -> bytes:
+    """A list file in the documented shape (`,`-separated, UTF-8); absent columns left empty."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([row.get(c, "") for c in header])
+    return out.getvalue().encode("utf-8")
+
+
+def pvd_csv(rows: list[dict[str, str]] | None = None) -> bytes:
+    return list_csv(["insee_com", "lib_com", "id_pvd", "date_signature"], real_rows("id_pvd") if rows is None else rows)
+
+
+def acv_csv() -> bytes:
+    return list_csv(["insee_com", "lib_com", "id_acv", "lib_acv", "date_signature"], real_rows("id_acv"))
+
+
+def va_csv() -> bytes:
+    return list_csv(["insee_com", "lib_com", "id_va"], real_rows("id_va"))
+
+
+@pytest.fixture
+def mocked():
+    with responses.RequestsMock() as rsps:
+        yield rsps
+
+
+@pytest.fixture
+def client():
+    with HttpClient(rate_limits={}, sleep=lambda s: (_ for _ in ()).throw(AssertionError(s))) as http:
+        yield http
+
+
+def add_listing(mocked, key: str, body: Any) -> None:
+    mocked.get(datagouv.resources_url(BY_KEY[key].dataset_id), json=body,
+               match=[matchers.query_param_matcher({"page": "1", "page_size": "50"})])
+
+
+def newest_url(key: str) -> str:
+    return max(listing(key)["data"], key=lambda r: r["last_modified"])["url"]
+
+
+# -- the data.gouv.fr resolver -------------------------------------------------------------------
+
+
+def test_the_latest_csv_whose_file_name_matches_is_chosen(mocked, client):
+    add_listing(mocked, "pvd", listing("pvd"))
+    resource = datagouv.latest_resource(client, BY_KEY["pvd"].dataset_id, BY_KEY["pvd"].file_name,
+                                        source_id="anct_datagouv")
+    assert resource.file_name == "liste-pvd-com2025-20260427.csv"
+    assert resource.last_modified.date().isoformat() == "2026-04-27"
+
+
+def test_other_formats_and_names_are_ignored(mocked, client):
+    body = listing("pvd")
+    newest = max(body["data"], key=lambda r: r["last_modified"])
+    pdf = copy.deepcopy(newest) | {"format": "pdf", "last_modified": "2026-09-01T00:00:00+00:00"}
+    other = copy.deepcopy(newest) | {"title": "liste-pvd-grpt2025.csv",
+                                     "url": newest["url"].replace("com2025-20260427", "grpt2025"),
+                                     "last_modified": "2026-09-01T00:00:00+00:00"}
+    body["data"] += [pdf, other]
+    add_listing(mocked, "pvd", body)
+    resource = datagouv.latest_resource(client, BY_KEY["pvd"].dataset_id, BY_KEY["pvd"].file_name,
+                                        source_id="anct_datagouv")
+    assert resource.file_name == "liste-pvd-com2025-20260427.csv"
+
+
+def test_the_pages_are_followed(mocked, client):
+    body = listing("pvd")
+    first, second = copy.deepcopy(body), copy.deepcopy(body)
+    url = datagouv.resources_url(BY_KEY["pvd"].dataset_id)
+    first["data"], first["next_page"] = body["data"][:1], f"{url}?page=2&page_size=50"
+    second["data"], second["page"] = body["data"][1:], 2
+    add_listing(mocked, "pvd", first)
+    mocked.get(url, json=second, match=[matchers.query_param_matcher({"page": "2", "page_size": "50"})])
+    resources = datagouv.list_resources(client, BY_KEY["pvd"].dataset_id, source_id="anct_datagouv")
+    assert [r.file_name for r in resources] == ["liste-pvd-com2023-20240102.csv", "liste-pvd-com2025-20260427.csv"]
+
+
+@pytest.mark.parametrize("drop", ["next_page", "data", "total"])
+def test_a_page_of_another_shape_is_a_schema_error(mocked, client, drop):
+    body = listing("pvd")
+    del body[drop]
+    add_listing(mocked, "pvd", body)
+    with pytest.raises(SourceSchemaError, match="data, next_page, page, page_size, total"):
+        datagouv.list_resources(client, BY_KEY["pvd"].dataset_id, source_id="anct_datagouv")
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("last_modified", None, "last_modified"), ("last_modified", "hier", "last_modified"),
+    ("url", "ftp://example.org/f.csv", "adresse inattendue"),
+])
+def test_a_resource_of_another_shape_is_a_schema_error(mocked, client, field, value, message):
+    body = listing("pvd")
+    body["data"][0][field] = value
+    add_listing(mocked, "pvd", body)
+    with pytest.raises(SourceSchemaError, match=message):
+        datagouv.list_resources(client, BY_KEY["pvd"].dataset_id, source_id="anct_datagouv")
+
+
+def test_no_matching_resource_names_the_dataset_and_the_pattern(mocked, client):
+    add_listing(mocked, "ti", listing("ti"))
+    with pytest.raises(SourceError, match="5fc1472f114718d419e42f8a.*liste-ti-com"):
+        datagouv.latest_resource(client, BY_KEY["ti"].dataset_id, BY_KEY["ti"].file_name, source_id="anct_datagouv")
+
+
+# -- reading a list ------------------------------------------------------------------------------
+
+
+def resource_of(key: str) -> datagouv.Resource:
+    item = max(listing(key)["data"], key=lambda r: r["last_modified"])
+    return datagouv._resource(item, BY_KEY[key].dataset_id)
+
+
+@needs_shared
+def test_the_real_pvd_rows_are_read_per_commune():
+    frame = anct_programmes.parse_list(BY_KEY["pvd"], resource_of("pvd"), pvd_csv(), load_cog())
+    assert list(frame.columns) == list(anct_programmes.COLUMNS)
+    arbresle = frame[frame["commune"] == "69010"].iloc[0]
+    assert (arbresle["programme"], arbresle["identifiant"]) == ("Petites villes de demain", "pvd-84-69-2")
+    assert arbresle["fichier"] == "liste-pvd-com2025-20260427.csv" and arbresle["mise_en_ligne"] == "2026-04-27"
+    assert frame["date_signature"].isna().all()  # the column is there, empty in this fixture
+    assert set(frame["commune"]) == {"07341", "50139", "50292", "50601", "63038", "63047", "63236", "69010", "69171"}
+
+
+@needs_shared
+def test_a_file_with_another_separator_is_a_schema_error():
+    body = pvd_csv().replace(b",", b";")
+    with pytest.raises(SourceSchemaError, match="insee_com"):
+        anct_programmes.parse_list(BY_KEY["pvd"], resource_of("pvd"), body, load_cog())
+
+
+@needs_shared
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda r: r | {"insee_com": r["insee_com"].lstrip("0")}, "code commune"),
+    (lambda r: r | {"date_signature": "bientôt"}, "date de signature illisible"),
+])
+def test_a_malformed_value_is_a_schema_error(change, message):
+    rows = real_rows("id_pvd")
+    rows[0] = change(rows[0])  # 07341: its leading zero lost, or a date that is not one
+    with pytest.raises(SourceSchemaError, match=message):
+        anct_programmes.parse_list(BY_KEY["pvd"], resource_of("pvd"), pvd_csv(rows), load_cog())
+
+
+def test_codes_of_merged_communes_go_to_the_commune_nouvelle():
+    cog = load_cog()
+    # Tessy-Bocage (50592) merged, among others, 50180 and 50649 (COG index shipped with diagterr).
+    assert [anct_programmes.current_commune(c, cog) for c in ("50180", "50649", "50592")] == ["50592"] * 3
+    assert anct_programmes.current_commune("99999", cog) is None
+
+
+# -- online step and section ---------------------------------------------------------------------
+
+
+def answer_every_list(mocked, pvd_body: bytes) -> None:
+    for key in ("pvd", "acv", "va", "ti"):
+        add_listing(mocked, key, listing(key))
+    mocked.get(newest_url("pvd"), body=pvd_body)
+    mocked.get(newest_url("acv"), body=acv_csv())
+    mocked.get(newest_url("va"), body=va_csv())
+
+
+def programme_rows(section) -> list[tuple]:
+    table = next(b for b in section.blocks if getattr(b, "title", "") == "Programmes par commune")
+    return list(table.rows)
+
+
+@needs_shared
+def test_the_online_lists_replace_the_samples_rows_of_their_programmes(mocked, client, tmp_path):
+    """A PVD list trimmed to the REAL row of Sain-Bel (a test file: the real list is national):
+    L'Arbresle, PVD in the samples' table, is no longer shown as PVD; the programmes not fetched
+    online (France services, ORT, CRTE) keep the samples' rows; the TI list that cannot be found is
+    a gap naming it, and the three others are written."""
+    answer_every_list(mocked, pvd_csv([r for r in real_rows("id_pvd") if r["insee_com"] == "69171"]))
+    store = Store([tmp_path / "store", samples_dir()])
+    step = next(s for s in pipeline.ONLINE_STEPS if s.source_id == anct_programmes.SOURCE_ID)
+    with pytest.raises(SourceError, match="Territoires d'industrie"):
+        step.fetch(client, store, resolve_territory(epci="246900625"), None)
+    assert len(mocked.calls) == 7  # four listings, three files
+    section = programmes.analyse(Figures(store, resolve_territory(epci="246900625")))
+    rows = programme_rows(section)
+    assert ("Sain-Bel", "Petites villes de demain", "identifiant pvd-84-69-16") in rows
+    assert not any(r[:2] == ("L'Arbresle", "Petites villes de demain") for r in rows)
+    assert ("Bessenay", "Villages d'avenir", "identifiant va-69-02") in rows
+    assert any(r[:2] == ("L'Arbresle", "France services") for r in rows)
+    assert any(r[:2] == ("L'Arbresle", "Opération de revitalisation de territoire (ORT)") for r in rows)
+    notes = [b.text for b in section.blocks if hasattr(b, "text")]
+    assert any("Petites villes de demain (liste-pvd-com2025-20260427.csv)" in n
+               and "Villages d'avenir (liste-va-com2025-20260602.csv)" in n for n in notes)
+    pvd = next(i for b in section.blocks if hasattr(b, "indicators") for i in b.indicators
+               if i.id == "programme_petitesvillesdedemain")
+    assert (pvd.value, pvd.note) == (1.0, "Sain-Bel")
+    assert pvd.source.source_id == "anct_datagouv"
+
+
+@needs_shared
+def test_a_second_fetch_is_served_by_the_cache(mocked, client, tmp_path):
+    answer_every_list(mocked, pvd_csv())
+    store = Store([tmp_path / "store", samples_dir()])
+    for _ in range(2):
+        with pytest.raises(SourceError, match="Territoires d'industrie"):
+            anct_programmes.fetch_lists(client, store)
+    assert client.stats["anct_datagouv"].network == 7
+    frame = store.read(anct_programmes.TABLE)
+    assert set(frame["liste"]) == {"pvd", "acv", "va"}
+    assert re.search("Action cœur de ville : liste-acv-com2025-20250704.csv", store.manifest(anct_programmes.TABLE).vintage)
