@@ -28,6 +28,7 @@ from diagterr.initiatives import Inventory, load_inventory
 from diagterr.resources import samples_dir
 from diagterr.settings import cache_dir
 from diagterr.sources import anct_programmes, cartofriches, geo_api, georisques, melodi, melodi_datasets, open_meteo
+from diagterr.sources import qpv
 from diagterr.sources import recherche_entreprises, urssaf
 from diagterr.sources.http import HttpClient
 from diagterr.sources.registry import SOURCES
@@ -184,6 +185,9 @@ ONLINE_STEPS: tuple[OnlineStep, ...] = (
     OnlineStep(anct_programmes.SOURCE_ID, "Programmes de l'ANCT (listes data.gouv.fr)",
                "Listes de programmes de l'ANCT incomplètes",
                lambda client, store, _territory, _boundaries: anct_programmes.fetch_lists(client, store)),
+    OnlineStep(qpv.SOURCE_ID, "Quartiers prioritaires 2024 (ANCT, data.gouv.fr)",
+               "Liste des quartiers prioritaires indisponible",
+               lambda client, store, _territory, _boundaries: qpv.fetch_list(client, store)),
     OnlineStep(urssaf.SOURCE_ID, "Emploi salarié privé par commune (URSSAF)", "Emploi salarié privé (URSSAF) indisponible",
                lambda client, store, territory, _boundaries: urssaf.store_salaried_jobs(client, store, territory)),
     OnlineStep(recherche_entreprises.SOURCE_ID, "Plus grands établissements (Recherche d'entreprises)",

@@ -15,11 +15,11 @@ from collections import Counter
 
 import pandas as pd
 
-from diagterr.cog import COG_VINTAGE, normalize
+from diagterr.cog import COG_VINTAGE, load_cog, normalize
 from diagterr.dossier import Column, CommuneMap, Indicator, IndicatorTable, Note, Section, SourceRef, Table
 from diagterr.initiatives import CATEGORIES, SOURCE_ID, STATUSES, UNCATEGORISED, Initiative, Inventory
 from diagterr.render.formatting import date_longue
-from diagterr.sources import anct_programmes, cartofriches
+from diagterr.sources import anct_programmes, cartofriches, qpv
 from diagterr.themes.figures import Figures
 
 PROGRAMMES = "programmes"
@@ -58,7 +58,7 @@ def analyse(fig: Figures, initiatives: Inventory | None = None) -> Section:
     # The limit first, under the intro: read before the lists, and never alone on a last page.
     blocks.append(Note(limits, tone="limit"))
     with_programme = _programmes(fig, blocks)
-    _qpv(blocks)
+    _qpv(fig, blocks)
     _brownfields(fig, blocks)
     _inventory(fig, initiatives, blocks)
     _communes_without(fig, with_programme, initiatives, blocks)
@@ -171,14 +171,39 @@ def _programme_detail(record: dict) -> str:
 # -- QPV and brownfields -------------------------------------------------------------------------
 
 
-def _qpv(blocks: list) -> None:
-    # The samples hold no QPV list: quartiers known only from press or web pages are not an
-    # official list, and are not printed.
-    blocks.append(Note(
-        "Quartiers prioritaires de la politique de la ville (liste 2024) : non disponible hors ligne. La liste "
-        "officielle n'est ni dans les exemples fournis avec diagterr ni en cache, et son téléchargement n'est pas "
-        "encore pris en charge : aucun quartier n'est cité ici.",
-        tone="gap",
+def _qpv(fig: Figures, blocks: list) -> None:
+    """The quartiers of the national list 2024 in the territory's communes (fetched online)."""
+    manifest = fig.store.manifest(qpv.TABLE)
+    if manifest is None:
+        # The samples hold no QPV list: quartiers known only from press or web pages are not an
+        # official list, and are not printed.
+        blocks.append(Note(
+            "Quartiers prioritaires de la politique de la ville (liste 2024) : non disponible hors ligne. La liste "
+            "officielle de l'ANCT (data.gouv.fr, « Quartiers prioritaires de la politique de la ville ») n'est ni "
+            "dans les exemples fournis avec diagterr ni en cache : relancez sans --offline pour la télécharger. "
+            "Aucun quartier n'est cité ici.",
+            tone="gap",
+        ))
+        return
+    frame = fig.table(qpv.TABLE)
+    names = _names(fig)
+    listed = f"liste de l'ANCT, fichier {manifest.params.get('fichier', '')}, {date_longue(manifest.retrieved_at)}"
+    if frame is None or frame.empty:
+        blocks.append(Note(f"Aucun quartier prioritaire de la politique de la ville 2024 dans les communes du "
+                           f"territoire ({listed})."))
+        return
+    rows = []
+    for record in frame.to_dict("records"):
+        others = [c for c in record["communes_qp"].split(",") if c != record["commune"]]
+        rows.append((names[record["commune"]], _text(record["lib_qp"]), _text(record["code_qp"]),
+                     ", ".join(names.get(c) or _commune_name(c) for c in others)))
+    blocks.append(Table(
+        title=f"Quartiers prioritaires de la politique de la ville 2024 ({_count(len(set(frame['code_qp'])), 'quartier')})",
+        columns=(Column("Commune"), Column("Quartier"), Column("Code"), Column("Autres communes du quartier")),
+        rows=tuple(sorted(rows, key=lambda r: (normalize(r[0]), normalize(r[1])))),
+        source=SourceRef(manifest.source_id, manifest.vintage, manifest.geo_vintage),
+        note="Population des quartiers : non donnée par la liste de l'ANCT (elle est publiée par l'INSEE, "
+        "non reprise ici).",
     ))
 
 
@@ -380,6 +405,11 @@ def _count(n: int, noun: str) -> str:
 
 def _text(value: object) -> str:
     return "" if value is None or pd.isna(value) else str(value)
+
+
+def _commune_name(code: str) -> str:
+    commune = load_cog().commune(code)
+    return commune.name if commune is not None else code
 
 
 def _names(fig: Figures) -> dict[str, str]:
