@@ -135,3 +135,20 @@ def test_the_census_read_from_melodi_makes_the_dossier_sections(online):
     sources = " ".join(f"{s.title} {s.vintage} {s.method}" for s in dossier.sources)
     assert "DS_RP_POPULATION_PRINC 2021" in sources
     assert "Codes sans réponse dans les données (variables non publiées) : pop_{SEX}_{AGE}" in sources  # age by sex is not in the written answers: said so
+
+
+@needs_specimens
+def test_activity_and_the_epci_published_income_come_with_their_comparisons(online):
+    territory, store, client, options, _ = online
+    prepared = prepare(territory, options, store, client)
+    dossier = build_dossier(territory, store, options, prepared.gaps, prepared.manifests)
+    economy = next(s for s in dossier.sections if s.id == "emploi_revenus")
+    tables = {b.title: b for b in economy.blocks if hasattr(b, "indicators")}
+    residents = tables["Actifs résidents de 15 à 64 ans (recensement 2021)"]
+    unemployment = next(i for i in residents.indicators if i.id == "taux_chomage_15_64_rp")
+    assert unemployment.value is not None and 0 < unemployment.value < 30
+    # The written answers have no EPCI value (none in the real data we hold): said, never averaged.
+    income = tables["Revenus publiés pour le territoire (Filosofi 2019)"]
+    median = income.indicators[0]
+    assert median.value is None and "absente de la réponse" in median.missing_reason
+    assert all(c.value is not None or c.missing_reason for c in median.comparisons)

@@ -5,9 +5,9 @@ rate (Filosofi).
 
 from __future__ import annotations
 
+import pandas as pd
 
-
-from diagterr.aggregate import MEDIAN_NOT_AGGREGABLE, annual_growth_pct
+from diagterr.aggregate import MEDIAN_NOT_AGGREGABLE, annual_growth_pct, ratio
 from diagterr.dossier import (
     Column,
     Comparison,
@@ -16,8 +16,8 @@ from diagterr.dossier import (
     Section,
     Table,
 )
-from diagterr.themes.demographie import COMPARATEUR, RP2021, census_periods
 from diagterr.themes import economie
+from diagterr.themes.demographie import COMPARATEUR, RP2021, census_periods
 from diagterr.themes.figures import Figures, Reading
 
 
@@ -129,7 +129,13 @@ def analyse(fig: Figures) -> Section:
                                     RP2021, "chomeurs_15_64", "actifs_15_64", "2021", compare=False),),
             )
         )
+    residents = resident_activity(fig)
+    if residents is not None:
+        blocks.append(residents)
     blocks.extend(economie.blocks(fig))
+    published = published_income(fig)
+    if published is not None:
+        blocks.append(published)
     blocks.extend(income(fig))
     return Section(
         id="emploi_revenus",
@@ -138,3 +144,75 @@ def analyse(fig: Figures) -> Section:
         "dans quels secteurs, quelle place tient le tourisme, et de quoi vivent ses ménages.",
         blocks=tuple(blocks),
     )
+
+
+RESIDENTS = "rp_emploi_residents"  # Melodi DS_RP_EMPLOI_LR_PRINC (sources.melodi_census)
+FILOSOFI = "filosofi"  # Melodi DS_FILOSOFI_CC, with the EPCI's own published value
+
+
+def resident_activity(fig: Figures) -> IndicatorTable | None:
+    """Activity and unemployment of the residents aged 15-64 from Melodi's latest census."""
+    year = fig.latest_period(RESIDENTS, "pop_15_64")
+    if year is None:
+        return None
+
+    def active(get) -> Reading:
+        in_work, unemployed = get("actifs_occupes_15_64", year), get("chomeurs_15_64", year)
+        if in_work.value is None or unemployed.value is None:
+            return Reading(None, in_work.missing_reason or unemployed.missing_reason)
+        return Reading(in_work.value + unemployed.value)
+
+    def activity_rate(get) -> Reading:
+        total, population = active(get), get("pop_15_64", year)
+        if total.value is None or population.value is None:
+            return Reading(None, total.missing_reason or population.missing_reason)
+        return Reading(ratio(total.value, population.value, 100))
+
+    def unemployment_rate(get) -> Reading:
+        total, unemployed = active(get), get("chomeurs_15_64", year)
+        if total.value is None or unemployed.value is None:
+            return Reading(None, total.missing_reason or unemployed.missing_reason)
+        return Reading(ratio(unemployed.value, total.value, 100))
+
+    return IndicatorTable(
+        f"Actifs résidents de 15 à 64 ans (recensement {year})",
+        (
+            fig.derived_indicator("actifs_15_64_rp", "Actifs de 15-64 ans (en emploi ou au chômage)", RESIDENTS, year,
+                                  "actifs", "count", active, vintage_of="pop_15_64"),
+            fig.derived_indicator("taux_activite_15_64_rp", "Taux d'activité des 15-64 ans", RESIDENTS, year, "%", "rate",
+                                  activity_rate, vintage_of="pop_15_64"),
+            fig.derived_indicator("taux_chomage_15_64_rp", "Taux de chômage des 15-64 ans (au sens du recensement)",
+                                  RESIDENTS, year, "%", "rate", unemployment_rate, vintage_of="pop_15_64"),
+        ),
+    )
+
+
+def published_income(fig: Figures) -> IndicatorTable | None:
+    """Median standard of living and poverty rate as INSEE publishes them for the territory itself
+    (the EPCI, or the commune) and its comparison levels: never recomputed from communes."""
+    frame = fig.table(FILOSOFI)
+    if frame is None or frame.empty:
+        return None
+    level = "EPCI" if fig.territory.kind == "epci" else "COM" if fig.territory.kind == "commune" else None
+    if level is None:
+        return None
+    year = max(frame["period"])
+    indicators = []
+    for variable, label, unit, kind in (
+        ("mediane_niveau_vie", "Médiane du niveau de vie", "€ par an", "median"),
+        ("taux_pauvrete_pct", "Taux de pauvreté (seuil à 60 % de la médiane)", "%", "rate"),
+    ):
+        rows = frame[(frame["geo_level"] == level) & (frame["geo_code"] == fig.territory.code)
+                     & (frame["variable"] == variable) & (frame["period"] == year)]
+        value = None if rows.empty or pd.isna(rows["value"].iloc[0]) else float(rows["value"].iloc[0])
+        reason = None
+        if value is None:
+            reason = ("non publié par l'INSEE pour ce territoire (secret statistique ou absent de la réponse)"
+                      if not rows.empty else "valeur du territoire absente de la réponse de l'INSEE")
+        comparisons = []
+        for place in fig.comparison_places:
+            reading = fig.place_value(FILOSOFI, variable, year, place)
+            comparisons.append(Comparison(place.level, place.code, place.name, reading.value, reading.missing_reason))
+        indicators.append(Indicator(f"{variable}_publie", label, value, unit, kind, year,
+                                    fig.source(FILOSOFI, variable, year), tuple(comparisons), reason))
+    return IndicatorTable(f"Revenus publiés pour le territoire (Filosofi {year})", tuple(indicators))
