@@ -151,7 +151,8 @@ def test_offline_the_samples_show_the_tracc_frame_and_say_what_they_lack(sancy_s
     gaps = [b.text for b in section.blocks if isinstance(b, Note) and b.tone == "gap"]
     climate, projections, risks, land = gaps
     assert OFFLINE in climate and "ERA5" in climate and "Open-Meteo" in climate
-    assert "non calculées" in projections and "fourchette des modèles" in projections and "+2,7 °C" in projections
+    assert OFFLINE in projections and "fourchette des modèles" in projections and "+2,7 °C" in projections
+    assert "climate-api.open-meteo.com" in projections
     assert OFFLINE in risks and "GASPAR" in risks and "Géorisques" in risks
     assert OFFLINE in land and "Cerema" in land and "data.gouv.fr" in land
     assert "loi n° 2021-1104 du 22 août 2021" in text and "moitié" in text and "2050" in text

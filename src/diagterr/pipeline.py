@@ -30,6 +30,7 @@ from diagterr.settings import cache_dir
 from diagterr.sources import anct_programmes, cartofriches, geo_api, georisques, melodi, melodi_datasets, open_meteo
 from diagterr.sources import qpv
 from diagterr.sources import recherche_entreprises, urssaf
+from diagterr.sources import cerema_conso, open_meteo_projections
 from diagterr.sources.http import HttpClient
 from diagterr.sources.registry import SOURCES
 from diagterr.store import Manifest, Store
@@ -178,8 +179,12 @@ def _climate(client: HttpClient, store: Store, territory: Territory, boundaries:
 # entry here (its module owns the HTTP, the parsing and the store table).
 ONLINE_STEPS: tuple[OnlineStep, ...] = (
     OnlineStep(open_meteo.SOURCE_ID, "Climat observé (Open-Meteo, ERA5)", "Climat observé indisponible", _climate),
+    OnlineStep(open_meteo_projections.SOURCE_ID, "Projections climatiques (Open-Meteo, CMIP6)",
+               "Projections climatiques indisponibles", open_meteo_projections.fetch_projections_for_territory),
     OnlineStep(georisques.SOURCE_ID, "Risques naturels (Géorisques)", "Risques naturels indisponibles",
                lambda client, store, territory, _boundaries: georisques.fetch_risks_for_territory(client, store, territory)),
+    OnlineStep(cerema_conso.SOURCE_ID, "Consommation d'espaces (Cerema)", "Consommation d'espaces indisponible",
+               cerema_conso.fetch_for_territory),
     OnlineStep(cartofriches.SOURCE_ID, "Friches (Cartofriches, Cerema)", "Friches indisponibles",
                lambda client, store, territory, _boundaries: cartofriches.fetch_for_territory(client, store, territory)),
     OnlineStep(anct_programmes.SOURCE_ID, "Programmes de l'ANCT (listes data.gouv.fr)",

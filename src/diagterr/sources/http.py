@@ -55,6 +55,9 @@ RATE_LIMITS: dict[str, tuple[int, float]] = {
     # per-minute limit is enforced here; the customer host (paid key) gets the same, conservative one.
     "https://archive-api.open-meteo.com": (600, 60.0),
     "https://customer-archive-api.open-meteo.com": (600, 60.0),
+    # Climate API (CMIP6), same provider and limits; its long requests weigh many calls each.
+    "https://climate-api.open-meteo.com": (600, 60.0),
+    "https://customer-climate-api.open-meteo.com": (600, 60.0),
     # Géorisques API v1: 1000 requests/min per IP (api.gouv.fr listing, APIS.md §4).
     "https://www.georisques.gouv.fr": (1000, 60.0),
     # recherche-entreprises: 7 requests/second (api.gouv.fr listing, APIS.md §7).

@@ -34,12 +34,13 @@ and its altitude, then `variable`, `period` (year), `value`, `status`.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -241,7 +242,7 @@ def parse_daily(body: Any, variables: Sequence[str], where: str, model: str | No
         days = tuple(date.fromisoformat(t) for t in daily["time"])
     except (TypeError, ValueError):
         raise SourceSchemaError(f"Open-Meteo : « daily.time » de {where} contient une date illisible.") from None
-    if any(b <= a for a, b in zip(days, days[1:])):
+    if any(b <= a for a, b in itertools.pairwise(days)):
         raise SourceSchemaError(f"Open-Meteo : les dates de « daily.time » de {where} ne sont pas croissantes.")
     values: dict[str, np.ndarray] = {}
     converted: dict[str, str] = {}
@@ -351,10 +352,10 @@ def fetch_climate_for_territory(
     """
     if not points:
         raise SourceError("Climat observé : aucun point de calcul pour ce territoire.")
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     start, end = period_of(today)
     key = territory_key(territory)
-    retrieved_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    retrieved_at = datetime.now(UTC).isoformat(timespec="seconds")
     frames = []
     for point in points:
         series = fetch_point(client, point, start, end)

@@ -165,6 +165,25 @@ SOURCES: dict[str, SourceInfo] = {
             ("POINT",),  # points of the ERA5 grid (0.25°), not administrative levels
         ),
         SourceInfo(
+            "open_meteo_cmip6",
+            "Projections climatiques CMIP6 HighResMIP (séries quotidiennes, 7 modèles), via l'API climat "
+            "d'Open-Meteo",
+            "Modèles CMIP6 HighResMIP (programme mondial de recherche sur le climat) ; réduction d'échelle et "
+            "correction de biais par Open-Meteo",
+            "https://open-meteo.com/en/docs/climate-api",
+            "CC BY 4.0 (Open-Meteo) ; accès gratuit réservé à un usage non commercial",
+            ("POINT",),
+        ),
+        SourceInfo(
+            "cerema_conso_naf",
+            "Consommation d'espaces naturels, agricoles et forestiers par commune (API Données foncières, "
+            "indicateurs conso_espace)",
+            "Cerema, d'après les fichiers fonciers (DGFiP)",
+            "https://apidf-preprod.cerema.fr/indicateurs/conso_espace/communes/",
+            "Licence Ouverte 2.0 (présumée, comme les autres jeux de l'API Données foncières ; non vérifiée)",
+            ("COM",),
+        ),
+        SourceInfo(
             "georisques",
             "API Géorisques v1 : risques recensés (GASPAR), arrêtés de catastrophe naturelle, zonage "
             "sismique, potentiel radon",

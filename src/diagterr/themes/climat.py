@@ -33,7 +33,8 @@ from diagterr.dossier import (
     Table,
 )
 from diagterr.render.formatting import date_longue, nombre
-from diagterr.sources import georisques, open_meteo, tracc
+from diagterr.sources import cerema_conso, georisques, open_meteo, tracc
+from diagterr.sources import open_meteo_projections as projections
 from diagterr.themes.figures import Figures
 
 SECTION_ID = "climat"
@@ -65,9 +66,9 @@ def analyse(fig: Figures) -> Section:
     blocks += tracc_blocks(fig, levels)
     climate = observed_climate(fig)
     blocks += climate_blocks(climate, levels, {c.code: c.name for c in fig.territory.communes})
-    blocks.append(projection_note(levels))
+    blocks += projection_blocks(fig, levels)
     blocks += risk_blocks(fig)
-    blocks += land_take_blocks()
+    blocks += land_take_blocks(fig)
     return Section(
         id=SECTION_ID,
         title=TITLE,
@@ -399,12 +400,102 @@ def projection_note(found: list[TraccLevels]) -> Note:
     if found and "2050" in found[0].levels:
         horizon = f" (par exemple le nombre de jours très chauds dans une France à +{_degrees(found[0].levels['2050'])} °C)"
     return Note(
-        f"Projections climatiques pour le territoire{horizon} : non calculées dans cette édition. Elles viendraient "
-        "des simulations régionalisées CMIP6 (API climat d'Open-Meteo) ou des indicateurs DRIAS et Climadiag de "
-        "Météo-France, présentées comme la fourchette des modèles avec leur incertitude, jamais comme un chiffre "
-        "certain.",
+        f"Projections climatiques pour le territoire{horizon} : {OFFLINE}. Source qui les fournit : simulations "
+        "CMIP6 HighResMIP de l'API climat d'Open-Meteo (climate-api.open-meteo.com), lues lors d'une exécution en "
+        "ligne, présentées comme la fourchette des modèles avec leur incertitude, jamais comme un chiffre certain ; "
+        "autre source : les indicateurs DRIAS et Climadiag de Météo-France.",
         tone="gap",
     )
+
+
+def projection_blocks(fig: Figures, found: list[TraccLevels]) -> list[Block]:
+    """The CMIP6 models at the territory's main point: each model, then their range, never one number."""
+    frame = fig.table(projections.TABLE)
+    if frame is not None:
+        frame = frame[frame["territoire"] == open_meteo.territory_key(fig.territory)]
+    if frame is None or frame.empty:
+        return [projection_note(found)]
+    ref, hor = projections.window_label(projections.REFERENCE), projections.window_label(projections.HORIZON)
+    source = fig.source(projections.TABLE)
+
+    def value(model: str, variable: str, period: str) -> float | None:
+        rows = frame[(frame["model"] == model) & (frame["variable"] == variable) & (frame["period"] == period)]
+        return None if rows.empty or pd.isna(rows["value"].iloc[0]) else float(rows["value"].iloc[0])
+
+    models = [m for m in projections.MODELS if m in set(frame["model"])]
+    rows, warming, hot_ref, hot_hor = [], {}, {}, {}
+    for model in models:
+        t_ref, t_hor = value(model, "temperature_moyenne", ref), value(model, "temperature_moyenne", hor)
+        d_ref, d_hor = value(model, "jours_tx_30", ref), value(model, "jours_tx_30", hor)
+        change = t_hor - t_ref if t_ref is not None and t_hor is not None else None
+        if change is not None:
+            warming[model] = change
+        if d_ref is not None and d_hor is not None:
+            hot_ref[model], hot_hor[model] = d_ref, d_hor
+        rows.append((model.replace("_", "-"), t_ref, t_hor, change, d_ref, d_hor))
+    point = frame.iloc[0]
+    names = {c.code: c.name for c in fig.territory.communes}
+    where = f"au point de {names.get(str(point['commune']), str(point['commune']))}"
+    blocks: list[Block] = [
+        Table(
+            title=f"Projections climatiques {where} : chaque modèle CMIP6, {ref} et {hor}",
+            columns=(Column("Modèle"), Column(f"Température moyenne {ref} (°C)", "ratio", 1),
+                     Column(f"Température moyenne {hor} (°C)", "ratio", 1), Column("Écart (°C)", "ratio", 1),
+                     Column(f"Jours très chauds par an, {ref}", "ratio", 1),
+                     Column(f"Jours très chauds par an, {hor}", "ratio", 1)),
+            rows=tuple(rows),
+            source=source,
+            note="Une ligne par modèle ; une case vide : le modèle ne fournit pas la variable, ou une année de la "
+            "période est incomplète. Jour très chaud : maximale ≥ 30 °C.",
+        )
+    ]
+    warm, hot = projections.model_range(warming), projections.model_range(hot_hor)
+    if warm is None:
+        blocks.append(Note("Projections climatiques : moins de deux modèles ont une valeur sur les deux périodes ; "
+                           "aucune fourchette n'est donnée.", tone="gap"))
+        return blocks
+    if hot_hor:
+        blocks.append(
+            Chart(
+                id="climat_projections_jours_chauds",
+                title=f"Jours très chauds par an selon chaque modèle CMIP6, {ref} et {hor} ({where})",
+                chart="hbar",
+                series=(Series(hor, tuple(m.replace("_", "-") for m in hot_hor), tuple(hot_hor.values())),
+                        Series(ref, tuple(m.replace("_", "-") for m in hot_ref), tuple(hot_ref.values()))),
+                value_kind="ratio",
+                unit="jours par an",
+                source=source,
+                note="Chaque modèle est une simulation possible ; l'écart entre eux mesure une partie de "
+                "l'incertitude.",
+            )
+        )
+    n = len(warming)
+    text = (
+        f"Selon les {n} modèles qui la fournissent, la température moyenne de {hor} serait de "
+        f"{_signed(warm[0])} à {_signed(warm[1])} °C par rapport à celle de {ref} dans les mêmes modèles"
+    )
+    if hot is not None:
+        text += (f" ; le nombre de jours très chauds, de {nombre(hot[0], 1)} à {nombre(hot[1], 1)} par an en {hor} "
+                 f"(de {nombre(min(hot_ref.values()), 1)} à {nombre(max(hot_ref.values()), 1)} en {ref})")
+    tracc_text = ""
+    if found and "2050" in found[0].levels:
+        tracc_text = (f" La TRACC retient pour {found[0].perimetre} +{_degrees(found[0].levels['2050'])} °C en 2050 "
+                      "par rapport à l'ère préindustrielle : ces écarts partent de 1976-2005, déjà plus chaud, et ne "
+                      "s'y comparent pas directement.")
+    blocks.append(Note(text + ". C'est une fourchette, pas une prévision : aucun de ces chiffres n'est plus probable "
+                       "qu'un autre." + tracc_text))
+    blocks.append(
+        Note(
+            "Les simulations HighResMIP de CMIP6 suivent après 2014 un scénario d'émissions élevées (SSP5-8.5) ; "
+            f"{len(projections.MODELS)} modèles seulement, une simulation chacun, lus en un seul point du territoire "
+            "(celui qui représente le plus d'habitants), réduits d'échelle et corrigés de leurs biais par rapport à "
+            "ERA5 par Open-Meteo. Les indicateurs DRIAS et Climadiag de Météo-France, calculés sur un ensemble plus "
+            "large de simulations régionales et pour plusieurs niveaux de réchauffement, font référence pour "
+            "l'adaptation.",
+            tone="limit",
+        )
+    )
+    return blocks
 
 
 # -- natural risks -------------------------------------------------------------------------------
@@ -519,24 +610,186 @@ def catnat_chart(catnat: pd.DataFrame, source: SourceRef) -> Chart:
 # -- land take -----------------------------------------------------------------------------------
 
 
-def land_take_blocks() -> list[Block]:
-    return [
-        Note(
-            "Consommation d'espaces naturels, agricoles et forestiers (hectares par an depuis 2009, par destination : "
-            "habitat, activité, mixte, routes ; rapportée aux ménages et aux emplois supplémentaires) : "
-            f"{OFFLINE}. Source qui la fournit : fichier national de la consommation d'espaces du Cerema, issu des "
-            "fichiers fonciers, publié sur data.gouv.fr (ou l'API Données foncières du Cerema, indicateurs par "
-            "commune).",
-            tone="gap",
-        ),
-        Note(
-            "Zéro artificialisation nette (ZAN) : la loi n° 2021-1104 du 22 août 2021 dite « Climat et résilience » "
-            "(article 191) fixe l'objectif national d'absence de toute artificialisation nette des sols en 2050 et, "
-            "pour les dix années suivant sa promulgation, une consommation totale d'espaces naturels, agricoles et "
-            "forestiers inférieure à la moitié de celle des dix années précédentes, à l'échelle nationale. "
-            "L'objectif est décliné par les documents de planification régionaux et locaux (SRADDET, SCoT, PLU)."
-        ),
+LAND_REFERENCE = (2011, 2020)
+LAND_TARGET = (2021, 2030)
+M2_PER_HA = 10_000.0
+CENSUS_WORDS = {"menages": "ménages", "emplois": "emplois"}
+MIN_GAIN_SHARE = 0.01  # a gain under 1 % of the households (jobs) gives no ratio
+
+
+def zan_note() -> Note:
+    return Note(
+        "Zéro artificialisation nette (ZAN) : l'article 191 de la loi n° 2021-1104 du 22 août 2021 dite « Climat et "
+        "résilience » fixe l'objectif national d'absence de toute artificialisation nette des sols en 2050 et dispose "
+        "que, dans les dix années suivant la promulgation de la loi, la consommation totale d'espace observée à "
+        "l'échelle nationale soit inférieure à la moitié de celle observée sur les dix années précédentes. Ces "
+        "objectifs s'appliquent « de manière différenciée et territorialisée » : la part de chaque territoire est "
+        "fixée par le schéma régional (SRADDET), puis le SCoT et le PLU(i). La moitié de la consommation "
+        f"{LAND_REFERENCE[0]}-{LAND_REFERENCE[1]} montrée ici est un repère, non l'objectif qui s'impose au "
+        f"territoire ; les années civiles {LAND_REFERENCE[0]}-{LAND_REFERENCE[1]} et {LAND_TARGET[0]}-"
+        f"{LAND_TARGET[1]} des données du Cerema approchent les deux périodes de dix ans de la loi (jusqu'au "
+        "22 août 2021, puis jusqu'au 22 août 2031)."
+    )
+
+
+def land_take_blocks(fig: Figures | None = None) -> list[Block]:
+    frame = None if fig is None else fig.table(cerema_conso.TABLE)
+    codes = () if fig is None else fig.territory.commune_codes
+    read = set() if frame is None else set(frame.loc[frame["geo_level"] == "COM", "geo_code"]) & set(codes)
+    if fig is None or frame is None or not read:
+        return [
+            Note(
+                "Consommation d'espaces naturels, agricoles et forestiers (hectares par an depuis 2009, par "
+                "destination : habitat, activité, mixte ; rapportée aux ménages et aux emplois supplémentaires) : "
+                f"{OFFLINE}. Source qui la fournit : indicateurs de consommation d'espaces par commune de l'API "
+                "Données foncières du Cerema (apidf-preprod.cerema.fr, issus des fichiers fonciers), lus lors d'une "
+                "exécution en ligne ; autre source : le fichier national de la consommation d'espaces du Cerema "
+                "publié sur data.gouv.fr.",
+                tone="gap",
+            ),
+            zan_note(),
+        ]
+    source = fig.source(cerema_conso.TABLE)
+    rows = frame[frame["geo_level"] == "COM"]
+    years = sorted(int(p) for p in rows["period"].unique())
+
+    def hectares(variable: str, year: int) -> float | None:
+        reading = fig.territory_total(cerema_conso.TABLE, variable, str(year))
+        return None if reading.value is None else reading.value / M2_PER_HA
+
+    per_year = {v: {y: hectares(v, y) for y in years} for v in cerema_conso.DESTINATIONS}
+    totals = {y: _sum_or_none([per_year[v][y] for v in cerema_conso.DESTINATIONS]) for y in years}
+
+    def span_total(first: int, last: int, variables: Sequence[str] = tuple(cerema_conso.DESTINATIONS)) -> float | None:
+        if not all(y in totals for y in range(first, last + 1)):
+            return None
+        return _sum_or_none([per_year[v][y] for v in variables for y in range(first, last + 1)])
+
+    ref_label = f"{LAND_REFERENCE[0]}-{LAND_REFERENCE[1]}"
+    reference = span_total(*LAND_REFERENCE)
+    half = reference / 2 if reference is not None else None
+    since = [y for y in years if y >= LAND_TARGET[0]]
+    used = span_total(since[0], since[-1]) if since else None
+    used_label = f"{since[0]}-{since[-1]}" if since else f"{LAND_TARGET[0]}-…"
+    share = used / half * 100 if used is not None and half else None
+    incomplete = "somme incomplète : une commune ou une année manque dans les données du Cerema"
+    indicators = [
+        Indicator("conso_naf_reference", f"Consommation d'espaces NAF, {ref_label}", reference, "ha", "ratio",
+                  ref_label, source, missing_reason=None if reference is not None else incomplete, decimals=1),
+        Indicator("conso_naf_annuelle_reference", f"Consommation d'espaces NAF par an, moyenne {ref_label}",
+                  None if reference is None else reference / 10, "ha par an", "ratio", ref_label, source,
+                  missing_reason=None if reference is not None else incomplete, decimals=1),
+        Indicator("conso_naf_repere_zan", f"Moitié de la consommation {ref_label} (repère de réduction de moitié, "
+                  f"{LAND_TARGET[0]}-{LAND_TARGET[1]})", half, "ha", "ratio",
+                  f"{LAND_TARGET[0]}-{LAND_TARGET[1]}", source,
+                  missing_reason=None if half is not None else incomplete,
+                  note="Repère arithmétique, non l'objectif fixé au territoire par le SRADDET, le SCoT ou le PLU(i).",
+                  decimals=1),
+        Indicator("conso_naf_depuis_2021", f"Consommation d'espaces NAF depuis {LAND_TARGET[0]}", used, "ha", "ratio",
+                  used_label, source,
+                  missing_reason=None if used is not None else (
+                      incomplete if since else f"aucune année après {LAND_TARGET[0] - 1} dans les données"),
+                  decimals=1),
+        Indicator("conso_naf_part_repere", "Part du repère de réduction de moitié déjà consommée", share, "%", "rate",
+                  used_label, source,
+                  missing_reason=None if share is not None else "consommation ou repère non calculable"),
+        *per_new_unit_indicators(fig, per_year, source),
     ]
+    blocks: list[Block] = [IndicatorTable("Consommation d'espaces naturels, agricoles et forestiers (Cerema)",
+                                          tuple(indicators))]
+    blocks.append(
+        Chart(
+            id="conso_naf_par_annee",
+            title="Consommation d'espaces naturels, agricoles et forestiers par année et par destination (ha)",
+            chart="stacked_bar",
+            series=tuple(Series(label, tuple(str(y) for y in years), tuple(per_year[v][y] for y in years))
+                         for v, label in cerema_conso.DESTINATIONS.items()),
+            value_kind="ratio",
+            unit="ha",
+            source=source,
+            note=(f"Repère : la moitié de la moyenne annuelle {ref_label}, soit {nombre(half / 10, 1)} ha par an sur "
+                  f"{LAND_TARGET[0]}-{LAND_TARGET[1]}. " if half is not None else "")
+            + "Une année N : surfaces consommées entre le 1er janvier N et le 1er janvier N+1. Une année à laquelle "
+            "manque une commune n'a pas de barre.",
+        )
+    )
+    if len(read) < len(codes):
+        names = {c.code: c.name for c in fig.territory.communes}
+        missing = sorted(set(codes) - read)
+        blocks.append(Note(f"{len(missing)} commune(s) sans données du Cerema ("
+                           + ", ".join(names.get(c, c) for c in missing[:8]) + ("…" if len(missing) > 8 else "")
+                           + ") : les totaux du territoire ne sont pas calculés.", tone="gap"))
+    blocks.append(
+        Note(
+            "Consommation d'espaces naturels, agricoles et forestiers : surfaces passées d'un usage naturel, agricole "
+            "ou forestier à un usage urbanisé, repérées par le Cerema dans les fichiers fonciers (cadastre). Les "
+            "indicateurs de l'API les répartissent en habitat, activité, mixte et destination inconnue ; les routes "
+            "et voies ferrées, distinguées dans le fichier national du Cerema, n'en font pas partie.",
+            tone="limit",
+        )
+    )
+    blocks.append(zan_note())
+    return blocks
+
+
+def per_new_unit_indicators(fig: Figures, per_year: dict[str, dict[int, float | None]],
+                            source: SourceRef) -> list[Indicator]:
+    """m² consumed for housing per additional household, for activity per additional job, between
+    two censuses of the store (consumption of the years Y1 … Y2-1 against the change Y1 → Y2)."""
+    found = []
+    for id_, label, census_variable, land_variable in (
+        ("conso_hab_par_menage_supplementaire", "Espace consommé pour l'habitat par ménage supplémentaire",
+         "menages", "conso_hab"),
+        ("conso_act_par_emploi_supplementaire", "Espace consommé pour l'activité par emploi supplémentaire",
+         "emplois", "conso_act"),
+    ):
+        censuses = _census_counts(fig, census_variable)
+        if len(censuses) < 2:
+            found.append(Indicator(id_, label, None, "m²", "ratio", "—", source,
+                                   missing_reason=f"moins de deux recensements des {CENSUS_WORDS[census_variable]} dans les données "
+                                   "disponibles"))
+            continue
+        (y1, n1), (y2, n2) = censuses[0], censuses[-1]
+        land = [per_year[land_variable].get(y) for y in range(y1, y2)]
+        period = f"{y1}-{y2}"
+        if any(v is None for v in land) or not land:
+            found.append(Indicator(id_, label, None, "m²", "ratio", period, source,
+                                   missing_reason=f"consommation {y1}-{y2 - 1} incomplète dans les données du Cerema"))
+            continue
+        gained = n2 - n1
+        m2 = sum(land) * M2_PER_HA
+        if gained < MIN_GAIN_SHARE * n1:
+            # A census count is an estimate: a change of a few units says nothing, and m² per unit
+            # of it would be a huge number made of noise.
+            found.append(Indicator(id_, label, None, "m²", "ratio", period, source,
+                                   missing_reason=f"{CENSUS_WORDS[census_variable].capitalize()} presque stables ou en baisse ({_signed(gained)} "
+                                   f"entre {y1} et {y2}, moins de {nombre(MIN_GAIN_SHARE * 100)} %) pour "
+                                   f"{nombre(m2 / M2_PER_HA, 1)} ha consommés : rapport sans objet"))
+            continue
+        found.append(Indicator(id_, label, m2 / gained, "m²", "ratio", period, source,
+                               note=f"{nombre(m2 / M2_PER_HA, 1)} ha consommés de {y1} à {y2 - 1} pour "
+                               f"{nombre(gained)} {CENSUS_WORDS[census_variable]} de plus entre les recensements {y1} et {y2} "
+                               "(INSEE).", decimals=0))
+    return found
+
+
+def _census_counts(fig: Figures, variable: str) -> list[tuple[int, float]]:
+    """(year, territory total) of a census count in the store, earliest to latest, one per year."""
+    counts: dict[int, float] = {}
+    for table in ("insee_comparateur", "rp2021_compilation"):
+        frame = fig.table(table)
+        if frame is None:
+            continue
+        periods = sorted({p for p in frame.loc[frame["variable"] == variable, "period"] if str(p).isdigit()})
+        for period in periods:
+            reading = fig.territory_total(table, variable, period)
+            if reading.value is not None and int(period) >= cerema_conso.FIRST_YEAR:
+                counts.setdefault(int(period), reading.value)
+    return sorted(counts.items())
+
+
+def _sum_or_none(values: Sequence[float | None]) -> float | None:
+    return None if any(v is None for v in values) else float(sum(values))
 
 
 # -- internals -----------------------------------------------------------------------------------
@@ -550,6 +803,10 @@ def _sort_key(name: str) -> str:
 def _degrees(value: float) -> str:
     """A level as the arrêté writes it: "2", "2,7"."""
     return nombre(value, 0 if float(value).is_integer() else 1)
+
+
+def _signed(value: float) -> str:
+    return f"{'+' if value >= 0 else ''}{nombre(value, 1)}"
 
 
 def _span(years: Sequence[int], values: Sequence[float | None]) -> tuple[int | None, int | None]:
