@@ -236,7 +236,7 @@ def statistics_gaps(store: Store, territory: Territory, options: RunOptions) -> 
                     f"{title} : {absent} commune(s) sur {len(codes)} absentes des données disponibles "
                     "(exemples, imports, cache). Les chiffres concernés sont marqués « n.d. ». Pour le "
                     "recensement, Filosofi et Sirene : « diagterr import » du comparateur de territoires de "
-                    "l'INSEE ; la lecture directe du recensement dans l'API Melodi viendra ensuite.",
+                    "l'INSEE ; ou un dossier en ligne, qui lit le recensement dans l'API Melodi.",
                 )
             )
     return gaps
