@@ -559,6 +559,91 @@ def build_tracc(shared: SharedData, store: Store) -> None:
     store.write_table(tracc.TABLE, frame, manifest)
 
 
+def build_sectors_ptod(shared: SharedData, store: Store) -> None:
+    """Salaried jobs by sector (NAF A21, INSEE Flores 2022-2023) of the sites' zones d'emploi, and the
+    presential share of jobs per EPCI, from a THIRD-PARTY republication (ptod).
+
+    Kept: the zones' absolute counts (`eff_22`, `eff_23`) and France's share of each sector
+    (`fr_pct_23`: France's counts are not in the file); the author's own shares and specialisation
+    index (`pct_*`, `is_23`) are dropped: diagterr recomputes them from the counts. The presential
+    share per EPCI and France (`eco_emp_pres_pct_23`) is a published share: kept as it is.
+    """
+    relative = "raw/ptod-observatoire-territorial/exdeco_pivot_flores_a21.trimmed.parquet"
+    raw = pd.read_parquet(shared.path(relative))
+    expected = {"code_ze", "a21", "lib", "ord_a21", "eff_22", "eff_23", "fr_pct_23"}
+    if not expected <= set(raw.columns):
+        sys.exit(f"flores ptod : colonnes absentes {sorted(expected - set(raw.columns))}")
+    if raw.duplicated(["code_ze", "a21"]).any():
+        sys.exit("flores ptod : plusieurs lignes pour une même zone et un même secteur")
+    rows = []
+    for r in raw.sort_values(["code_ze", "ord_a21"]).itertuples():
+        for year, column in (("2022", "eff_22"), ("2023", "eff_23")):
+            value = getattr(r, column)
+            rows.append({
+                "zone": str(r.code_ze), "nomenclature": "A21", "secteur": str(r.a21), "libelle": str(r.lib),
+                "ordre": int(r.ord_a21), "annee": year, "effectif": None if pd.isna(value) else float(value),
+                "part_france_pct": float(r.fr_pct_23) if year == "2023" else None,
+            })
+    frame = pd.DataFrame(rows)
+    for column in ("zone", "nomenclature", "secteur", "libelle", "annee"):
+        frame[column] = frame[column].astype("string")
+    frame["ordre"] = frame["ordre"].astype("int64")
+    frame[["effectif", "part_france_pct"]] = frame[["effectif", "part_france_pct"]].astype("float64")
+    zones = sorted(frame["zone"].unique())
+    france_sum = raw.groupby("code_ze")["fr_pct_23"].sum().round(2).unique().tolist()
+    print(f"  secteurs_ze (Flores A21, ptod, tiers) : {len(frame)} lignes, zones {', '.join(zones)} ; "
+          f"somme des parts France publiées : {france_sum} %")
+    origin = ("https://github.com/vincentroue/ptod-observatoire-territorial (src/data/exdeco_pivot_flores_a21.parquet, "
+              "commit ada33c78…)")
+    store.write_table("secteurs_ze", frame, Manifest(
+        table="",
+        source_id="flores_ptod",
+        title="Emploi salarié par secteur (NAF A21) des zones d'emploi, INSEE Flores 2022-2023 (republication tierce ptod)",
+        producer="INSEE (Flores) ; fichier republié par un tiers (dépôt vincentroue/ptod-observatoire-territorial)",
+        origin=origin,
+        vintage="Flores 2022-2023",
+        geo_vintage="zones d'emploi 2020",
+        licence="Données INSEE (Licence Ouverte) ; republication tierce sans fichier de licence",
+        retrieved_at="2026-03-12",
+        inputs=(shared.input(relative),),
+        method=(
+            "REPUBLICATION TIERCE : effectifs salariés par secteur A21 (colonnes eff_22, eff_23) des zones d'emploi "
+            "des sites, et part de chaque secteur en France en 2023 (fr_pct_23, en %, arrondie à 0,01 : les effectifs "
+            "de la France ne sont pas dans le fichier), calculés et publiés par l'auteur du dépôt, pas un fichier de "
+            "l'INSEE. Les parts et l'indice de spécificité de l'auteur (pct_*, is_23) ne sont pas repris : diagterr "
+            "les recalcule à partir des effectifs. Zones d'emploi seulement : rien par commune ni par EPCI."
+        ),
+    ))
+    relative = "raw/ptod-observatoire-territorial/agg_epci_exdeco.trimmed.json"
+    records = json.loads(shared.path(relative).read_text("utf-8"))
+    if any("eco_emp_pres_pct_23" not in r or "code" not in r for r in records):
+        sys.exit("agg_epci_exdeco : champ eco_emp_pres_pct_23 ou code absent")
+    obs = [
+        _obs("FR" if r["code"] == "00FR" else "EPCI", "FR" if r["code"] == "00FR" else r["code"],
+             "part_emploi_presentiel_pct", 2023, r["eco_emp_pres_pct_23"], "flores_ptod")
+        for r in records
+    ]
+    store.write_table("spheres_ptod", observation_frame(obs), Manifest(
+        table="",
+        source_id="flores_ptod",
+        title="Part de l'emploi de la sphère présentielle en 2023 (INSEE Flores), par EPCI (republication tierce ptod)",
+        producer="INSEE (Flores) ; part calculée et republiée par un tiers (dépôt vincentroue/ptod-observatoire-territorial)",
+        origin="https://github.com/vincentroue/ptod-observatoire-territorial (src/data/agg_epci_exdeco.json, "
+        "commit d41fc3c7…)",
+        vintage="Flores 2023",
+        geo_vintage="EPCI du fichier (2024-2025)",
+        licence="Données INSEE (Licence Ouverte) ; republication tierce sans fichier de licence",
+        retrieved_at="2026-03-12",
+        inputs=(shared.input(relative),),
+        method=(
+            "REPUBLICATION TIERCE : part de l'emploi salarié dans la sphère présentielle (colonne eco_emp_pres_pct_23, "
+            "formule de l'auteur : ETPPRES23 / ETPTOT23 × 100, source INSEE Flores), reprise telle que publiée, en %, "
+            "pour les EPCI des sites et la France ; les effectifs ne sont pas dans le fichier. La sphère productive "
+            "est le complément à 100."
+        ),
+    ))
+
+
 def _obs(level, code, variable, period, value, source_id, status=None) -> dict:
     missing = value is None or (isinstance(value, float) and pd.isna(value))
     return {
@@ -595,6 +680,7 @@ def main(argv: list[str] | None = None) -> int:
     build_programmes(shared, store, codes, current)
     build_urssaf(shared, store, codes)
     build_tracc(shared, store)
+    build_sectors_ptod(shared, store)
     for name in store.table_names():
         manifest = store.manifest(name)
         print(f"  {name:<26} {manifest.rows:>6} lignes  sha256 {manifest.sha256[:12]}")

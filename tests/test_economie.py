@@ -184,8 +184,10 @@ def test_sancy_secondary_homes_are_the_tourism_capacity_figure(sancy):
 def test_what_the_offline_data_cannot_give_is_said_with_its_source(ccpa):
     section, _, _ = ccpa
     gap = next(b for b in section.blocks if isinstance(b, Note) and b.tone == "gap")
-    for source in ("DS_FLORES_A38", "DS_FLORES_ECONOMIC_SPHERE", "DS_SIDE_CREA_ETAB_COM", "Recherche d'entreprises"):
+    for source in ("DS_SIDE_CREA_ETAB_COM", "Recherche d'entreprises"):
         assert source in gap.text
+    # Sectors (zones d'emploi) and spheres (EPCI) come from the samples: not in the gap note.
+    assert "DS_FLORES_A38" not in gap.text and "DS_FLORES_ECONOMIC_SPHERE" not in gap.text
     assert "non disponible hors ligne" in gap.text.lower()
     assert "ni par commune ni par EPCI" in gap.text  # sectors per commune: said, not invented
     assert block(section, Chart, "etablissements_secteurs")  # establishments by sector: kept
@@ -249,3 +251,63 @@ def test_the_section_is_in_the_pdf_outline_with_its_figures(sancy_pdf):
     assert "Emploi salarié privé depuis 2014 (indice base 100 en 2014)" in text
     assert "15 communes présentes" in text and "republication tierce" in text  # the legend is drawn, not text
     assert "Résidences secondaires pour 100" in text and "DS_TOUR_CAP" in text
+
+
+# -- jobs by sector of the zones d'emploi, specialisation, spheres (third-party Flores) -------------
+
+FLORES_A21 = "raw/ptod-observatoire-territorial/exdeco_pivot_flores_a21.trimmed.parquet"
+EXDECO_EPCI = "raw/ptod-observatoire-territorial/agg_epci_exdeco.trimmed.json"
+
+
+@needs_shared
+def test_sector_tables_are_labelled_third_party_and_keep_only_counts_and_france_shares():
+    store = Store([samples_dir()])
+    for table in ("secteurs_ze", "spheres_ptod"):
+        manifest = store.manifest(table)
+        assert manifest.source_id == "flores_ptod" and "REPUBLICATION TIERCE" in manifest.method
+        assert "ptod-observatoire-territorial" in manifest.origin and "sans fichier de licence" in manifest.licence
+    assert [i.path for i in store.manifest("secteurs_ze").inputs] == [f"shared/data/{FLORES_A21}"]
+    assert "is_23" not in store.columns("secteurs_ze") and "pct_23" not in store.columns("secteurs_ze")
+
+
+@needs_shared
+def test_sancy_sector_shares_and_index_are_recomputed_from_the_zone_counts(sancy):
+    """Issoire (8410) holds 16 of the Sancy's 20 communes; each share is the sector's count over the
+    zone's summed counts, each index that share over France's published share."""
+    section, _, _ = sancy
+    raw = pd.read_parquet(SHARED / "data" / FLORES_A21)
+    issoire = raw[raw["code_ze"] == "8410"].set_index("lib")
+    total = issoire["eff_23"].sum()
+    table = block(section, Table, title_start="Spécialisation des zones d'emploi")
+    assert [c.label for c in table.columns][:4] == ["Secteur (A21)", "Emplois ZE Issoire", "Part ZE Issoire",
+                                                    "Indice ZE Issoire"]
+    rows = {r[0]: r for r in table.rows}
+    assert len(rows) == len(issoire) == 19
+    for label, row in rows.items():
+        share = issoire.loc[label, "eff_23"] / total * 100
+        assert row[1] == issoire.loc[label, "eff_23"]
+        assert row[2] == pytest.approx(share)
+        assert row[3] == pytest.approx(share / issoire.loc[label, "fr_pct_23"])
+        assert row[-1] == issoire.loc[label, "fr_pct_23"]
+    assert rows["Ind. manufacturière"][3] == pytest.approx(2.48, abs=0.01)  # the author's is_23, recomputed
+    chart = block(section, Chart, "emplois_secteurs_ze")
+    assert [s.label for s in chart.series] == ["ZE Issoire", "ZE Clermont-Ferrand", "France"]
+    assert "Zones d'emploi, pas le territoire" in chart.note
+    method = next(b for b in section.blocks if isinstance(b, Note) and "INSEE Flores" in b.text)
+    assert "pas ceux du territoire" in method.text and "republication tierce" in method.text
+    assert "Zone d'emploi d'Issoire : secteurs sur-représentés Ind. manufacturière (2,48)" in method.text
+
+
+@needs_shared
+def test_presential_share_is_the_published_epci_share_and_a_commune_gets_the_reason(sancy):
+    section, _, _ = sancy
+    import json
+
+    published = {r["code"]: r["eco_emp_pres_pct_23"] for r in json.loads((SHARED / "data" / EXDECO_EPCI).read_text())}
+    table = block(section, Table, title_start="Économie présentielle et productive")
+    assert table.rows[0][:2] == ("CC du Massif du Sancy", published["246300966"])
+    assert table.rows[0][2] == pytest.approx(100 - published["246300966"])
+    assert table.rows[1][:2] == ("France", published["00FR"])
+    villeneuve, _, _ = economy_of(commune="07341")
+    gap = next(b for b in villeneuve.blocks if isinstance(b, Note) and "présentielle" in b.text)
+    assert gap.tone == "gap" and "par EPCI" in gap.text and "DS_FLORES_ECONOMIC_SPHERE" in gap.text

@@ -132,6 +132,15 @@ SOURCES: dict[str, SourceInfo] = {
             ("COM", "EPCI", "ZE", "FR"),
         ),
         SourceInfo(
+            "flores_ptod",
+            "Emploi salarié par secteur des zones d'emploi et part de la sphère présentielle par EPCI (INSEE "
+            "Flores 2022-2023), republiés par un tiers (dépôt ptod-observatoire-territorial)",
+            "INSEE (Flores) ; republication tierce : dépôt vincentroue/ptod-observatoire-territorial",
+            "https://github.com/vincentroue/ptod-observatoire-territorial",
+            "Données INSEE (Licence Ouverte) ; republication sans fichier de licence",
+            ("ZE", "EPCI", "FR"),
+        ),
+        SourceInfo(
             "urssaf_open_data",
             "Nombre d'établissements employeurs et effectifs salariés du secteur privé, par commune et APE",
             "URSSAF Caisse nationale (open.urssaf.fr)",

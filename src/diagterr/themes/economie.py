@@ -113,6 +113,11 @@ def _covered(fig: Figures) -> list[str]:
     return sorted(set(rows["geo_code"]) & set(fig.territory.commune_codes))
 
 
+def _of(name: str) -> str:
+    """French "de" before a name, elided before a vowel: "d'Issoire", "de Lyon"."""
+    return f"d'{name}" if name[:1].upper() in "AEIOUYÉÈÊÎÔ" else f"de {name}"
+
+
 def _fetched(fig: Figures) -> bool:
     """True when some of the territory's commune rows come from open.urssaf.fr (an online fetch)."""
     frame = fig.table(URSSAF)
@@ -320,7 +325,7 @@ def zones_table(
     for code, name, n in zones:
         values = zone_rows.get(code, {})
         rows.append((
-            f"Zone d'emploi de {name} ({code})", f"{n} sur {total}", values.get(first), values.get(last),
+            f"Zone d'emploi {_of(name)} ({code})", f"{n} sur {total}", values.get(first), values.get(last),
             _evolution_pct(values.get(first), values.get(last)), _evolution_pct(values.get(recent), values.get(last)),
         ))
     france = _france_series(fig, years)
@@ -438,6 +443,161 @@ def salaried_jobs(fig: Figures) -> list:
     return blocks
 
 
+# -- jobs by sector of the zones d'emploi, specialisation, spheres (Flores, third party) -------------
+
+SECTORS_ZE = "secteurs_ze"
+SPHERES = "spheres_ptod"
+PRESENTIAL = "part_emploi_presentiel_pct"
+OVER, UNDER = 1.2, 0.8  # specialisation index thresholds of "sur-" and "sous-représenté"
+MIN_SHARE = 1.0  # % of the zone's jobs: smaller sectors are in the table, not in the reading
+
+
+def _zone_shares(frame: pd.DataFrame, zone: str, year: str) -> dict[str, float] | None:
+    """Sector → share of the zone's jobs in % (count / sum of the sector counts); None where a
+    sector count is missing (a partial sum is not a total)."""
+    rows = frame[(frame["zone"] == zone) & (frame["annee"] == year)]
+    if rows.empty or rows["effectif"].isna().any():
+        return None
+    total = float(rows["effectif"].sum())
+    return {str(r.secteur): float(r.effectif) / total * 100.0 for r in rows.itertuples()} if total > 0 else None
+
+
+def sector_blocks(fig: Figures) -> tuple[list, set[str]]:
+    """Jobs by sector (A21) of the territory's zones d'emploi against France, the specialisation
+    index and the presential share; and the topics of GAPS they cover."""
+    zones = employment_zones(fig)
+    frame = fig.store.read(SECTORS_ZE)
+    out: list = []
+    shown: set[str] = set()
+    if frame is not None:
+        frame = frame[frame["zone"].isin([code for code, _, _ in zones])]  # no zone known: nothing
+    if frame is not None and not frame.empty:
+        out.extend(_sector_chart_and_index(fig, frame, zones))
+        shown.add("sectors")
+    spheres = _spheres(fig)
+    if spheres:
+        out.extend(spheres)
+        shown.add("spheres")
+    return out, shown
+
+
+def _sector_chart_and_index(fig: Figures, frame: pd.DataFrame, zones: list[tuple[str, str, int]]) -> list:
+    year = max(frame.loc[frame["effectif"].notna(), "annee"])
+    latest = frame[frame["annee"] == year].sort_values(["zone", "ordre"])
+    first_zone = latest[latest["zone"] == latest["zone"].iloc[0]]
+    sectors = [(str(r.secteur), str(r.libelle)) for r in first_zone.itertuples()]
+    france = {str(r.secteur): float(r.part_france_pct) for r in first_zone.itertuples() if not pd.isna(r.part_france_pct)}
+    labels = tuple(label for _, label in sectors)
+    names = {code: name for code, name, _ in zones}
+    total = len(fig.territory.communes)
+    series, rows_by_zone = [], {}
+    for code, name, _ in zones:
+        shares = _zone_shares(latest, code, year)
+        if shares is None:
+            continue
+        rows_by_zone[code] = shares
+        series.append(Series(f"ZE {name}", labels, tuple(shares.get(s) for s, _ in sectors)))
+    if not series:
+        return [Note(f"Emploi salarié par secteur des zones d'emploi (Flores {year}) : effectifs incomplets, parts non "
+                     "calculées (une somme partielle n'est pas un total).", tone="gap")]
+    series.append(Series("France", labels, tuple(france.get(s) for s, _ in sectors)))
+    source = fig.source(SECTORS_ZE)
+    zone_words = ", ".join(f"{names[c]} ({c}, {n} commune(s) sur {total})" for c, _, n in zones if c in rows_by_zone)
+    chart = Chart(
+        id="emplois_secteurs_ze",
+        title=f"Emploi salarié par secteur (NAF A21) des zones d'emploi du territoire, fin {year} (% du total)",
+        chart="hbar",
+        series=tuple(series),
+        value_kind="rate",
+        unit="%",
+        source=source,
+        note=f"Zones d'emploi, pas le territoire : {zone_words}. Parts recalculées à partir des effectifs de la zone ; "
+        "France : part publiée dans le fichier (ses effectifs n'y sont pas).",
+    )
+    columns = [Column("Secteur (A21)")]
+    for code in rows_by_zone:
+        columns += [Column(f"Emplois ZE {names[code]}", "count"), Column(f"Part ZE {names[code]}", "rate"),
+                    Column(f"Indice ZE {names[code]}", "ratio", 2)]
+    columns.append(Column("Part France", "rate"))
+    counts = {(str(r.zone), str(r.secteur)): float(r.effectif) for r in latest.itertuples() if not pd.isna(r.effectif)}
+    rows = []
+    for sector, label in sectors:
+        row: list = [label]
+        for code, shares in rows_by_zone.items():
+            share = shares.get(sector)
+            row += [counts.get((code, sector)), share, ratio(share, france.get(sector))]
+        row.append(france.get(sector))
+        rows.append(tuple(row))
+    index_table = Table(
+        title=f"Spécialisation des zones d'emploi par secteur, fin {year} (indice de spécificité, France = 1)",
+        columns=tuple(columns),
+        rows=tuple(rows),
+        source=source,
+        note=f"Indice = part du secteur dans les emplois salariés de la zone ÷ part du secteur en France ; au-dessus de "
+        f"{str(OVER).replace('.', ',')} le secteur est sur-représenté, au-dessous de {str(UNDER).replace('.', ',')} "
+        "sous-représenté. La lecture ci-dessous ne retient que les secteurs pesant au moins 1 % des emplois de la zone.",
+    )
+    readings = []
+    for code, shares in rows_by_zone.items():
+        index = {s: ratio(shares.get(s), france.get(s)) for s, _ in sectors}
+        label_of = dict(sectors)
+        weighty = {k: v for k, v in index.items() if v is not None and shares[k] >= MIN_SHARE}
+        over = sorted((k for k, v in weighty.items() if v >= OVER), key=lambda k: -weighty[k])
+        under = sorted((k for k, v in weighty.items() if v <= UNDER), key=lambda k: weighty[k])
+
+        def words(keys: list[str], index: dict = weighty, label_of: dict = label_of) -> str:
+            return ", ".join(f"{label_of[k]} ({f'{index[k]:.2f}'.replace('.', ',')})" for k in keys) or "aucun"
+
+        readings.append(f"Zone d'emploi {_of(names[code])} : secteurs sur-représentés {words(over)} ; "
+                        f"sous-représentés {words(under)}.")
+    method = Note(
+        "Emploi salarié par secteur : INSEE Flores (emploi salarié public et privé au 31 décembre, nomenclature A21), "
+        "chiffres repris d'une republication tierce (dépôt ptod-observatoire-territorial), publiés par zone d'emploi "
+        "seulement : ce sont les chiffres de la ou des zones d'emploi du territoire, pas ceux du territoire ni de ses "
+        "communes, que le dossier n'estime pas. Parts de la zone recalculées par diagterr à partir des effectifs "
+        "(effectif du secteur ÷ somme des effectifs des secteurs publiés) ; la France n'a pas d'effectifs dans le "
+        "fichier : l'indice de spécificité est calculé avec la part de la France telle que le fichier la publie "
+        "(arrondie à 0,01 point), l'indice de l'auteur n'est pas repris. " + " ".join(readings),
+        tone="limit",
+    )
+    return [chart, index_table, method]
+
+
+def _spheres(fig: Figures) -> list:
+    """Presential and productive shares of jobs (Flores 2023), published per EPCI and France."""
+    frame = fig.store.read(SPHERES, filters=[[("variable", "=", PRESENTIAL)]])
+    if frame is None or frame.empty:
+        return []
+    values = {(str(r.geo_level), str(r.geo_code)): (None if pd.isna(r.value) else float(r.value)) for r in frame.itertuples()}
+    france = values.get(("FR", "FR"))
+    own = values.get(("EPCI", fig.territory.code)) if fig.territory.kind == "epci" else None
+    if own is None:
+        return [Note(
+            "Économie présentielle et productive : la part publiée dans les données hors ligne ne l'est que par EPCI "
+            f"(INSEE Flores 2023, republication tierce) ; rien pour {fig.territory.name}. Source en ligne : INSEE, jeu "
+            "DS_FLORES_ECONOMIC_SPHERE (API Melodi).",
+            tone="gap",
+        )]
+    manifest = fig.store.manifest(SPHERES)
+    year = manifest.vintage.split()[-1] if manifest else ""
+
+    def productive(value: float | None) -> float | None:
+        return None if value is None else 100.0 - value
+
+    return [
+        Table(
+            title=f"Économie présentielle et productive : part des emplois salariés, {year}",
+            columns=(Column("Territoire"), Column("Sphère présentielle", "rate"), Column("Sphère productive", "rate")),
+            rows=((fig.territory.name, own, productive(own)), ("France", france, productive(france))),
+            source=fig.source(SPHERES),
+            note="Sphère présentielle : activités tournées vers les besoins des personnes présentes (habitants et "
+            "touristes) ; productive : biens et services surtout consommés hors de la zone. Part présentielle publiée "
+            "par un tiers (dépôt ptod-observatoire-territorial, d'après INSEE Flores) ; la productive est son "
+            "complément à 100. Pas de valeur départementale ni régionale dans ce fichier.",
+        )
+    ]
+
+
 # -- establishments, sectors, employers -------------------------------------------------------------
 
 
@@ -538,8 +698,12 @@ def blocks(fig: Figures) -> list:
     if etab_year:
         out.append(IndicatorTable(f"Établissements (Sirene, fin {etab_year})", tuple(establishment_indicators(fig, etab_year))))
         out.append(sector_chart(fig, etab_year))
+    sectors, shown = sector_blocks(fig)
+    out.extend(sectors)
     employers = largest_employers(fig)
     out.extend(employers)
-    out.append(gaps_note({"largest"} if employers else set()))
+    if employers:
+        shown.add("largest")
+    out.append(gaps_note(shown))
     out.extend(tourism(fig))
     return out
