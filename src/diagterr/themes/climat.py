@@ -617,18 +617,20 @@ CENSUS_WORDS = {"menages": "ménages", "emplois": "emplois"}
 MIN_GAIN_SHARE = 0.01  # a gain under 1 % of the households (jobs) gives no ratio
 
 
-def zan_note() -> Note:
+def zan_note(benchmark_shown: bool = True) -> Note:
+    benchmark = (
+        f" La moitié de la consommation {LAND_REFERENCE[0]}-{LAND_REFERENCE[1]} montrée ici est un repère, non "
+        f"l'objectif qui s'impose au territoire ; les années civiles {LAND_REFERENCE[0]}-{LAND_REFERENCE[1]} et "
+        f"{LAND_TARGET[0]}-{LAND_TARGET[1]} des données du Cerema approchent les deux périodes de dix ans de la loi "
+        "(jusqu'au 22 août 2021, puis jusqu'au 22 août 2031)."
+    ) if benchmark_shown else ""
     return Note(
         "Zéro artificialisation nette (ZAN) : l'article 191 de la loi n° 2021-1104 du 22 août 2021 dite « Climat et "
         "résilience » fixe l'objectif national d'absence de toute artificialisation nette des sols en 2050 et dispose "
         "que, dans les dix années suivant la promulgation de la loi, la consommation totale d'espace observée à "
         "l'échelle nationale soit inférieure à la moitié de celle observée sur les dix années précédentes. Ces "
         "objectifs s'appliquent « de manière différenciée et territorialisée » : la part de chaque territoire est "
-        "fixée par le schéma régional (SRADDET), puis le SCoT et le PLU(i). La moitié de la consommation "
-        f"{LAND_REFERENCE[0]}-{LAND_REFERENCE[1]} montrée ici est un repère, non l'objectif qui s'impose au "
-        f"territoire ; les années civiles {LAND_REFERENCE[0]}-{LAND_REFERENCE[1]} et {LAND_TARGET[0]}-"
-        f"{LAND_TARGET[1]} des données du Cerema approchent les deux périodes de dix ans de la loi (jusqu'au "
-        "22 août 2021, puis jusqu'au 22 août 2031)."
+        "fixée par le schéma régional (SRADDET), puis le SCoT et le PLU(i)." + benchmark
     )
 
 
@@ -647,7 +649,7 @@ def land_take_blocks(fig: Figures | None = None) -> list[Block]:
                 "publié sur data.gouv.fr.",
                 tone="gap",
             ),
-            zan_note(),
+            zan_note(benchmark_shown=False),
         ]
     source = fig.source(cerema_conso.TABLE)
     rows = frame[frame["geo_level"] == "COM"]
