@@ -14,11 +14,11 @@ from pdf_outline import outline_titles
 from typer.testing import CliRunner
 
 from conftest import SHARED, needs_shared
-from test_melodi_datasets import catalog_entry_body
+from test_melodi import MELODI_CATALOG_SUBSET
 from diagterr.cli import app
 from diagterr.pipeline import default_store
 from diagterr.render.formatting import nombre
-from specimens import departement_77_communes_contour, needs_specimens
+from specimens import catalog_all, departement_77_communes_contour, dumps, load_json, needs_specimens
 
 runner = CliRunner()
 CHAPTERS = ["Sommaire", "En bref", "Le territoire", "Démographie", "Habitat", "Économie et emploi",
@@ -87,12 +87,18 @@ def test_ccpa_exports_carry_every_indicator_with_source_and_comparisons(ccpa):
 def test_commune_outside_the_samples_online_gives_a_partial_dossier(tmp_path):
     body = departement_77_communes_contour()  # the REAL Feature of 77218 in a FeatureCollection
     responses.get("https://geo.api.gouv.fr/departements/77/communes", json=body)
-    # The Melodi catalogue announces PL 2023, which the samples hold for every commune: no data call.
-    responses.get("https://api.insee.fr/melodi/catalog/DS_POPULATIONS_REFERENCE", body=catalog_entry_body())
-    # Two sources fail (HTTP 400, not retried): the dossier is still made, the gaps are marked in it.
+    # The REAL Melodi catalogue announces PL 2023, which the samples hold for every commune: no data
+    # call for it; the census datasets are asked and refused (HTTP 400, not retried).
+    responses.get("https://api.insee.fr/melodi/catalog/all",
+                  body=dumps(catalog_all(load_json(MELODI_CATALOG_SUBSET)["datasets"])))
+    responses.get(re.compile(r"https://api\.insee\.fr/melodi/data/.*"), status=400, body="Bad Request")
+    # The other sources fail (HTTP 400, not retried): the dossier is still made, the gaps are marked in it.
     responses.get(re.compile(r"https://archive-api\.open-meteo\.com/.*"), status=400,
                   json={"error": True, "reason": "Parameter 'latitude' is out of range"})
     responses.get(re.compile(r"https://www\.georisques\.gouv\.fr/.*"), status=400, body="Bad Request")
+    responses.get(re.compile(r"https://(open\.urssaf\.fr|recherche-entreprises\.api\.gouv\.fr|"
+                             r"apidf-preprod\.cerema\.fr|www\.data\.gouv\.fr|climate-api\.open-meteo\.com)/.*"),
+                  status=400, body="Bad Request")
     out = tmp_path / "grisy"
     result = runner.invoke(app, ["run", "--commune", "77218", "--sortie", str(out)], catch_exceptions=False)
     assert result.exit_code == 4, result.output
@@ -134,7 +140,7 @@ def test_without_any_network_a_sample_site_is_built_as_offline(tmp_path):
     import requests
     import urllib3
 
-    url = "https://api.insee.fr/melodi/catalog/DS_POPULATIONS_REFERENCE"
+    url = "https://api.insee.fr/melodi/catalog/all"  # the first request of an online run
     dns = urllib3.exceptions.NameResolutionError("api.insee.fr", None, OSError("Name or service not known"))
     responses.get(url, body=requests.ConnectionError(urllib3.exceptions.MaxRetryError(None, url, reason=dns)))
     out = tmp_path / "villeneuve"
