@@ -413,7 +413,7 @@ def build_programmes(shared: SharedData, store: Store, codes: list[str], current
         if code not in codes:
             continue
         signed = record["Signée ?"]
-        detail = f"{record['Statut de la commune']} ; {'signée' if signed == 'Oui' else 'non signée'}"
+        detail = f"{record['Statut de la commune']} ; {'signée' if signed == 'Signée' else 'non signée'}"
         if record["Si signée, date de signature"]:
             detail += f" le {record['Si signée, date de signature']}"
         if record["Avancement"]:
