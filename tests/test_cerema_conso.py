@@ -174,3 +174,16 @@ def test_a_commune_without_data_leaves_the_totals_missing(tmp_path):
     indicators = {i.id: i for b in section.blocks if isinstance(b, IndicatorTable) for i in b.indicators}
     assert indicators["conso_naf_reference"].value is None
     assert any("1 commune(s) sans données du Cerema" in b.text for b in section.blocks if isinstance(b, Note))
+
+
+def test_en_bref_takes_the_land_take_and_warns_when_faster_than_an_even_pace(tmp_path):
+    from diagterr.pipeline import RunOptions, build_dossier
+
+    territory = resolve_territory(epci="246300966")
+    store = Store([tmp_path / "user", samples_dir()])
+    synthetic_conso(store, list(territory.commune_codes), 1000.0)  # 3 years of 10 spent: 60 % of the half
+    dossier = build_dossier(territory, store, RunOptions(tmp_path / "out"), [], [])
+    [enjeu] = [e for e in dossier.enjeux if e.indicator_id == "conso_naf_part_repere"]
+    assert enjeu.kind == "fragilite" and "60,0\xa0%" in enjeu.text and "2021-2023" in enjeu.text
+    offline = build_dossier(territory, Store([samples_dir()]), RunOptions(tmp_path / "o2"), [], [])
+    assert not [e for e in offline.enjeux if e.indicator_id == "conso_naf_part_repere"]  # nothing made up offline

@@ -25,6 +25,8 @@ KEY_FIGURES = (
     "variation_emplois_annuelle",
     "emplois_pour_100_actifs",
     "mediane_niveau_vie",
+    "ecart_temperature_recente_reference",  # online only: observed warming (ERA5)
+    "conso_naf_annuelle_reference",  # online only: land take per year, 2011-2020 (Cerema)
     "evolution_effectifs_salaries_prives_5ans",  # last: shown where fewer than 12 figures precede it
 )
 
@@ -155,6 +157,27 @@ def enjeux(sections: tuple[Section, ...], programmes: list[str]) -> tuple[Enjeu,
     rule("variation_emplois_annuelle", jobs)
     rule("emplois_pour_100_actifs", job_ratio)
     rule("evolution_effectifs_salaries_prives_5ans", private_jobs)
+
+    def warming(i: Indicator) -> Enjeu | None:
+        if i.value >= 0.5:
+            return Enjeu("question", f"Réchauffement observé : {signe(i.value, 1)} °C entre {i.period.replace(' / ', ' et ')} "
+                         "aux points du territoire (réanalyse ERA5). Quelles adaptations pour l'eau, l'agriculture, "
+                         "le tourisme et la santé ?", i.id)
+        return None
+
+    def land_take(i: Indicator) -> Enjeu | None:
+        first, _, last = i.period.partition("-")
+        if not (first.isdigit() and last.isdigit()):
+            return None
+        pace = (int(last) - int(first) + 1) * 10  # % of the ten-year benchmark at an even pace
+        if i.value > pace:
+            return Enjeu("fragilite", f"{pourcent(i.value)} du repère de réduction de moitié de la consommation "
+                         f"d'espaces (2021-2030) déjà consommés sur {i.period}, plus que le rythme régulier "
+                         f"({pourcent(pace, 0)}) : quelle sobriété foncière ?", i.id)
+        return None
+
+    rule("ecart_temperature_recente_reference", warming)
+    rule("conso_naf_part_repere", land_take)
     if programmes:
         out.append(
             Enjeu("question", "Programmes déjà engagés (" + ", ".join(programmes) + ") : comment l'atelier "
