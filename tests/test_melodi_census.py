@@ -95,7 +95,7 @@ def online(tmp_path):
             responses.GET, re.compile(r"https://api\.insee\.fr/melodi/data/.*"),
             callback=lambda request: (200, {"Content-Type": "application/json"}, answers.body(request.url)),
         )
-        mocked.get(re.compile(r"https://(archive-api\.open-meteo\.com|www\.georisques\.gouv\.fr|"
+        mocked.get(re.compile(r"https://(archive-api\.open-meteo\.com|climate-api\.open-meteo\.com|www\.georisques\.gouv\.fr|"
                               r"apidf-preprod\.cerema\.fr|recherche-entreprises\.api\.gouv\.fr|"
                               r"www\.data\.gouv\.fr|[a-z.]*opendatasoft\.com|open\.urssaf\.fr)/.*"),
                    status=400, body="Bad Request")
