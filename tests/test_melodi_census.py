@@ -152,3 +152,4 @@ def test_activity_and_the_epci_published_income_come_with_their_comparisons(onli
     median = income.indicators[0]
     assert median.value is None and "absente de la réponse" in median.missing_reason
     assert all(c.value is not None or c.missing_reason for c in median.comparisons)
+

@@ -282,7 +282,7 @@ def situation(store: Store, fig: Figures) -> str:
     if legal is not None:
         parts.append(f"populations légales {legal.loc[legal['variable'] == 'pmun', 'period'].max()}")
     census_years = []
-    for table in ("insee_comparateur", "rp2021_iris", "rp2021_compilation"):
+    for table in ("rp_population", "insee_comparateur", "rp2021_iris", "rp2021_compilation"):
         frame = fig.table(table)
         if frame is not None and covered_communes(store, table, fig.territory.commune_codes):
             census_years += [p for p in frame.loc[frame["variable"] == "pop", "period"] if p.isdigit()]

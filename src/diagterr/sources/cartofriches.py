@@ -29,7 +29,6 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import geopandas as gpd
 import pandas as pd
@@ -37,7 +36,9 @@ from shapely.geometry import shape
 
 from diagterr.cog import COG_VINTAGE, COMMUNE_CODE_RE
 from diagterr.errors import BadInputError, SourceSchemaError
-from diagterr.sources.http import HttpClient, url_with_params
+from diagterr.sources import cerema_api
+from diagterr.sources.cerema_api import BASE_URL
+from diagterr.sources.http import HttpClient
 from diagterr.store import Manifest, Store
 from diagterr.territory import Territory
 
@@ -47,7 +48,6 @@ SOURCE_ID = "cartofriches"
 TITLE = "Cartofriches, inventaire national des friches (API Données foncières)"
 PRODUCER = "Cerema"
 LICENCE = "Licence Ouverte / Etalab 2.0"
-BASE_URL = "https://apidf-preprod.cerema.fr"  # apidf.cerema.fr does not resolve (APIS.md §8.2)
 FRICHES_URL = f"{BASE_URL}/cartofriches/friches/"
 GEOFRICHES_URL = f"{BASE_URL}/cartofriches/geofriches/"
 PAGE_SIZE = 500
@@ -163,37 +163,8 @@ def _params(code: str) -> dict[str, str]:
     return {"code_insee": code, "page_size": str(PAGE_SIZE)}
 
 
-def _pages(client: HttpClient, url: str, code: str, key: str) -> Iterator[Any]:
-    """Items of every page of a DRF answer (`results` or `features`), following `next`."""
-    next_url: str | None = url
-    params: dict[str, str] | None = _params(code)
-    seen: set[str] = set()
-    for _ in range(MAX_PAGES):
-        if next_url is None:
-            return
-        where = url_with_params(next_url, params)
-        if where in seen:
-            raise SourceSchemaError(f"Cartofriches : la page suivante de {where} renvoie à une page déjà lue.")
-        seen.add(where)
-        body = client.get_json(next_url, params, source_id=SOURCE_ID)
-        if not isinstance(body, Mapping) or not isinstance(body.get(key), list) or "next" not in body:
-            raise SourceSchemaError(
-                f"Cartofriches : {where} devait renvoyer une page {{count, next, previous, {key}}}, "
-                f"reçu {_shape(body)}."
-            )
-        yield from body[key]
-        next_url, params = _next_url(body["next"], where), None  # `next` carries the query
-    raise SourceSchemaError(f"Cartofriches : plus de {MAX_PAGES} pages pour la commune {code} : réponse anormale.")
 
 
-def _next_url(following: Any, where: str) -> str | None:
-    """The `next` link of a page, on the API's host only (https: a proxy may write it http://)."""
-    if following is None:
-        return None
-    parts = urlsplit(following) if isinstance(following, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or parts.netloc != urlsplit(BASE_URL).netloc:
-        raise SourceSchemaError(f"Cartofriches : lien « next » inattendu dans {where} : {following!r}.")
-    return urlunsplit(parts._replace(scheme="https"))
 
 
 def _row(item: Any, code: str, url: str, required: Sequence[str]) -> dict[str, Any]:
@@ -254,7 +225,8 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return frame
 
 
-def _shape(body: Any) -> str:
-    if isinstance(body, Mapping):
-        return "un objet de clés " + ", ".join(sorted(map(str, body)))
-    return type(body).__name__
+def _pages(client: HttpClient, url: str, code: str, key: str) -> Iterator[Any]:
+    """Items of every page (`results` or `features`) of one commune's answer."""
+    for body, _where in cerema_api.pages(client, url, _params(code), source_id=SOURCE_ID, label="Cartofriches",
+                                         key=key, max_pages=MAX_PAGES):
+        yield from body[key]

@@ -24,15 +24,16 @@ Table `conso_naf` (observation shape): geo_level COM, geo_code, variable (`conso
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 
 from diagterr.errors import SourceSchemaError
-from diagterr.sources.http import HttpClient, url_with_params
+from diagterr.sources import cerema_api
+from diagterr.sources.cerema_api import BASE_URL
+from diagterr.sources.http import HttpClient
 from diagterr.sources.registry import source_info
 from diagterr.store import OBSERVATION_COLUMNS, Manifest, Store
 from diagterr.territory import Territory
@@ -40,7 +41,6 @@ from diagterr.territory import Territory
 logger = logging.getLogger(__name__)
 
 SOURCE_ID = "cerema_conso_naf"
-BASE_URL = "https://apidf-preprod.cerema.fr"  # apidf.cerema.fr does not resolve (APIS.md §8.2)
 COMMUNE_URL = BASE_URL + "/indicateurs/conso_espace/communes/{code}/"
 TABLE = "conso_naf"
 FIRST_YEAR = 2009
@@ -60,7 +60,8 @@ def fetch_commune(client: HttpClient, code: str) -> list[dict[str, Any]]:
     url = COMMUNE_URL.format(code=code)
     params: dict[str, str] | None = {"annee_min": str(FIRST_YEAR)}
     records, count = [], None
-    for body, where in _pages(client, url, params):
+    for body, where in cerema_api.pages(client, url, params, source_id=SOURCE_ID,
+                                        label="Cerema (consommation d'espaces)", max_pages=MAX_PAGES):
         if count is None:
             count = body.get("count")
         records += [_record(item, code, where) for item in body["results"]]
@@ -132,36 +133,8 @@ def conso_manifest(years: Sequence[str], retrieved_at: str) -> Manifest:
 # -- internals ---------------------------------------------------------------------------------
 
 
-def _pages(client: HttpClient, url: str, params: dict[str, str] | None) -> Iterator[tuple[Mapping[str, Any], str]]:
-    next_url: str | None = url
-    seen: set[str] = set()
-    for _ in range(MAX_PAGES):
-        if next_url is None:
-            return
-        where = url_with_params(next_url, params)
-        if where in seen:
-            raise SourceSchemaError(f"Cerema (consommation d'espaces) : la page suivante de {where} a déjà été lue.")
-        seen.add(where)
-        body = client.get_json(next_url, params, source_id=SOURCE_ID)
-        if not isinstance(body, Mapping) or not {"count", "next", "previous", "results"} <= set(body) \
-                or not isinstance(body["results"], list):
-            raise SourceSchemaError(
-                f"Cerema (consommation d'espaces) : {where} devait renvoyer une page "
-                f"{{count, next, previous, results}}, reçu {_shape(body)}."
-            )
-        yield body, where
-        next_url, params = _next_url(body["next"], where), None
-    raise SourceSchemaError(f"Cerema (consommation d'espaces) : plus de {MAX_PAGES} pages pour {url}.")
 
 
-def _next_url(following: Any, where: str) -> str | None:
-    if following is None:
-        return None
-    parts = urlsplit(following) if isinstance(following, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or parts.netloc != urlsplit(BASE_URL).netloc:
-        raise SourceSchemaError(f"Cerema (consommation d'espaces) : lien « next » inattendu dans {where} : "
-                                f"{following!r}.")
-    return urlunsplit(parts._replace(scheme="https"))
 
 
 def _record(item: Any, code: str, where: str) -> dict[str, Any]:
@@ -191,8 +164,3 @@ def _record(item: Any, code: str, where: str) -> dict[str, Any]:
         record[variable] = value
     return record
 
-
-def _shape(body: Any) -> str:
-    if isinstance(body, Mapping):
-        return "un objet aux champs " + ", ".join(sorted(map(str, body))[:8])
-    return type(body).__name__
