@@ -27,7 +27,7 @@ KEY_FIGURES = (
     "mediane_niveau_vie",
     "ecart_temperature_recente_reference",  # online only: observed warming (ERA5)
     "conso_naf_annuelle_reference",  # online only: land take per year, 2011-2020 (Cerema)
-    "evolution_effectifs_salaries_prives_5ans",  # last: shown where fewer than 12 figures precede it
+    "evolution_effectifs_salaries_prives_5ans",
 )
 
 
@@ -40,10 +40,47 @@ def _by_id(sections: tuple[Section, ...]) -> dict[str, Indicator]:
     return found
 
 
+# Page 2 holds this many key figures.
+KEY_FIGURE_SLOTS = 12
+
+# The theme of each key figure: page 2 shows the first available figure of every theme before a
+# second figure of any theme, so that an online run (more figures than slots) still shows the
+# climate, land take and private jobs instead of cutting whatever comes last.
+KEY_FIGURE_THEMES = {
+    "population_legale": "demographie",
+    "variation_population_annuelle": "demographie",
+    "variation_solde_naturel": "demographie",
+    "densite": "territoire",
+    "part_pop_65_plus": "demographie",
+    "part_residences_secondaires": "habitat",
+    "part_logements_vacants": "habitat",
+    "part_proprietaires": "habitat",
+    "taux_chomage_15_64": "emploi",
+    "variation_emplois_annuelle": "emploi",
+    "emplois_pour_100_actifs": "emploi",
+    "mediane_niveau_vie": "revenus",
+    "ecart_temperature_recente_reference": "climat",
+    "conso_naf_annuelle_reference": "sols",
+    "evolution_effectifs_salaries_prives_5ans": "economie",
+}
+
+
 def key_figures(sections: tuple[Section, ...]) -> tuple[Indicator, ...]:
+    """At most KEY_FIGURE_SLOTS figures, every theme first, shown in the order of KEY_FIGURES."""
     indicators = _by_id(sections)
-    chosen = [indicators[i] for i in KEY_FIGURES if i in indicators and indicators[i].value is not None]
-    return tuple(chosen[:12])
+    available = [i for i in KEY_FIGURES if i in indicators and indicators[i].value is not None]
+    chosen: list[str] = []
+    seen_themes: set[str] = set()
+    for figure in available:  # first pass: the first figure of each theme
+        theme = KEY_FIGURE_THEMES.get(figure, figure)
+        if theme not in seen_themes:
+            seen_themes.add(theme)
+            chosen.append(figure)
+    for figure in available:  # then the others, in the order of KEY_FIGURES
+        if figure not in chosen:
+            chosen.append(figure)
+    kept = set(chosen[:KEY_FIGURE_SLOTS])
+    return tuple(indicators[i] for i in available if i in kept)
 
 
 def _reference(indicator: Indicator, level: str) -> tuple[str, float] | None:
