@@ -44,7 +44,10 @@ log = logging.getLogger(__name__)
 # Tables of statistics the themes read. A territory with no census figure offline gets exit
 # code 3: the legal population alone (known for every commune) does not make a dossier.
 STATISTICS_TABLES = ("insee_comparateur", "populations_legales", "rp2021_iris", "rp2021_compilation")
-CENSUS_TABLES = ("insee_comparateur", "rp2021_iris", "rp2021_compilation")
+CENSUS_TABLES = ("insee_comparateur", "rp2021_iris", "rp2021_compilation", "rp_population")
+# Census compilations that exist only for the sample territories (third-party files of ../shared).
+SAMPLE_ONLY_TABLES = ("rp2021_iris", "rp2021_compilation")
+MELODI_CENSUS = "rp_population"  # Melodi DS_RP_POPULATION_PRINC, read live for any territory
 SAMPLE_BOUNDARIES = "boundaries_communes"
 CONTEXT_BOUNDARIES = "boundaries_departements"
 
@@ -217,28 +220,40 @@ def statistics_gaps(store: Store, territory: Territory, options: RunOptions) -> 
     """The statistics the store lacks for this territory; offline with none at all: exit 3."""
     covered = {t: covered_communes(store, t, territory.commune_codes) for t in STATISTICS_TABLES}
     codes = set(territory.commune_codes)
-    if options.offline and not any(covered[t] for t in CENSUS_TABLES):
+    if options.offline and not any(covered_communes(store, t, territory.commune_codes) for t in CENSUS_TABLES):
         raise OfflineUnavailableError(
             f"Aucune donnée statistique hors ligne pour {territory.name} ({territory.code}) : ce territoire "
             "n'est ni dans les exemples fournis (CC du Pays de l'Arbresle, CC du Massif du Sancy, "
             "Villeneuve-de-Berg / CC Berg et Coiron, Tessy-Bocage / CA Saint-Lô Agglo) ni dans le cache. "
             "Relancez sans --offline, ou importez un fichier national."
         )
+    melodi_census = covered_communes(store, MELODI_CENSUS, territory.commune_codes) == codes
     gaps = []
     for table, found in covered.items():
-        if found != codes:
-            manifest = store.manifest(table)
-            title = SOURCES[manifest.source_id].title if manifest else table
-            absent = len(codes - found)
-            gaps.append(
-                Gap(
-                    manifest.source_id if manifest else table,
-                    f"{title} : {absent} commune(s) sur {len(codes)} absentes des données disponibles "
-                    "(exemples, imports, cache). Les chiffres concernés sont marqués « n.d. ». Pour le "
-                    "recensement, Filosofi et Sirene : « diagterr import » du comparateur de territoires de "
-                    "l'INSEE ; ou un dossier en ligne, qui lit le recensement dans l'API Melodi.",
-                )
+        if found == codes or (melodi_census and table in SAMPLE_ONLY_TABLES and not found):
+            continue  # the live census replaces the sample-only compilations
+        manifest = store.manifest(table)
+        title = SOURCES[manifest.source_id].title if manifest else table
+        absent = len(codes - found)
+        if melodi_census:
+            advice = (
+                "Le recensement, Filosofi et l'état civil ont été lus dans l'API Melodi de l'INSEE ; seuls les "
+                "indicateurs propres à ce fichier sont marqués « n.d. ». Pour les compléter : « diagterr import » "
+                "du comparateur de territoires de l'INSEE."
             )
+        else:
+            advice = (
+                "Les chiffres concernés sont marqués « n.d. ». Pour le recensement, Filosofi et Sirene : "
+                "« diagterr import » du comparateur de territoires de l'INSEE ; ou un dossier en ligne, qui lit "
+                "le recensement dans l'API Melodi."
+            )
+        gaps.append(
+            Gap(
+                manifest.source_id if manifest else table,
+                f"{title} : {absent} commune(s) sur {len(codes)} absentes des données disponibles "
+                f"(exemples, imports, cache). {advice}",
+            )
+        )
     return gaps
 
 
