@@ -644,6 +644,73 @@ def build_sectors_ptod(shared: SharedData, store: Store) -> None:
     ))
 
 
+def build_ptod_epci(shared: SharedData, store: Store, codes: list[str]) -> None:
+    """Census 2022 housing shares and Filosofi 2019/2021 of the sites' EPCIs, from a THIRD-PARTY
+    republication (ptod, agg_epci_qlog): newer than the comparateur (RP 2018) and the EPCI's own
+    Filosofi value, which no file of ../shared gives otherwise.
+
+    Only the four EPCI rows are kept. The "00FR" France row is dropped: its P22_POP (23 212) is
+    not the population of France, so what that row aggregates cannot be traced. Each EPCI's
+    P22_POP is checked against the sum of its communes' legal population 2022 (same census).
+    """
+    relative = "raw/ptod-observatoire-territorial/agg_epci_qlog.trimmed.csv"
+    raw = pd.read_csv(shared.path(relative), dtype={"code": str})
+    columns = {
+        "P22_POP": ("pop", "2022"),
+        "log_vac_pct_22": ("part_logements_vacants_pct", "2022"),
+        "log_ressec_pct_22": ("part_residences_secondaires_pct", "2022"),
+        "log_prop_pct_22": ("part_proprietaires_pct", "2022"),
+        "log_loc_pct_22": ("part_locataires_pct", "2022"),
+        "rev_med_19": ("mediane_niveau_vie", "2019"),
+        "rev_med_21": ("mediane_niveau_vie", "2021"),
+        "rev_txpauv_19": ("taux_pauvrete_pct", "2019"),
+        "rev_txpauv_21": ("taux_pauvrete_pct", "2021"),
+    }
+    if not {"code", *columns} <= set(raw.columns):
+        sys.exit(f"agg_epci_qlog : colonnes absentes {sorted({'code', *columns} - set(raw.columns))}")
+    epcis = raw[raw["code"] != "00FR"]
+    legal = store.read("populations_legales")
+    cog = load_cog()
+    checks = []
+    for r in epcis.itertuples():
+        record = cog.epci(r.code)
+        members = list(record.members) if record else []
+        rows = legal[(legal["variable"] == "pmun") & (legal["period"] == "2022") & legal["geo_code"].isin(members)]
+        if members and len(rows) == len(members):
+            checks.append(f"{r.code} : P22_POP {int(r.P22_POP)}, population municipale 2022 des communes "
+                          f"{int(rows['value'].sum())}")
+    obs = [
+        _obs("EPCI", r["code"], variable, period, r[column], "ptod_epci")
+        for _, r in epcis.sort_values("code").iterrows()
+        for column, (variable, period) in columns.items()
+    ]
+    print(f"  rp2022_ptod_epci (tiers) : {len(obs)} observations ; contrôles : {' ; '.join(checks) or 'aucun'}")
+    store.write_table("rp2022_ptod_epci", observation_frame(obs), Manifest(
+        table="",
+        source_id="ptod_epci",
+        title="Recensement 2022 (logement) et Filosofi 2019-2021 des EPCI (republication tierce ptod)",
+        producer="INSEE (RP 2022, Filosofi) ; valeurs calculées et republiées par un tiers "
+        "(dépôt vincentroue/ptod-observatoire-territorial)",
+        origin="https://github.com/vincentroue/ptod-observatoire-territorial (src/data/logement/agg_epci_qlog.parquet, "
+        "commit 8a3bc8e1…)",
+        vintage="RP 2022 ; Filosofi 2019 et 2021",
+        geo_vintage="EPCI du fichier (2024-2025)",
+        licence="Données INSEE (Licence Ouverte) ; republication tierce sans fichier de licence",
+        retrieved_at="2026-03-12",
+        inputs=(shared.input(relative),),
+        method=(
+            "REPUBLICATION TIERCE, reprise telle que publiée par l'auteur du dépôt, pas un fichier de l'INSEE : parts "
+            "des logements vacants et des résidences secondaires dans le parc (formules de l'auteur P22_LOGVAC / "
+            "P22_LOG et P22_RSECOCC / P22_LOG), des propriétaires et des locataires parmi les résidences principales "
+            "(P22_RP_PROP / P22_RP, P22_RP_LOC / P22_RP), en %, arrondies à 0,01 ; médiane du niveau de vie et taux "
+            "de pauvreté Filosofi de l'EPCI (MED_SL et PR_MD60 « directement » selon son dictionnaire), 2019 et 2021. "
+            "Les effectifs ne sont pas dans le fichier : ces parts ne se recombinent pas. La ligne France du fichier "
+            "n'est pas reprise (sa population P22_POP, 23 212, n'est pas celle de la France). Contrôle de P22_POP : "
+            + ("; ".join(checks) if checks else "non fait") + "."
+        ),
+    ))
+
+
 def _obs(level, code, variable, period, value, source_id, status=None) -> dict:
     missing = value is None or (isinstance(value, float) and pd.isna(value))
     return {
@@ -681,6 +748,7 @@ def main(argv: list[str] | None = None) -> int:
     build_urssaf(shared, store, codes)
     build_tracc(shared, store)
     build_sectors_ptod(shared, store)
+    build_ptod_epci(shared, store, codes)
     for name in store.table_names():
         manifest = store.manifest(name)
         print(f"  {name:<26} {manifest.rows:>6} lignes  sha256 {manifest.sha256[:12]}")

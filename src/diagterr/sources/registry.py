@@ -141,6 +141,15 @@ SOURCES: dict[str, SourceInfo] = {
             ("ZE", "EPCI", "FR"),
         ),
         SourceInfo(
+            "ptod_epci",
+            "Recensement 2022 (logement) et Filosofi 2019-2021 des EPCI, republiés par un tiers (dépôt "
+            "ptod-observatoire-territorial)",
+            "INSEE (RP, Filosofi) ; republication tierce : dépôt vincentroue/ptod-observatoire-territorial",
+            "https://github.com/vincentroue/ptod-observatoire-territorial",
+            "Données INSEE (Licence Ouverte) ; republication sans fichier de licence",
+            ("EPCI",),
+        ),
+        SourceInfo(
             "urssaf_open_data",
             "Nombre d'établissements employeurs et effectifs salariés du secteur privé, par commune et APE",
             "URSSAF Caisse nationale (open.urssaf.fr)",
