@@ -435,3 +435,17 @@ def test_pdf_without_harfbuzz_subset_embeds_full_fonts_without_warning(tmp_path,
     result = pdf_module.write_pdf(html, tmp_path / "dossier.pdf")
     assert result.warnings == ()
     assert result.pages >= 8
+
+
+def test_a_chapter_of_notes_only_follows_the_previous_one_instead_of_a_page_of_its_own():
+    from dataclasses import replace
+
+    from diagterr.dossier import Note, Section
+
+    dossier = example_dossier()
+    short = Section("mobilites", "Mobilités", "Comment les habitants vont au travail.",
+                    (Note("Non disponible hors ligne.", tone="gap"),))
+    html = render_html(replace(dossier, sections=(*dossier.sections, short)), {}, cover_svg=None)
+    classes = dict((m.group(2), m.group(1)) for m in re.finditer(r'<section class="([^"]*)" id="([^"]*)"', html))
+    assert classes["sec-mobilites"] == "chapter chapter-short"
+    assert all(c == "chapter" for a, c in classes.items() if a.startswith("sec-") and a != "sec-mobilites")
