@@ -29,6 +29,7 @@ from diagterr.resources import samples_dir
 from diagterr.settings import cache_dir
 from diagterr.sources import anct_programmes, cartofriches, geo_api, georisques, melodi, melodi_datasets, open_meteo
 from diagterr.sources import qpv
+from diagterr.sources import bpe_france_services
 from diagterr.sources import recherche_entreprises, urssaf
 from diagterr.sources import cerema_conso, open_meteo_projections
 from diagterr.sources.http import HttpClient
@@ -196,6 +197,8 @@ ONLINE_STEPS: tuple[OnlineStep, ...] = (
     OnlineStep(qpv.SOURCE_ID, "Quartiers prioritaires 2024 (ANCT, data.gouv.fr)",
                "Liste des quartiers prioritaires indisponible",
                lambda client, store, _territory, _boundaries: qpv.fetch_list(client, store)),
+    OnlineStep(bpe_france_services.SOURCE_ID, "France services (INSEE, BPE)", "France services (BPE) indisponibles",
+               bpe_france_services.fetch_for_territory),
     OnlineStep(urssaf.SOURCE_ID, "Emploi salarié privé par commune (URSSAF)", "Emploi salarié privé (URSSAF) indisponible",
                lambda client, store, territory, _boundaries: urssaf.store_salaried_jobs(client, store, territory)),
     OnlineStep(recherche_entreprises.SOURCE_ID, "Plus grands établissements (Recherche d'entreprises)",
@@ -351,10 +354,9 @@ def build_dossier(territory: Territory, store: Store, options: RunOptions, gaps:
 
 
 def _programmes_in_place(fig: Figures) -> list[str]:
-    frame = fig.table("programmes")
+    frame = programmes.programme_view(fig).frame  # online lists + samples, as the Programmes section
     if frame is None:
         return []
-    frame = frame[frame["commune"].isin(fig.territory.commune_codes)]
     names = []
     for label in ("Petites villes de demain", "Action cœur de ville", "Villages d'avenir",
                   "Opération de revitalisation de territoire"):

@@ -229,6 +229,14 @@ SOURCES: dict[str, SourceInfo] = {
             ("COM",),
         ),
         SourceInfo(
+            "insee_bpe_france_services",
+            "Base permanente des équipements : implantations France services (équipement A128), API Melodi",
+            "INSEE",
+            "https://api.insee.fr/melodi/data/DS_BPE?FACILITY_TYPE=A128",
+            _LO,
+            ("COM",),
+        ),
+        SourceInfo(
             "qpv_2024",
             "Quartiers prioritaires de la politique de la ville 2024 (liste), data.gouv.fr",
             "Agence nationale de la cohésion des territoires (ANCT)",

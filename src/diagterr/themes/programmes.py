@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -19,7 +20,8 @@ from diagterr.cog import COG_VINTAGE, load_cog, normalize
 from diagterr.dossier import Column, CommuneMap, Indicator, IndicatorTable, Note, Section, SourceRef, Table
 from diagterr.initiatives import CATEGORIES, SOURCE_ID, STATUSES, UNCATEGORISED, Initiative, Inventory
 from diagterr.render.formatting import date_longue
-from diagterr.sources import anct_programmes, cartofriches, qpv
+from diagterr.sources import anct_programmes, bpe_france_services, cartofriches, qpv
+from diagterr.store import Manifest
 from diagterr.themes.figures import Figures
 
 PROGRAMMES = "programmes"
@@ -68,23 +70,84 @@ def analyse(fig: Figures, initiatives: Inventory | None = None) -> Section:
 # -- ANCT programmes -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ProgrammeView:
+    """The programmes of a territory's communes: the lists read online where there are some (the
+    ANCT lists on data.gouv.fr, France services from the BPE), the samples' table for the others.
+
+    `frame`: commune, programme, identifiant, detail, date_signature, liste, mise_en_ligne, source
+    (the key of `manifests`), only the territory's communes; None when no source has any row.
+    `online`: programme label -> what was read online (file name, BPE vintage)."""
+
+    frame: pd.DataFrame | None
+    manifests: dict[str, Manifest] = field(default_factory=dict)
+    online: dict[str, str] = field(default_factory=dict)
+
+    def source_of(self, programme: str) -> SourceRef | None:
+        """The source of a programme's rows: the online list that replaced the samples', else the samples."""
+        key = next((k for label, k in self._online_sources().items() if programme.startswith(label)), PROGRAMMES)
+        manifest = self.manifests.get(key) or self.manifests.get(PROGRAMMES)
+        return None if manifest is None else SourceRef(manifest.source_id, manifest.vintage, manifest.geo_vintage)
+
+    def _online_sources(self) -> dict[str, str]:
+        return {label: (bpe_france_services.TABLE if label == bpe_france_services.PROGRAMME else anct_programmes.TABLE)
+                for label in self.online}
+
+
+def programme_view(fig: Figures) -> ProgrammeView:
+    """The merged view of the programmes (online lists + samples), for this section and the enjeux."""
+    manifests: dict[str, Manifest] = {}
+    online: dict[str, str] = {}
+    parts: list[pd.DataFrame] = []
+    anct_manifest = fig.store.manifest(anct_programmes.TABLE)
+    fetched = anct_programmes.lists_in(anct_manifest)
+    if fetched:
+        frame = fig.table(anct_programmes.TABLE)
+        manifests[anct_programmes.TABLE] = anct_manifest
+        online |= fetched
+        if frame is not None:
+            parts.append(frame.assign(source=anct_programmes.TABLE))
+    services = fig.table(bpe_france_services.TABLE)
+    if services is not None and not services.empty:
+        manifest = fig.store.manifest(bpe_france_services.TABLE)
+        manifests[bpe_france_services.TABLE] = manifest
+        online[bpe_france_services.PROGRAMME] = manifest.vintage
+        parts.append(services[services["nombre"] != "0"].assign(source=bpe_france_services.TABLE))
+    sample = fig.table(PROGRAMMES)
+    if sample is not None:
+        manifests[PROGRAMMES] = fig.store.manifest(PROGRAMMES)
+        replaced = sample["programme"].map(lambda label: any(label.startswith(p) for p in online))
+        parts.append(sample[~replaced].assign(source=PROGRAMMES))
+    if not parts:
+        return ProgrammeView(None, manifests, online)
+    columns = ["commune", "programme", "identifiant", "detail", "date_signature", "liste", "mise_en_ligne", "source"]
+    frame = pd.concat([part.reindex(columns=columns) for part in parts], ignore_index=True).astype("string")
+    frame = frame[frame["commune"].isin(fig.territory.commune_codes)]
+    return ProgrammeView(frame.sort_values(["commune", "programme", "identifiant"]).reset_index(drop=True),
+                         manifests, online)
+
+
 def _programmes(fig: Figures, blocks: list) -> set[str] | None:
-    """Blocks of the ANCT lists; the communes with a programme (CRTE aside), None if no list."""
-    frame, manifest, fetched = _programme_rows(fig)
-    if frame is None or manifest is None:
+    """Blocks of the programme lists; the communes with a programme (CRTE aside), None if no list."""
+    view = programme_view(fig)
+    frame, fetched = view.frame, view.online
+    main = view.manifests.get(anct_programmes.TABLE) or view.manifests.get(PROGRAMMES)
+    if frame is None or main is None:
         blocks.append(Note("Liste des programmes de l'ANCT non disponible pour ce territoire : "
                            + fig.unavailable(PROGRAMMES), tone="gap"))
         return None
-    source = SourceRef(manifest.source_id, manifest.vintage, manifest.geo_vintage)
+    source = SourceRef(main.source_id, main.vintage, main.geo_vintage)
     codes = set(fig.territory.commune_codes)
     # The national lists fetched cover every commune; the samples' table, the communes it has.
-    covered = codes if fetched else set(frame["commune"]) & codes
-    frame = frame[frame["commune"].isin(codes)]
+    covered = codes if (set(fetched) - {bpe_france_services.PROGRAMME}) else set(frame["commune"]) & codes
     names = _names(fig)
     indicators = []
     for programme in _HEADLINE:
         communes = sorted(set(frame.loc[frame["programme"].str.startswith(programme), "commune"]),
                           key=lambda c: normalize(names[c]))
+        ref = view.source_of(programme) or source
+        manifest = next((m for m in view.manifests.values()
+                         if (m.source_id, m.vintage) == (ref.source_id, ref.vintage)), main)
         indicators.append(
             Indicator(
                 id="programme_" + "".join(ch for ch in programme.lower() if ch.isalnum())[:30],
@@ -93,7 +156,7 @@ def _programmes(fig: Figures, blocks: list) -> set[str] | None:
                 unit="communes",
                 kind="count",
                 period=manifest.retrieved_at[:4],
-                source=source,
+                source=ref,
                 note=", ".join(names[c] for c in communes) or None,
             )
         )
@@ -110,17 +173,18 @@ def _programmes(fig: Figures, blocks: list) -> set[str] | None:
                 columns=(Column("Commune"), Column("Programme"), Column("Détail")),
                 rows=tuple(sorted(rows, key=lambda r: (normalize(r[0]), r[1], r[2]))),
                 source=source,
+                note=("Sources : " + " ; ".join(sorted({f"{m.title} ({m.vintage})" for m in view.manifests.values()
+                                                         if m is not None}))
+                      if len(view.manifests) > 1 else None),
             )
         )
     if fetched:
         blocks.append(Note(
-            "Listes nationales les plus récentes publiées par l'ANCT sur data.gouv.fr : "
+            "Listes nationales les plus récentes lues en ligne : "
             + " ; ".join(f"{label} ({name})" for label, name in fetched.items())
             + ". Les autres programmes viennent des listes fournies avec diagterr (voir l'annexe)."
         ))
-    crte = sorted(set(frame.loc[frame["programme"].str.startswith(CRTE), "identifiant"]))
-    if crte:
-        blocks.append(Note(f"Contrat(s) pour la réussite de la transition écologique du périmètre : {', '.join(crte)}."))
+    _crte_note(frame, names, blocks, online=any(label.startswith(CRTE) for label in fetched))
     counts = frame[~frame["programme"].str.startswith(CRTE)].groupby("commune").size()
     if len(fig.territory.communes) > 1:
         blocks.append(
@@ -136,25 +200,27 @@ def _programmes(fig: Figures, blocks: list) -> set[str] | None:
     return {c for c in codes if counts.get(c, 0) > 0}
 
 
-def _programme_rows(fig: Figures):
-    """The programme rows of the territory: the samples' table, where the lists fetched online
-    (anct_programmes) replace the rows of their programmes. Also the manifest of the source shown
-    and the lists fetched (programme label -> file name)."""
-    sample = fig.table(PROGRAMMES)
-    online_manifest = fig.store.manifest(anct_programmes.TABLE)
-    fetched = anct_programmes.lists_in(online_manifest)
-    if not fetched:
-        return sample, fig.store.manifest(PROGRAMMES), {}
-    online = fig.table(anct_programmes.TABLE)
-    parts = []
-    if sample is not None:
-        replaced = sample["programme"].map(lambda label: any(label.startswith(p) for p in fetched))
-        parts.append(sample[~replaced])
-    if online is not None:
-        parts.append(online)
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        {c: pd.Series(dtype="string") for c in ("commune", "programme", "identifiant", "detail")})
-    return frame.sort_values(["commune", "programme", "identifiant"]).reset_index(drop=True), online_manifest, fetched
+def _crte_note(frame: pd.DataFrame, names: dict[str, str], blocks: list, *, online: bool) -> None:
+    """The CRTE of the perimeter, once each: name or identifier, signatory, date, communes covered."""
+    crte = frame[frame["programme"].str.startswith(CRTE)]
+    if crte.empty:
+        return
+    contracts = []
+    keys = ["identifiant", "detail", "date_signature"]
+    for key, group in crte.fillna("").groupby(keys, sort=True):
+        identifier, detail, signed = key
+        text = detail or identifier
+        if detail and identifier:
+            text += f" ({identifier})"
+        if signed:
+            text += f", signé le {date_longue(signed)}"
+        if online:
+            text += f" : {_count(group['commune'].nunique(), 'commune')} du périmètre"
+        contracts.append(text)
+    rule = (" Un CRTE signé par une intercommunalité couvre toutes ses communes membres ; une commune signataire, "
+            "elle seule." if online else "")
+    blocks.append(Note("Contrat(s) pour la réussite de la transition écologique du périmètre : "
+                       + " ; ".join(contracts) + "." + rule))
 
 
 def _programme_detail(record: dict) -> str:
@@ -163,6 +229,8 @@ def _programme_detail(record: dict) -> str:
     signed = _text(record.get("date_signature"))
     if signed:
         parts.append(f"signature le {date_longue(signed)}")
+    if _text(record.get("liste")) == "ort" and _text(record.get("mise_en_ligne")):
+        parts.append(f"fiche actualisée le {date_longue(record['mise_en_ligne'])}")
     if not any(parts) and _text(record.get("identifiant")):
         parts.append(f"identifiant {record['identifiant']}")
     return " ; ".join(p for p in parts if p)
