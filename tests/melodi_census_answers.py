@@ -103,6 +103,15 @@ RECIPES: dict[str, tuple[Recipe, ...]] = {
         Recipe("insee_comparateur", "deces", {}, ("2020",)),
         Recipe("rp2021_compilation", "deces", {}, ("2022",)),
     ),
+    # The economy datasets (sources.melodi_economy): Flores, SIDE and tourism capacity have no real
+    # figure in the samples at the levels asked (communes, EPCI, département, région, France): the
+    # answers are empty and the dossier must say the figures are missing.
+    "DS_FLORES_A38": (),
+    "DS_FLORES_ECONOMIC_SPHERE": (),
+    "DS_FLORES_A5": (),
+    "DS_SIDE_STOCKS_ET_COM": (),
+    "DS_SIDE_CREA_ETAB_COM": (),
+    "DS_TOUR_CAP": (),
 }
 
 

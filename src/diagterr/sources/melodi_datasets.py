@@ -16,8 +16,9 @@ import pandas as pd
 from diagterr.cog import load_cog
 from diagterr.harmonise import to_current_communes
 from diagterr.sources import melodi
-from diagterr.sources.melodi_census import CENSUS_DATASETS, CensusDataset
 from diagterr.sources.http import HttpClient
+from diagterr.sources.melodi_census import CENSUS_DATASETS, CensusDataset
+from diagterr.sources.melodi_economy import ECONOMY_DATASETS
 from diagterr.store import Manifest, Store
 from diagterr.territory import Territory
 
@@ -59,7 +60,8 @@ POPULATIONS_REFERENCE = MelodiDataset(
 # Every dataset an online run keeps up to date: legal populations, then the census, Filosofi and
 # civil registration (melodi_census). A cold EPCI of one département costs 4 requests per
 # dataset with comparisons, 1 without, +1 for Filosofi's EPCI value, +1 for the catalogue.
-KEPT_UP_TO_DATE: tuple[MelodiDataset | CensusDataset, ...] = (POPULATIONS_REFERENCE, *CENSUS_DATASETS)
+KEPT_UP_TO_DATE: tuple[MelodiDataset | CensusDataset, ...] = (POPULATIONS_REFERENCE, *CENSUS_DATASETS,
+                                                              *ECONOMY_DATASETS)
 
 
 @dataclass(frozen=True)

@@ -669,6 +669,8 @@ def tourism(fig: Figures) -> list:
         return [Note("Capacité d'accueil touristique : INSEE, jeu DS_TOUR_CAP (API Melodi) et résidences "
                      "secondaires du recensement — non disponible hors ligne pour ce territoire.", tone="gap")]
     year = periods[1]
+    capacity = _melodi_frame(fig, TOURISM)
+    fetched = capacity is not None and bool(capacity["value"].notna().any())
     indicators = (
         fig.count_indicator(
             "residences_secondaires", "Résidences secondaires et logements occasionnels", COMPARATEUR,
@@ -682,28 +684,437 @@ def tourism(fig: Figures) -> list:
     return [
         IndicatorTable(f"Capacité d'accueil touristique : les résidences secondaires (recensement {year})", indicators),
         Note(
-            "Les résidences secondaires du recensement sont ici l'approche de la capacité d'accueil touristique : le "
-            "recensement ne compte pas les lits. Lits des hôtels, campings et autres hébergements collectifs : INSEE, "
-            "jeu DS_TOUR_CAP de l'API Melodi — non disponible hors ligne.",
+            "Le recensement compte les résidences secondaires, pas les lits touristiques. "
+            + ("Les hôtels, campings et autres hébergements collectifs (INSEE, jeu DS_TOUR_CAP) suivent." if fetched else
+               "Lits des hôtels, campings et autres hébergements collectifs : INSEE, jeu DS_TOUR_CAP de l'API Melodi — "
+               "non disponible hors ligne."),
             tone="limit",
         ),
     ]
 
 
 def blocks(fig: Figures) -> list:
-    """The economy at place of work, in the order of the section."""
+    """The economy at place of work, in the order of the section. The INSEE datasets read from Melodi
+    (online) come first where the store has them for the territory; the offline views otherwise."""
     out: list = []
     out.extend(salaried_jobs(fig))
+    flores, shown = flores_sector_blocks(fig)
+    out.extend(flores)
+    spheres = flores_sphere_blocks(fig)
+    out.extend(spheres)
+    if any(not isinstance(b, Note) for b in spheres):
+        shown.add("spheres")
+    if "sectors" not in shown:
+        offline, offline_shown = sector_blocks(fig)
+        if "spheres" in shown:  # Flores spheres from INSEE itself: not the third-party share
+            offline = [b for b in offline if not (isinstance(b, Table) and "présentielle" in b.title)]
+            offline_shown.discard("spheres")
+        out.extend(offline)
+        shown |= offline_shown
+    side = side_stock_blocks(fig)
+    out.extend(side)
     etab_year = fig.latest_period(COMPARATEUR, "etablissements")
-    if etab_year:
+    if etab_year and not any(isinstance(b, Chart) for b in side):
         out.append(IndicatorTable(f"Établissements (Sirene, fin {etab_year})", tuple(establishment_indicators(fig, etab_year))))
         out.append(sector_chart(fig, etab_year))
-    sectors, shown = sector_blocks(fig)
-    out.extend(sectors)
+    creations = side_creation_blocks(fig)
+    out.extend(creations)
+    if any(isinstance(b, Chart) for b in creations):
+        shown.add("creations")
     employers = largest_employers(fig)
     out.extend(employers)
     if employers:
         shown.add("largest")
-    out.append(gaps_note(shown))
+    if any(key not in shown for key, _ in GAPS):
+        out.append(gaps_note(shown))
     out.extend(tourism(fig))
+    out.extend(tourism_capacity_blocks(fig))
     return out
+
+
+# -- INSEE economy datasets read from Melodi (Flores, SIDE, tourism capacity) -------------------------
+#
+# Online runs put them in the store (sources.melodi_economy); offline, these tables are absent and the
+# section keeps the views above (zones d'emploi, comparateur). Counts are summed over the communes; where
+# Flores hides a commune (secret) the sum is not a total, and the EPCI's own published count is shown
+# instead, said so; a share is always computed from one basis (communes or EPCI), never mixed.
+
+FLORES_A38 = "flores_secteurs"
+FLORES_SIZES = "flores_tailles"
+FLORES_SPHERES = "flores_spheres"
+SIDE_STOCKS = "side_etablissements"
+SIDE_CREATIONS = "side_creations"
+TOURISM = "tourisme_capacite"
+SMALL_BAND_MAX = 9  # "moins de 10 salariés"
+TOP_SECTORS = 12  # bars of the sector chart (the table lists every sector)
+
+_EPCI_NOTE = ("valeur publiée par l'INSEE pour l'EPCI lui-même : la somme des communes est incomplète "
+              "(secret statistique ou commune non publiée)")
+
+
+def _melodi_frame(fig: Figures, name: str) -> pd.DataFrame | None:
+    """The table's rows for the territory (None: never asked; empty: Melodi answered without any)."""
+    return fig.table(name)
+
+
+def _answered_nothing(fig: Figures, name: str, dataset: str, what: str) -> Note:
+    manifest = fig.store.manifest(name)
+    day = f" le {manifest.retrieved_at}" if manifest else ""
+    return Note(f"{what} : l'API Melodi de l'INSEE (jeu {dataset}) n'a renvoyé aucune valeur pour les communes "
+                f"du territoire (interrogée{day}) ; la donnée est marquée manquante.", tone="gap")
+
+
+def _epci_value(fig: Figures, name: str, variable: str, period: str) -> Reading:
+    """The EPCI's own published value of a variable (the territory must be an EPCI)."""
+    frame = fig.table(name)
+    if frame is None or fig.territory.kind != "epci":
+        return Reading(None, "pas de valeur publiée pour l'EPCI")
+    rows = frame[(frame["geo_level"] == "EPCI") & (frame["geo_code"] == fig.territory.code)
+                 & (frame["variable"] == variable) & (frame["period"] == period)]
+    if rows.empty:
+        return Reading(None, "valeur de l'EPCI absente de la réponse")
+    value = rows["value"].iloc[0]
+    if pd.isna(value):
+        return Reading(None, "secret statistique" if rows["status"].iloc[0] == "secret" else "non publié")
+    return Reading(float(value))
+
+
+def _own(fig: Figures, name: str, compute) -> tuple[Reading, bool]:
+    """compute(get) over the summed communes; if that is missing, over the EPCI's published values.
+    Returns the reading and whether it is the EPCI's."""
+    reading = compute(lambda v, p: fig.territory_total(name, v, p))
+    if reading.value is not None or fig.territory.kind != "epci":
+        return reading, False
+    published = compute(lambda v, p: _epci_value(fig, name, v, p))
+    return (published, True) if published.value is not None else (reading, False)
+
+
+def _with_epci(fig: Figures, name: str, indicator: Indicator, compute) -> Indicator:
+    if indicator.value is not None:
+        return indicator
+    reading, from_epci = _own(fig, name, compute)
+    if not from_epci:
+        return indicator
+    note = "; ".join(filter(None, [indicator.note, _EPCI_NOTE[0].upper() + _EPCI_NOTE[1:]]))
+    return replace(indicator, value=reading.value, missing_reason=None, note=note)
+
+
+def _count(fig: Figures, name: str, id: str, label: str, variable: str, period: str, unit: str) -> Indicator:
+    indicator = fig.count_indicator(id, label, name, variable, period, unit)
+    return _with_epci(fig, name, indicator, lambda get: get(variable, period))
+
+
+def _share(fig: Figures, name: str, id: str, label: str, parts: list[str], whole: str, period: str) -> Indicator:
+    """Sum of `parts` over `whole`, in %, each level from its own counts; no value where a part is missing."""
+
+    def compute(get) -> Reading:
+        den = get(whole, period)
+        nums = [get(v, period) for v in parts]
+        missing = next((r for r in [den, *nums] if r.value is None), None)
+        if missing is not None:
+            return Reading(None, missing.missing_reason or "non publié")
+        return Reading(ratio(sum(r.value for r in nums), den.value, 100.0))  # type: ignore[misc]
+
+    indicator = fig.derived_indicator(id, label, name, period, "%", "rate", compute, vintage_of=whole)
+    return _with_epci(fig, name, indicator, compute)
+
+
+def _codes(frame: pd.DataFrame, prefix: str) -> list[str]:
+    """The codes a wildcard variable took in the data (`emplois_QB` → QB), sorted."""
+    names = frame.loc[frame["variable"].str.startswith(prefix), "variable"].unique()
+    return sorted({n[len(prefix):] for n in names if n[len(prefix):] and n[len(prefix):] != "salaries"})
+
+
+def _latest(frame: pd.DataFrame, variable: str) -> str | None:
+    """The latest year of `variable`, with a value or a secret one (a secret year is still the vintage)."""
+    rows = frame[(frame["variable"] == variable) & frame["period"].str.fullmatch(r"\d{4}")]
+    return max(rows["period"]) if not rows.empty else None
+
+
+def _territory_has_values(frame: pd.DataFrame, fig: Figures) -> bool:
+    """True when the answer has rows (values or secret ones) for the territory's communes or the EPCI."""
+    own = frame[((frame["geo_level"] == "COM") & frame["geo_code"].isin(fig.territory.commune_codes))
+                | ((frame["geo_level"] == "EPCI") & (frame["geo_code"] == fig.territory.code))]
+    return not own.empty
+
+
+def flores_sector_blocks(fig: Figures) -> tuple[list, set[str]]:
+    """Salaried jobs by A38 sector (Flores) of the territory against its comparison levels, the
+    specialisation index against France; the topics of GAPS covered. Nothing when never asked."""
+    from diagterr.sources.melodi_economy import A38_LABELS
+
+    frame = _melodi_frame(fig, FLORES_A38)
+    if frame is None:
+        return [], set()
+    year = _latest(frame, "emplois_salaries")
+    if year is None or not _territory_has_values(frame, fig):
+        return [_answered_nothing(fig, FLORES_A38, "DS_FLORES_A38", "Emploi salarié par secteur (Flores)")], set()
+    sectors = _codes(frame, "emplois_")
+    order = {code: i for i, code in enumerate(A38_LABELS)}
+    sectors.sort(key=lambda c: (order.get(c, len(order)), c))
+    labels = {c: A38_LABELS.get(c, c) for c in sectors}
+    france = next(p for p in fig.comparison_places if p.level == "france")
+
+    def share_of(sector: str):
+        def compute(get) -> Reading:
+            part, whole = get(f"emplois_{sector}", year), get("emplois_salaries", year)
+            if part.value is None or whole.value is None:
+                return Reading(None, part.missing_reason or whole.missing_reason)
+            return Reading(ratio(part.value, whole.value, 100.0))
+        return compute
+
+    own_counts = {s: _own(fig, FLORES_A38, lambda get, s=s: get(f"emplois_{s}", year)) for s in sectors}
+    own_shares = {s: _own(fig, FLORES_A38, share_of(s)) for s in sectors}
+    france_shares = {s: share_of(s)(lambda v, p: fig.place_value(FLORES_A38, v, p, france)).value for s in sectors}
+    used_epci = any(e for _, e in own_counts.values()) or any(e for _, e in own_shares.values())
+    ranked = sorted((s for s in sectors if own_shares[s][0].value is not None),
+                    key=lambda s: -(own_shares[s][0].value or 0.0))[:TOP_SECTORS]
+    ranked = [s for s in sectors if s in ranked]  # nomenclature order
+    source = fig.source(FLORES_A38)
+    blocks: list = [IndicatorTable(f"Emploi salarié au lieu de travail (INSEE Flores, fin {year})", tuple(filter(None, [
+        _count(fig, FLORES_A38, "emplois_salaries_flores", "Emplois salariés (public et privé)", "emplois_salaries",
+               year, "emplois"),
+        _count(fig, FLORES_A38, "etablissements_employeurs_flores", "Établissements employeurs", "etablissements_employeurs",
+               year, "établissements"),
+        _small_establishments(fig),
+    ])))]
+    if ranked:
+        series = [Series(fig.territory.name, tuple(labels[s] for s in ranked), tuple(own_shares[s][0].value for s in ranked))]
+        for place in fig.comparison_places:
+            series.append(Series(place.name, tuple(labels[s] for s in ranked), tuple(
+                share_of(s)(lambda v, p, place=place: fig.place_value(FLORES_A38, v, p, place)).value for s in ranked)))
+        blocks.append(Chart(
+            id="emplois_secteurs_flores",
+            title=f"Emploi salarié par secteur (NAF A38), fin {year} : les {len(ranked)} premiers secteurs du territoire "
+                  "(% des emplois)",
+            chart="hbar", series=tuple(series), value_kind="rate", unit="%", source=source,
+            note="Parts recalculées par diagterr : emplois du secteur ÷ emplois de tous les secteurs, chaque niveau à "
+                 "partir de ses propres effectifs" + (" ; territoire : valeurs publiées pour l'EPCI (secret statistique "
+                                                      "dans des communes)." if used_epci else "."),
+        ))
+    rows = []
+    for s in sectors:
+        count, from_epci = own_counts[s]
+        share = own_shares[s][0].value
+        index = ratio(share, france_shares[s])
+        if count.value is None and share is None and france_shares[s] is None:
+            continue
+        rows.append((labels[s] + (" *" if from_epci else ""), count.value, share, france_shares[s], index))
+    if not rows:
+        blocks.append(Note(f"Emploi salarié par secteur (Flores {year}) : aucun secteur publié pour le territoire dans la "
+                           "réponse de Melodi (DS_FLORES_A38) ; la donnée est marquée manquante.", tone="gap"))
+        return blocks, {"sectors"}
+    blocks.append(Table(
+        title=f"Emploi salarié par secteur et spécialisation du territoire, fin {year} (indice de spécificité, France = 1)",
+        columns=(Column("Secteur (A38)"), Column("Emplois", "count"), Column("Part du territoire", "rate"),
+                 Column("Part en France", "rate"), Column("Indice", "ratio", 2)),
+        rows=tuple(rows),
+        source=source,
+        note="Indice = part du secteur dans le territoire ÷ part du secteur en France, parts recalculées à partir des "
+             "effectifs ; n.d. : secret statistique ou valeur non publiée (jamais zéro)."
+             + (" * : " + _EPCI_NOTE + "." if any(e for _, e in own_counts.values()) else ""),
+    ))
+    index = {s: ratio(own_shares[s][0].value, france_shares[s]) for s in sectors}
+    weighty = {s: v for s, v in index.items() if v is not None and (own_shares[s][0].value or 0.0) >= MIN_SHARE}
+    over = sorted((s for s, v in weighty.items() if v >= OVER), key=lambda s: -weighty[s])
+    under = sorted((s for s, v in weighty.items() if v <= UNDER), key=lambda s: weighty[s])
+
+    def words(keys: list[str]) -> str:
+        return ", ".join(f"{labels[k]} ({f'{weighty[k]:.2f}'.replace('.', ',')})" for k in keys) or "aucun"
+
+    blocks.append(Note(
+        "Emploi salarié par secteur : INSEE Flores (établissements employeurs, hors défense et particuliers employeurs ; "
+        "postes de la dernière semaine de décembre), lu dans l'API Melodi (jeu DS_FLORES_A38). Secteurs sur-représentés "
+        f"(indice ≥ {str(OVER).replace('.', ',')}, au moins 1 % des emplois) : {words(over)} ; sous-représentés (indice ≤ "
+        f"{str(UNDER).replace('.', ',')}) : {words(under)}.",
+        tone="limit",
+    ))
+    return blocks, {"sectors"}
+
+
+def _bands(frame: pd.DataFrame) -> list[tuple[str, int, float]]:
+    """Size bands of the data (`E1T4` → (code, 1, 4)), without the bands that contain another one."""
+    out = []
+    for code in _codes(frame, "etablissements_employeurs_"):
+        if code == "E0":
+            out.append((code, 0, 0.0))
+        elif code.startswith("E_GE") and code[4:].isdigit():
+            out.append((code, int(code[4:]), float("inf")))
+        elif code.startswith("E") and "T" in code[1:] and all(p.isdigit() for p in code[1:].split("T")):
+            low, high = code[1:].split("T")
+            out.append((code, int(low), float(high)))
+    return [b for b in out if not any(o is not b and b[1] <= o[1] and o[2] <= b[2] for o in out)]
+
+
+def _small_establishments(fig: Figures) -> Indicator | None:
+    """Share of employer establishments with fewer than 10 employees (Flores, by size band)."""
+    frame = _melodi_frame(fig, FLORES_SIZES)
+    if frame is None:
+        return None
+    year = _latest(frame, "etablissements_employeurs")
+    small = [code for code, _, high in _bands(frame) if high <= SMALL_BAND_MAX]
+    label = "Part des établissements employeurs de moins de 10 salariés"
+    if year is None or not small:
+        manifest = fig.store.manifest(FLORES_SIZES)
+        return Indicator(id="part_etab_moins_10_salaries", label=label, value=None, unit="%", kind="rate",
+                         period=year or "", source=fig.source(FLORES_SIZES),
+                         missing_reason="tranches d'effectif absentes de la réponse de Melodi (DS_FLORES_A5)"
+                         + (f", interrogée le {manifest.retrieved_at}" if manifest else ""))
+    return _share(fig, FLORES_SIZES, "part_etab_moins_10_salaries", label,
+                  [f"etablissements_employeurs_{c}" for c in small], "etablissements_employeurs", year)
+
+
+def flores_sphere_blocks(fig: Figures) -> list:
+    """Presential and productive economy from Flores counts (territory, département, région, France)."""
+    from diagterr.sources.melodi_economy import SPHERE_LABELS
+
+    frame = _melodi_frame(fig, FLORES_SPHERES)
+    if frame is None:
+        return []
+    year = _latest(frame, "emplois_salaries")
+    if year is None or not _territory_has_values(frame, fig):
+        return [_answered_nothing(fig, FLORES_SPHERES, "DS_FLORES_ECONOMIC_SPHERE", "Économie présentielle et productive")]
+    spheres = [s for s in SPHERE_LABELS if f"emplois_sphere_{s}" in set(frame["variable"])]
+    other = [s for s in _codes(frame, "emplois_sphere_") if s not in SPHERE_LABELS]
+    indicators = [
+        _share(fig, FLORES_SPHERES, f"part_emplois_{s.lower()}", f"Part des emplois salariés : {SPHERE_LABELS[s].lower()}",
+               [f"emplois_sphere_{s}"], "emplois_salaries", year)
+        for s in spheres
+    ]
+    if not indicators:
+        return [Note("Économie présentielle et productive : la réponse de Melodi (DS_FLORES_ECONOMIC_SPHERE) ne porte "
+                     "pas les sphères attendues (PRESENTIAL, PRODUCTIVE)"
+                     + (f" mais : {', '.join(other)}" if other else "") + " ; la donnée est marquée manquante.", tone="gap")]
+    return [
+        IndicatorTable(f"Économie présentielle et productive (INSEE Flores, fin {year})", tuple(indicators)),
+        Note("Sphère présentielle : activités tournées vers les besoins des personnes présentes (habitants et touristes) ; "
+             "productive : biens et services surtout consommés hors de la zone. Parts recalculées à partir des effectifs "
+             "salariés publiés par l'INSEE (jeu DS_FLORES_ECONOMIC_SPHERE de l'API Melodi).", tone="info"),
+    ]
+
+
+def side_stock_blocks(fig: Figures) -> list:
+    """Establishments (SIDE) by A10 sector, latest year, against the comparison levels."""
+    from diagterr.sources.melodi_economy import A10_LABELS
+
+    frame = _melodi_frame(fig, SIDE_STOCKS)
+    if frame is None:
+        return []
+    year = _latest(frame, "etablissements")
+    if year is None or not _territory_has_values(frame, fig):
+        return [_answered_nothing(fig, SIDE_STOCKS, "DS_SIDE_STOCKS_ET_COM", "Établissements par secteur (SIDE)")]
+    years = sorted(set(frame.loc[frame["variable"] == "etablissements", "period"]))
+    indicators = [_count(fig, SIDE_STOCKS, "etablissements_side", "Établissements au 31 décembre", "etablissements",
+                         year, "établissements")]
+    if len(years) > 1:
+        first = years[0]
+
+        def change(get) -> Reading:
+            a, b = get("etablissements", first), get("etablissements", year)
+            if a.value is None or b.value is None:
+                return Reading(None, a.missing_reason or b.missing_reason)
+            return Reading(_evolution_pct(a.value, b.value))
+
+        indicators.append(fig.derived_indicator("evolution_etablissements_side", f"Évolution du nombre d'établissements "
+                                                f"{first}-{year}", SIDE_STOCKS, f"{first}-{year}", "%", "rate", change,
+                                                vintage_of="etablissements"))
+    sectors = [c for c in A10_LABELS if f"etablissements_{c}" in set(frame["variable"])]
+    sectors += [c for c in _codes(frame, "etablissements_") if c not in A10_LABELS]
+    blocks: list = [IndicatorTable(f"Établissements (INSEE SIDE, fin {year})", tuple(indicators))]
+    if sectors:
+        def share(sector: str, get) -> float | None:
+            part, whole = get(f"etablissements_{sector}", year), get("etablissements", year)
+            return ratio(part.value, whole.value, 100.0)
+
+        labels = tuple(A10_LABELS.get(s, s) for s in sectors)
+        series = [Series(fig.territory.name, labels,
+                         tuple(share(s, lambda v, p: fig.territory_total(SIDE_STOCKS, v, p)) for s in sectors))]
+        for place in fig.comparison_places:
+            series.append(Series(place.name, labels, tuple(
+                share(s, lambda v, p, place=place: fig.place_value(SIDE_STOCKS, v, p, place)) for s in sectors)))
+        blocks.append(Chart(
+            id="etablissements_secteurs_side",
+            title=f"Établissements par secteur (NAF A10, hors agriculture), fin {year} (% du total)",
+            chart="hbar", series=tuple(series), value_kind="rate", unit="%", source=fig.source(SIDE_STOCKS),
+            note="INSEE SIDE (système d'information sur la démographie d'entreprises), jeu DS_SIDE_STOCKS_ET_COM de l'API "
+                 "Melodi : tous les établissements actifs, employeurs ou non, hors agriculture. Parts recalculées à partir "
+                 "des nombres d'établissements de chaque niveau ; n.d. : secret ou commune absente.",
+        ))
+    return blocks
+
+
+def side_creation_blocks(fig: Figures) -> list:
+    """Establishment creations per year (SIDE): chart of the territory, latest year and creation rate compared."""
+    frame = _melodi_frame(fig, SIDE_CREATIONS)
+    if frame is None:
+        return []
+    year = _latest(frame, "creations_etablissements")
+    if year is None or not _territory_has_values(frame, fig):
+        return [_answered_nothing(fig, SIDE_CREATIONS, "DS_SIDE_CREA_ETAB_COM", "Créations d'établissements (SIDE)")]
+    years = sorted(p for p in set(frame.loc[frame["variable"] == "creations_etablissements", "period"]) if p.isdigit())
+    own = {y: fig.territory_total(SIDE_CREATIONS, "creations_etablissements", y) for y in years}
+    indicators = [_count(fig, SIDE_CREATIONS, "creations_etablissements", "Créations d'établissements dans l'année",
+                         "creations_etablissements", year, "créations")]
+    stocks = _melodi_frame(fig, SIDE_STOCKS)
+    before = str(int(year) - 1)
+    if stocks is not None and ((stocks["variable"] == "etablissements") & (stocks["period"] == before)).any():
+        def rate(get) -> Reading:
+            created = get("creations_etablissements", year)
+            stock = get("etablissements", before, SIDE_STOCKS)
+            if created.value is None or stock.value is None:
+                return Reading(None, created.missing_reason or stock.missing_reason)
+            return Reading(ratio(created.value, stock.value, 100.0))
+
+        indicators.append(fig.derived_indicator(
+            "taux_creation_etablissements", f"Taux de création d'établissements {year} (créations ÷ établissements fin "
+            f"{before})", SIDE_CREATIONS, year, "%", "rate", rate, vintage_of="creations_etablissements"))
+    missing = [y for y, r in own.items() if r.value is None]
+    note = ("INSEE SIDE, jeu DS_SIDE_CREA_ETAB_COM de l'API Melodi : établissements créés dans l'année, hors agriculture, "
+            "toutes formes juridiques ; le territoire est la somme de ses communes.")
+    if missing:
+        reason = next((own[y].missing_reason for y in missing if own[y].missing_reason), "non publié")
+        note += f" Années sans total ({reason}) : {', '.join(missing)}."
+    return [
+        IndicatorTable(f"Créations d'établissements (INSEE SIDE, {year})", tuple(indicators)),
+        Chart(
+            id="creations_etablissements",
+            title=f"Créations d'établissements par an, {years[0]}-{years[-1]}",
+            chart="bar", series=(Series(fig.territory.name, tuple(years), tuple(own[y].value for y in years)),),
+            value_kind="count", unit="créations", source=fig.source(SIDE_CREATIONS), note=note,
+        ),
+    ]
+
+
+def tourism_capacity_blocks(fig: Figures) -> list:
+    """Hotels, campsites and other collective accommodation (DS_TOUR_CAP), each in its own unit:
+    rooms, pitches and beds are never added up."""
+    from diagterr.sources.melodi_economy import TOURISM_CAPACITY, tourism_variable
+
+    frame = _melodi_frame(fig, TOURISM)
+    if frame is None:
+        return []
+    variables = set(frame["variable"])
+    years = [p for p in frame.loc[frame["value"].notna(), "period"] if p.isdigit()]
+    if not years:
+        return [_answered_nothing(fig, TOURISM, "DS_TOUR_CAP", "Capacité des hébergements touristiques")]
+    year = max(years)
+    indicators = []
+    absent = []
+    for measure, activity, label, unit in TOURISM_CAPACITY:
+        variable = tourism_variable(measure, activity)
+        if variable not in variables:
+            absent.append(label)
+            continue
+        indicators.append(fig.count_indicator(variable, label, TOURISM, variable, year, unit))
+    blocks: list = []
+    if indicators:
+        blocks.append(IndicatorTable(f"Capacité des hébergements touristiques au 1er janvier {year} (INSEE)",
+                                     tuple(indicators)))
+    text = ("Hébergements collectifs de tourisme recensés par l'INSEE (jeu DS_TOUR_CAP de l'API Melodi) : chambres "
+            "d'hôtel, emplacements de camping et lits des autres hébergements sont trois unités différentes, jamais "
+            "additionnées ; une capacité n'est pas une fréquentation. Une commune absente de la réponse n'a pas de valeur : "
+            "la somme du territoire n'est alors pas un total.")
+    if absent:
+        text += " Absents de la réponse (codes non publiés ou renommés) : " + ", ".join(absent) + "."
+    blocks.append(Note(text, tone="limit"))
+    return blocks
