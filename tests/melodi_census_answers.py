@@ -44,6 +44,9 @@ class Recipe:
     periods: tuple[str, ...] | None = None  # None: every yearly period
     value: str = "value"  # "value", or "difference:<variable>" (value minus another variable)
     extra: dict[str, str] = field(default_factory=dict)
+    # A count over a span of the samples ("2013-2018") answered with the TIME_PERIOD of the census
+    # closing it ("2018"): how a public script reads DS_RP_SERIE_HISTORIQUE's BRTH/DEATH (third-party).
+    span_end: bool = False
 
 
 def _t(**codes: str) -> dict[str, str]:
@@ -65,6 +68,9 @@ RECIPES: dict[str, tuple[Recipe, ...]] = {
         Recipe("insee_comparateur", "residences_principales", _t(RP_MEASURE="DWELLINGS", OCS="DW_MAIN")),
         Recipe("insee_comparateur", "residences_secondaires", _t(RP_MEASURE="DWELLINGS", OCS="DW_SEC_DW_OCC")),
         Recipe("insee_comparateur", "logements_vacants", _t(RP_MEASURE="DWELLINGS", OCS="DW_VAC")),
+        # Births and deaths 2013-2018 (comparateur, état civil), with their DEP / REG / France sums.
+        Recipe("insee_comparateur", "naissances", _t(RP_MEASURE="BRTH", OCS="_T"), span_end=True),
+        Recipe("insee_comparateur", "deces", _t(RP_MEASURE="DEATH", OCS="_T"), span_end=True),
     ),
     "DS_RP_MENAGES_PRINC": (
         Recipe("rp2021_compilation", "menages", _t(RP_MEASURE="DWELLINGS", NOC="_T")),
@@ -161,7 +167,7 @@ class CensusAnswers:
         for recipe in RECIPES[dataset]:
             frame = self.table(recipe.table)
             rows = frame[(frame["geo_level"] == level) & (frame["variable"] == recipe.variable)
-                         & frame["period"].str.fullmatch(r"\d{4}")]
+                         & frame["period"].str.fullmatch(r"\d{4}-\d{4}" if recipe.span_end else r"\d{4}")]
             if codes is not None:
                 rows = rows[rows["geo_code"].isin(codes)]
             if recipe.periods is not None:
@@ -176,6 +182,7 @@ class CensusAnswers:
                 measure = {"value": float(value)} if value is not None and pd.notna(value) else {}
                 yield {
                     "dimensions": {"GEO": f"{COG_YEAR}-{_LEVEL[level]}-{geo_code}", "FREQ": "A",
-                                   "TIME_PERIOD": row.period, **recipe.dimensions},
+                                   "TIME_PERIOD": row.period[-4:] if recipe.span_end else row.period,
+                                   **recipe.dimensions},
                     "measures": {"OBS_VALUE_NIVEAU": measure},
                 }

@@ -100,7 +100,10 @@ class Chart:
 
     id: str
     title: str
-    chart: Literal["line", "bar", "hbar", "stacked_bar", "stripes"]  # stripes: one series of deviations
+    chart: Literal["line", "bar", "hbar", "stacked_bar", "stripes", "pyramid"]  # stripes: one series of deviations
+    # pyramid: series in (men, women) pairs over the same age brackets (youngest first), as shares
+    # of each place's population; the first pair is the territory (bars), the second, optional,
+    # one comparison level (outline)
     series: tuple[Series, ...]
     value_kind: ValueKind
     unit: str

@@ -390,6 +390,81 @@ def _stripes(fig: Figure, chart: Chart) -> None:
                   loc="lower left", bbox_to_anchor=(0, 1.02), frameon=False, handlelength=1.2)
 
 
+# Pyramid: men on the left, women on the right (the usual reading of INSEE's pyramids).
+PYRAMID_COLOURS = (ACCENT, "#c49a3a")
+PYRAMID_OUTLINE = "#2b2b2b"
+
+
+def _pyramid(fig: Figure, chart: Chart) -> None:
+    """Age pyramid: horizontal bars of the territory, men left and women right, youngest at the
+    bottom; an optional comparison level drawn as a step outline over the bars.
+
+    `chart.series` is (men, women) of the territory, then optionally (men, women) of the
+    comparison, each over the same brackets. A missing bracket is marked "n.d.", never drawn as 0.
+    """
+    if len(chart.series) not in (2, 4):
+        raise ValueError(f"a pyramid chart has 2 or 4 series (men, women pairs), {chart.id!r} has {len(chart.series)}")
+    brackets = list(chart.series[0].x)
+    if any(tuple(s.x) != tuple(brackets) for s in chart.series):
+        raise ValueError(f"the series of the pyramid {chart.id!r} do not share the same brackets")
+    fig.set_size_inches(COLUMN_WIDTH_IN, min(6.5, 1.3 + 0.3 * len(brackets)))
+    ax = fig.add_subplot()
+    pos = np.arange(len(brackets), dtype=float)
+    sides = (-1.0, 1.0)
+    territory = [series_values(s) for s in chart.series[:2]]
+    comparison = [series_values(s) for s in chart.series[2:4]]
+    for side, values, colour in zip(sides, territory, PYRAMID_COLOURS, strict=True):
+        present = ~np.isnan(values)
+        ax.barh(pos[present], side * values[present], 0.86, color=colour, zorder=3)
+        for p in pos[~present]:
+            ax.annotate(MISSING, (0, p), xytext=(3 * side, 0), textcoords="offset points",
+                        ha="left" if side > 0 else "right", va="center", fontsize=7,
+                        color=MISSING_COLOUR, style="italic")
+    for side, values in zip(sides, comparison, strict=False):
+        xs: list[float] = []
+        ys: list[float] = []
+        for p, v in zip(pos, values, strict=True):
+            if math.isnan(v):
+                xs.append(math.nan)
+                ys.append(math.nan)
+                continue
+            xs += [side * v, side * v]
+            ys += [p - 0.5, p + 0.5]
+        if not math.isnan(values[0]):  # closed on the axis at both ends, like the bars
+            xs, ys = [0.0, *xs], [-0.5, *ys]
+        if not math.isnan(values[-1]):
+            xs, ys = [*xs, 0.0], [*ys, len(brackets) - 0.5]
+        ax.plot(xs, ys, color=PYRAMID_OUTLINE, linewidth=1.2, zorder=5)
+    everything = np.concatenate([*territory, *comparison]) if comparison else np.concatenate(territory)
+    largest = float(np.nanmax(everything)) if not np.isnan(everything).all() else 1.0
+    limit = largest * 1.12
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(-0.6, len(brackets) - 0.4)
+    ax.axvline(0, color="#777777", linewidth=0.6, zorder=4)
+
+    class _Absolute(type(axis_formatter())):  # the men's side reads as positive shares
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            return super().__call__(abs(x), pos)
+
+    ax.xaxis.set_major_formatter(_Absolute(chart.value_kind))
+    ax.set_yticks(pos, brackets)
+    ax.tick_params(axis="both", length=0)
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    ax.spines["left"].set_visible(False)
+    for side, label in zip(sides, ("Hommes", "Femmes"), strict=True):
+        ax.text(0.5 + side * 0.25, 1.0, label, transform=ax.transAxes, ha="center", va="bottom",
+                fontsize=8.5, fontweight="bold", color="#333333")
+    handles = [Patch(facecolor=PYRAMID_COLOURS[0], label=f"{chart.series[0].label} (hommes)"),
+               Patch(facecolor=PYRAMID_COLOURS[1], label=f"{chart.series[1].label} (femmes)")]
+    if comparison:
+        from matplotlib.lines import Line2D
+
+        handles.append(Line2D([], [], color=PYRAMID_OUTLINE, linewidth=1.2, label=chart.series[2].label))
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.07), ncol=len(handles),
+              frameon=False, handlelength=1.4)
+
+
 def _figure_size(chart: Chart) -> tuple[float, float]:
     n_categories = len(_categories(chart))
     if chart.chart == "stripes":
@@ -415,6 +490,8 @@ def chart_figure(chart: Chart) -> Figure:
         _stacked(fig, chart)
     elif chart.chart == "stripes":
         _stripes(fig, chart)
+    elif chart.chart == "pyramid":
+        _pyramid(fig, chart)
     else:  # pragma: no cover - guarded by the Literal type
         raise ValueError(f"unknown chart type {chart.chart!r}")
     return fig
