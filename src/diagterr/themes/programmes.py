@@ -173,9 +173,6 @@ def _programmes(fig: Figures, blocks: list) -> set[str] | None:
                 columns=(Column("Commune"), Column("Programme"), Column("Détail")),
                 rows=tuple(sorted(rows, key=lambda r: (normalize(r[0]), r[1], r[2]))),
                 source=source,
-                note=("Sources : " + " ; ".join(sorted({f"{m.title} ({m.vintage})" for m in view.manifests.values()
-                                                         if m is not None}))
-                      if len(view.manifests) > 1 else None),
             )
         )
     if fetched:
