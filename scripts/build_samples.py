@@ -711,6 +711,82 @@ def build_ptod_epci(shared: SharedData, store: Store, codes: list[str]) -> None:
     ))
 
 
+def build_lineage(shared: SharedData, store: Store, codes: list[str], current: dict) -> None:
+    """The former communes of the sites (anciensCodes of decoupage-administratif 6.0.0) and the year
+    each stopped being a commune, as far as dated snapshots of the shared data establish it.
+
+    A code separate in the snapshot of COG N-1 and not a commune in that of COG N stopped on
+    1 January N. Snapshots: COG 2017 (INSEE base-pop-historiques, 01/01/2017 geography), COG 2018
+    (france-geojson, ADMIN EXPRESS COG 2018), COG 2019 (decoupage-administratif 0.7.0). Each was
+    trimmed to the sites' communes plus the former communes still separate then (SOURCES.md,
+    SOURCES-2.md), so absence means "not a commune then". Other years are left missing.
+    """
+    from diagterr.harmonise import LINEAGE_TABLE, RULE
+    from diagterr.sources.insee_table_passage import lineage_frame
+
+    territories = json.loads(shared.path("territories.json").read_text("utf-8"))["territories"]
+    former = {old: c["code"] for t in territories for c in t["communes"] if c["code"] in codes
+              for old in c.get("anciensCodes", [])}
+    versions = sorted(p.name for p in shared.path("raw/etalab-decoupage-administratif").iterdir() if p.is_dir())
+    dec_inputs, delegated, actual = [], {}, {}
+    for version in sorted(versions, key=lambda v: tuple(int(x) for x in v.lstrip("v").split("."))):
+        relative = f"raw/etalab-decoupage-administratif/{version}/communes.trimmed.json"
+        dec_inputs.append(shared.input(relative))
+        records = json.loads(shared.path(relative).read_text("utf-8"))
+        actual[version] = {r["code"] for r in records if r["type"] == "commune-actuelle"}
+        for r in records:
+            if r["type"] in ("commune-deleguee", "commune-associee") and r["code"] in former:
+                delegated[r["code"]] = r["nom"]  # the latest version naming it wins
+    if "v6.0.0" not in actual or any(old in actual["v6.0.0"] for old in former):
+        sys.exit("lignée : anciensCodes incohérents avec decoupage-administratif 6.0.0")
+    pop_rel = "raw/insee-base-pop-historiques-1876-2015_vizoR/base_pop.trimmed.csv"
+    pop = pd.read_csv(shared.path(pop_rel), dtype=str)
+    names_2017 = dict(zip(pop["code_geo"], pop["ville"]))
+    geo_files = sorted(p.name for p in shared.path("raw/france-geojson").glob("communes-*.trimmed.geojson"))
+    geo_2018: dict[str, str] = {}
+    for name in geo_files:
+        for feature in json.loads(shared.path(f"raw/france-geojson/{name}").read_text("utf-8"))["features"]:
+            geo_2018[feature["properties"]["code"]] = feature["properties"]["nom"]
+    snapshots = {2017: set(names_2017), 2018: set(geo_2018), 2019: actual["v0.7.0"]}
+    rows = []
+    for old, new in sorted(former.items()):
+        year = next((y for y in sorted(snapshots)[1:] if old in snapshots[y - 1] and old not in snapshots[y]), None)
+        rows.append({"commune": new, "nom_commune": current[new]["nom"], "ancien_code": old,
+                     "ancien_nom": delegated.get(old) or names_2017.get(old) or geo_2018.get(old),
+                     "annee_fin": year, "nature": "fusion"})
+    frame = lineage_frame(rows)
+    dated = frame[frame["annee_fin"].notna()]
+    unnamed = sorted(frame.loc[frame["ancien_nom"].isna(), "ancien_code"])
+    print(f"  lignée : {len(frame)} codes anciens ; année établie pour "
+          + ", ".join(f"{r.ancien_code}→{r.commune} ({r.annee_fin})" for r in dated.itertuples())
+          + f" ; sans nom : {', '.join(unnamed) or 'aucun'}")
+    store.write_table(LINEAGE_TABLE, frame, Manifest(
+        table="",
+        source_id="cog_decoupage",
+        title="Communes nouvelles des sites et leurs anciennes communes",
+        producer="Etalab (@etalab/decoupage-administratif, d'après le COG de l'INSEE) ; INSEE (historique des "
+        "populations, géographie 2017) ; IGN (ADMIN EXPRESS COG 2018, france-geojson)",
+        origin="https://www.npmjs.com/package/@etalab/decoupage-administratif (versions 0.7.0 à 6.0.0) ; "
+        "https://www.insee.fr/fr/statistiques/fichier/3698339/base-pop-historiques-1876-2015.xls ; "
+        "https://github.com/gregoiredavid/france-geojson",
+        vintage="COG 2017 à COG 2026",
+        geo_vintage="COG 2026",
+        licence=LO,
+        retrieved_at="2026-03-09",
+        inputs=(shared.input("territories.json"), *dec_inputs, shared.input(pop_rel),
+                *(shared.input(f"raw/france-geojson/{n}") for n in geo_files)),
+        method=(
+            "Codes anciens : anciensCodes des communes actuelles (decoupage-administratif 6.0.0). Nom : celui de la "
+            "commune déléguée ou associée dans la dernière version qui la cite, sinon celui de la géographie 2017 "
+            "(INSEE) ou 2018 (IGN), sinon absent. Année où le code a cessé d'être une commune : N quand il est une "
+            "commune distincte au COG N-1 et ne l'est plus au COG N, d'après trois états datés (COG 2017 : historique "
+            "des populations de l'INSEE ; COG 2018 : contours ADMIN EXPRESS ; COG 2019 : decoupage-administratif "
+            "0.7.0) ; laissée vide pour une fusion antérieure au 1er janvier 2017, que ces données ne datent pas. "
+            + RULE
+        ),
+    ))
+
+
 def _obs(level, code, variable, period, value, source_id, status=None) -> dict:
     missing = value is None or (isinstance(value, float) and pd.isna(value))
     return {
@@ -749,6 +825,7 @@ def main(argv: list[str] | None = None) -> int:
     build_tracc(shared, store)
     build_sectors_ptod(shared, store)
     build_ptod_epci(shared, store, codes)
+    build_lineage(shared, store, codes, current)
     for name in store.table_names():
         manifest = store.manifest(name)
         print(f"  {name:<26} {manifest.rows:>6} lignes  sha256 {manifest.sha256[:12]}")

@@ -97,7 +97,7 @@ def test_commune_outside_the_samples_online_gives_a_partial_dossier(tmp_path):
                   json={"error": True, "reason": "Parameter 'latitude' is out of range"})
     responses.get(re.compile(r"https://www\.georisques\.gouv\.fr/.*"), status=400, body="Bad Request")
     responses.get(re.compile(r"https://(open\.urssaf\.fr|recherche-entreprises\.api\.gouv\.fr|"
-                             r"apidf-preprod\.cerema\.fr|www\.data\.gouv\.fr|climate-api\.open-meteo\.com)/.*"),
+                             r"apidf-preprod\.cerema\.fr|www\.data\.gouv\.fr|climate-api\.open-meteo\.com|www\.insee\.fr)/.*"),
                   status=400, body="Bad Request")
     out = tmp_path / "grisy"
     result = runner.invoke(app, ["run", "--commune", "77218", "--sortie", str(out)], catch_exceptions=False)

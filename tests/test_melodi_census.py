@@ -97,7 +97,7 @@ def online(tmp_path):
         )
         mocked.get(re.compile(r"https://(archive-api\.open-meteo\.com|climate-api\.open-meteo\.com|www\.georisques\.gouv\.fr|"
                               r"apidf-preprod\.cerema\.fr|recherche-entreprises\.api\.gouv\.fr|"
-                              r"www\.data\.gouv\.fr|[a-z.]*opendatasoft\.com|open\.urssaf\.fr)/.*"),
+                              r"www\.data\.gouv\.fr|www\.insee\.fr|[a-z.]*opendatasoft\.com|open\.urssaf\.fr)/.*"),
                    status=400, body="Bad Request")
         options = RunOptions(out_dir=tmp_path / "out")
         yield territory, store, client, options, mocked

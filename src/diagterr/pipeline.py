@@ -29,6 +29,7 @@ from diagterr.resources import samples_dir
 from diagterr.settings import cache_dir
 from diagterr.sources import anct_programmes, cartofriches, geo_api, georisques, melodi, melodi_datasets, open_meteo
 from diagterr.sources import qpv
+from diagterr.sources import insee_table_passage
 from diagterr.sources import bpe_france_services
 from diagterr.sources import recherche_entreprises, urssaf
 from diagterr.sources import cerema_conso, open_meteo_projections
@@ -182,6 +183,8 @@ def _climate(client: HttpClient, store: Store, territory: Territory, boundaries:
 # The online sources after the census, in the order they are fetched. A new source adds one
 # entry here (its module owns the HTTP, the parsing and the store table).
 ONLINE_STEPS: tuple[OnlineStep, ...] = (
+    OnlineStep(insee_table_passage.SOURCE_ID, "Communes fusionnées depuis 2003 (table de passage de l'INSEE)",
+               "Table de passage des communes de l'INSEE indisponible", insee_table_passage.fetch_for_territory),
     OnlineStep(open_meteo.SOURCE_ID, "Climat observé (Open-Meteo, ERA5)", "Climat observé indisponible", _climate),
     OnlineStep(open_meteo_projections.SOURCE_ID, "Projections climatiques (Open-Meteo, CMIP6)",
                "Projections climatiques indisponibles", open_meteo_projections.fetch_projections_for_territory),

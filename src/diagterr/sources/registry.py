@@ -65,6 +65,14 @@ SOURCES: dict[str, SourceInfo] = {
             ("COM",),
         ),
         SourceInfo(
+            "insee_table_passage",
+            "Table de passage des communes depuis 2003 (fusions et scissions de communes)",
+            "INSEE",
+            "https://www.insee.fr/fr/information/7671867",
+            _LO,
+            ("COM",),
+        ),
+        SourceInfo(
             "insee_comparateur",
             "Base du comparateur de territoires (RP 2018, Filosofi 2019, Sirene 2018)",
             "INSEE",

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pandas as pd
+
 from diagterr.cog import COG_VINTAGE, load_cog
-from diagterr.dossier import Column, CommuneMap, IndicatorTable, Note, Section, SourceRef, Table
+from diagterr.dossier import (
+    Column,
+    CommuneMap,
+    IndicatorTable,
+    Note,
+    Section,
+    SourceRef,
+    Table,
+)
+from diagterr.harmonise import LINEAGE_TABLE, RULE
 from diagterr.themes.demographie import COMPARATEUR, LEGAL, latest_legal_year
 from diagterr.themes.figures import Figures, Reading
 
@@ -102,24 +113,53 @@ def zonings_table(fig: Figures) -> Table | None:
     )
 
 
-def lineage_notes(fig: Figures) -> list[Note]:
-    """The communes nouvelles of the perimeter and the rule used to harmonise their figures."""
+def lineage_blocks(fig: Figures) -> list[Table | Note]:
+    """The communes nouvelles of the perimeter, their former communes and the year each code ended,
+    then the rule used to harmonise their figures (once).
+
+    From the store's lineage table (INSEE's table de passage online, the shared data in the
+    samples); a former code the COG knows and the table does not is listed with its year missing.
+    """
     cog = load_cog()
-    merged = []
-    for commune in fig.territory.communes:
-        record = cog.commune(commune.code)
-        if record and record.former_codes:
-            merged.append(f"{commune.name} ({commune.code}) : anciens codes {', '.join(record.former_codes)}")
-    if not merged:
-        return [Note(f"Aucune commune nouvelle dans le périmètre ({COG_VINTAGE}).")]
-    return [
-        Note(
-            "Communes nouvelles et codes anciens du périmètre (" + COG_VINTAGE + ") : " + " ; ".join(merged) + ". "
-            "Règle d'harmonisation : les chiffres publiés sous un ancien code sont additionnés dans la commune "
-            "actuelle (comptages) ; une médiane ou un taux publié pour une ancienne commune n'est pas recalculable "
-            "et reste manquant ; les contours anciens sont unis en une seule géométrie.",
-        )
-    ]
+    frame = fig.table(LINEAGE_TABLE)
+    rows: dict[tuple[str, str], tuple[str | None, object, str]] = {}
+    if frame is not None:
+        for record in frame.itertuples(index=False):
+            rows[(record.commune, record.ancien_code)] = (
+                None if pd.isna(record.ancien_nom) else str(record.ancien_nom), record.annee_fin, str(record.nature))
+    from_cog = 0
+    perimeter = set(fig.territory.commune_codes)
+    for old, current in sorted(cog.former_codes().items()):
+        if current in perimeter and (current, old) not in rows:
+            delegated = cog.delegated_commune(old)
+            rows[(current, old)] = (delegated.name if delegated else None, None, "fusion")
+            from_cog += 1
+    if not rows:
+        return [Note(f"Aucune commune nouvelle ni ancienne commune dans le périmètre ({COG_VINTAGE}). " + RULE)]
+    names = {c.code: c.name for c in fig.territory.communes}
+    table_rows = []
+    for (code, old), (old_name, year, nature) in sorted(rows.items(), key=lambda item: (names.get(item[0][0], ""), item[0][1])):
+        ended = None if year is None or pd.isna(year) else str(int(year))
+        label = old_name if nature == "fusion" or old_name is None else f"{old_name} (scindée)"
+        table_rows.append((names.get(code, code), code, label, old, ended))
+    nouvelles = len({code for code, _ in rows})
+    note = ("Fin de l'ancien code : année du premier code officiel géographique (au 1er janvier) où l'ancienne "
+            "commune n'est plus une commune ; n.d. quand la source ne la donne pas.")
+    if from_cog and frame is not None:
+        note += f" {from_cog} ancien(s) code(s) absent(s) de la table de correspondance, repris du {COG_VINTAGE}."
+    elif frame is None:
+        note += (f" Table de passage de l'INSEE absente du magasin : anciens codes du {COG_VINTAGE}, sans année "
+                 "(un dossier en ligne la télécharge).")
+    table = Table(
+        title=f"Communes nouvelles du périmètre et leurs anciennes communes ({nouvelles})",
+        columns=(Column("Commune actuelle"), Column("Code"), Column("Ancienne commune"), Column("Ancien code"),
+                 Column("Fin de l'ancien code")),
+        rows=tuple(table_rows),
+        source=fig.source(LINEAGE_TABLE) if frame is not None else COG_SOURCE,
+        note=note,
+    )
+    return [table, Note("Règle d'harmonisation des chiffres publiés dans une géographie antérieure : "
+                        + RULE[0].lower() + RULE[1:])]
 
 
 def analyse(fig: Figures) -> Section:
@@ -138,7 +178,7 @@ def analyse(fig: Figures) -> Section:
     indicators = key_indicators(fig)
     if indicators:
         blocks.append(IndicatorTable("Superficie et densité", tuple(indicators)))
-    blocks.extend(lineage_notes(fig))
+    blocks.extend(lineage_blocks(fig))
     blocks.append(communes_table(fig))
     zonings = zonings_table(fig)
     if zonings:
