@@ -21,6 +21,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import responses
+from melodi_census_answers import RECIPES, CensusAnswers
+from specimens import catalog_all, dumps, load_json, needs_specimens
+from test_melodi import MELODI_CATALOG_SUBSET
 
 from diagterr.pipeline import RunOptions, build_dossier, prepare
 from diagterr.resources import samples_dir
@@ -36,9 +39,6 @@ from diagterr.sources.melodi_economy import (
 from diagterr.store import Store
 from diagterr.territory import resolve_territory
 from diagterr.themes.economie import _bands
-from melodi_census_answers import RECIPES, CensusAnswers
-from specimens import catalog_all, dumps, load_json, needs_specimens
-from test_melodi import MELODI_CATALOG_SUBSET
 
 SANCY = "246300966"  # CC du Massif du Sancy: two départements (63, 15), tourism matters there
 ECONOMY_IDS = {d.dataset_id for d in ECONOMY_DATASETS}
@@ -49,14 +49,14 @@ def observation(**dimensions: str) -> melodi.Observation:
 
 
 def test_flores_variables_keep_every_employer_and_the_totals_of_other_breakdowns():
-    jobs = dict(FLORES_MEASURE="EMPL3112", LEGAL_FORM_WITH_PUBLIC="1T9X7", NUMBER_EMPL="_T", FREQ="A")
+    jobs = {"FLORES_MEASURE": "EMPL3112", "LEGAL_FORM_WITH_PUBLIC": "1T9X7", "NUMBER_EMPL": "_T", "FREQ": "A"}
     assert FLORES_SECTORS.variable_of(observation(**jobs, ACTIVITY="_T")) == "emplois_salaries"
     assert FLORES_SECTORS.variable_of(observation(**jobs, ACTIVITY="QB")) == "emplois_QB"
     # Private employers only (5T9X7) is not the whole field: never read as the total.
     assert FLORES_SECTORS.variable_of(observation(**{**jobs, "LEGAL_FORM_WITH_PUBLIC": "5T9X7"}, ACTIVITY="_T")) is None
     # A size band is not a sector total.
     assert FLORES_SECTORS.variable_of(observation(**{**jobs, "NUMBER_EMPL": "E1T4"}, ACTIVITY="QB")) is None
-    sizes = dict(FLORES_MEASURE="UNIT_LOC", LEGAL_FORM_WITH_PUBLIC="1T9X7", ACTIVITY="_T")
+    sizes = {"FLORES_MEASURE": "UNIT_LOC", "LEGAL_FORM_WITH_PUBLIC": "1T9X7", "ACTIVITY": "_T"}
     assert FLORES_SIZES.variable_of(observation(**sizes, NUMBER_EMPL="E5T9")) == "etablissements_employeurs_E5T9"
 
 
@@ -166,7 +166,8 @@ def test_the_economy_section_says_what_melodi_did_not_give_and_a_secret_is_never
     for dataset in ("DS_SIDE_STOCKS_ET_COM", "DS_SIDE_CREA_ETAB_COM", "DS_TOUR_CAP", "DS_FLORES_ECONOMIC_SPHERE"):
         assert f"(jeu {dataset}) n'a renvoyé aucune valeur" in text, dataset
     # Without Flores sectors for the territory, the zones d'emploi view of the samples stays.
-    assert "zones d'emploi du territoire" in text
+    assert "Emploi salarié par secteur (NAF A21) des zones d'emploi du territoire" in text
+    assert "Non disponible hors ligne" not in text or "DS_SIDE_CREA_ETAB_COM (API Melodi)" not in text
     sources = " ".join(f"{s.vintage} {s.method}" for s in dossier.sources)
     assert "DS_FLORES_A38 2023" in sources
     assert "Codes sans réponse dans les données (variables non publiées) : emplois_{ACTIVITY}" in sources

@@ -615,12 +615,10 @@ GAPS = (
 def gaps_note(shown: set[str]) -> Note:
     """One note for every economy topic the offline data cannot give (those in `shown` are left out)."""
     items = [text for key, text in GAPS if key not in shown]
-    return Note(
-        "Non disponible hors ligne, avec la source qui le fournira — " + " ; ".join(items) + ". Les données hors "
-        "ligne ne donnent les effectifs par secteur ni par commune ni par EPCI (seulement par zone d'emploi) : le "
-        "dossier ne les estime pas.",
-        tone="gap",
-    )
+    sectors = ("" if "sectors" in shown else " Les données hors ligne ne donnent les effectifs par secteur ni par commune "
+               "ni par EPCI (seulement par zone d'emploi) : le dossier ne les estime pas.")
+    return Note("Non disponible hors ligne, avec la source qui le fournira — " + " ; ".join(items) + "." + sectors,
+                tone="gap")
 
 
 def largest_employers(fig: Figures) -> list:
@@ -669,8 +667,7 @@ def tourism(fig: Figures) -> list:
         return [Note("Capacité d'accueil touristique : INSEE, jeu DS_TOUR_CAP (API Melodi) et résidences "
                      "secondaires du recensement — non disponible hors ligne pour ce territoire.", tone="gap")]
     year = periods[1]
-    capacity = _melodi_frame(fig, TOURISM)
-    fetched = capacity is not None and bool(capacity["value"].notna().any())
+    fetched = _melodi_frame(fig, TOURISM) is not None  # asked online: its own blocks follow
     indicators = (
         fig.count_indicator(
             "residences_secondaires", "Résidences secondaires et logements occasionnels", COMPARATEUR,
@@ -685,7 +682,7 @@ def tourism(fig: Figures) -> list:
         IndicatorTable(f"Capacité d'accueil touristique : les résidences secondaires (recensement {year})", indicators),
         Note(
             "Le recensement compte les résidences secondaires, pas les lits touristiques. "
-            + ("Les hôtels, campings et autres hébergements collectifs (INSEE, jeu DS_TOUR_CAP) suivent." if fetched else
+            + ("Hôtels, campings et autres hébergements collectifs : INSEE, jeu DS_TOUR_CAP, ci-dessous." if fetched else
                "Lits des hôtels, campings et autres hébergements collectifs : INSEE, jeu DS_TOUR_CAP de l'API Melodi — "
                "non disponible hors ligne."),
             tone="limit",
@@ -725,8 +722,11 @@ def blocks(fig: Figures) -> list:
     out.extend(employers)
     if employers:
         shown.add("largest")
-    if any(key not in shown for key, _ in GAPS):
-        out.append(gaps_note(shown))
+    # A Melodi dataset asked online says itself what it did not give: not "non disponible hors ligne".
+    asked = {key for key, table in (("sectors", FLORES_A38), ("spheres", FLORES_SPHERES), ("creations", SIDE_CREATIONS))
+             if _melodi_frame(fig, table) is not None}
+    if any(key not in shown | asked for key, _ in GAPS):
+        out.append(gaps_note(shown | asked))
     out.extend(tourism(fig))
     out.extend(tourism_capacity_blocks(fig))
     return out
@@ -903,7 +903,7 @@ def flores_sector_blocks(fig: Figures) -> tuple[list, set[str]]:
     if not rows:
         blocks.append(Note(f"Emploi salarié par secteur (Flores {year}) : aucun secteur publié pour le territoire dans la "
                            "réponse de Melodi (DS_FLORES_A38) ; la donnée est marquée manquante.", tone="gap"))
-        return blocks, {"sectors"}
+        return blocks, set()  # the zones d'emploi view stays
     blocks.append(Table(
         title=f"Emploi salarié par secteur et spécialisation du territoire, fin {year} (indice de spécificité, France = 1)",
         columns=(Column("Secteur (A38)"), Column("Emplois", "count"), Column("Part du territoire", "rate"),
