@@ -19,6 +19,8 @@ import math
 
 import pytest
 from matplotlib.lines import Line2D
+from specimens import needs_specimens
+from test_melodi_census import CCPA, online  # noqa: F401 - the online CCPA fixture
 
 from diagterr.dossier import Chart, IndicatorTable, Note, Series, SourceRef, Table
 from diagterr.pipeline import RunOptions, build_dossier, prepare
@@ -28,8 +30,6 @@ from diagterr.store import Manifest, Store, observation_frame
 from diagterr.territory import resolve_territory
 from diagterr.themes import demographie
 from diagterr.themes.figures import Figures
-from specimens import needs_specimens
-from test_melodi_census import CCPA, online  # noqa: F401 - the online CCPA fixture
 
 SOURCE = SourceRef("insee_melodi", "RP 2021", "COG 2025")
 BRACKETS = ("Moins de 15 ans", "15 à 29 ans", "30 à 44 ans", "45 à 59 ans", "60 ans ou plus")
