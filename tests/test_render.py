@@ -449,3 +449,31 @@ def test_a_chapter_of_notes_only_follows_the_previous_one_instead_of_a_page_of_i
     classes = dict((m.group(2), m.group(1)) for m in re.finditer(r'<section class="([^"]*)" id="([^"]*)"', html))
     assert classes["sec-mobilites"] == "chapter chapter-short"
     assert all(c == "chapter" for a, c in classes.items() if a.startswith("sec-") and a != "sec-mobilites")
+
+
+def test_annex_rows_sharing_a_source_id_are_told_apart_by_their_table():
+    """Every Melodi dataset is the source id "insee_melodi": a figure must point to its own row."""
+    from dataclasses import replace
+
+    from diagterr.dossier import Indicator, IndicatorTable, Section, SourceEntry
+
+    census = SourceEntry("insee_melodi", "Population par sexe et âge", "INSEE", "RP 2022", "COG 2025",
+                         "https://api.insee.fr/melodi", "2026-11-22", "LO", table="rp_population")
+    income = SourceEntry("insee_melodi", "Indicateurs sur la pauvreté", "INSEE", "Filosofi 2021", "COG 2025",
+                         "https://api.insee.fr/melodi", "2026-11-22", "LO", table="filosofi")
+    dossier = example_dossier()
+    first = len(dossier.sources) + 1
+    figure = Indicator("pop", "Population", 1.0, "habitants", "count", "2022",
+                       SourceRef("insee_melodi", "RP 2022", "COG 2025", table="rp_population"))
+    median = Indicator("med", "Médiane", 1.0, "€", "median", "2021",
+                       SourceRef("insee_melodi", "Filosofi 2021", "COG 2025", table="filosofi"))
+    section = Section("essai", "Essai", "", (IndicatorTable("t", (figure, median)),))
+    dossier = replace(dossier, sources=(*dossier.sources, income, census), sections=(*dossier.sections, section))
+    html = render_html(dossier, {}, cover_svg=None)
+    anchors = re.findall(r'<tr id="(src-[^"]+)"', html)
+    assert len(anchors) == len(set(anchors)) == len(dossier.sources)
+    table = html[html.index('id="sec-essai"'):]
+    table = table[:table.index("</section>")]
+    assert f'href="#src-{first + 1}">[{first + 1}]' in table  # the census row, not the first insee_melodi one
+    assert f'href="#src-{first}">[{first}]' in table
+    assert "Population par sexe et âge" in table and "Indicateurs sur la pauvreté" in table

@@ -29,6 +29,7 @@ class SourceRef:
     source_id: str  # key of sources/registry.py, e.g. "insee_comparateur"
     vintage: str  # millésime of the data, e.g. "RP 2018", "PL 2023"
     geo_vintage: str  # geography the data is published in, e.g. "COG 2022"
+    table: str | None = None  # the store table read: tells apart the annex rows of one source id
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +173,7 @@ class SourceEntry:
     retrieved: str  # date of retrieval or of the file
     licence: str
     method: str | None = None  # how it was processed (trimming, harmonisation rule)
+    table: str | None = None  # the store table the row describes (None: not a table)
 
 
 @dataclass(frozen=True, slots=True)

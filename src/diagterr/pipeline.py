@@ -292,6 +292,7 @@ def source_entries(manifests: list[Manifest]) -> tuple[SourceEntry, ...]:
             retrieved=manifest.retrieved_at,
             licence=manifest.licence or (info.licence if info else ""),
             method=manifest.method,
+            table=manifest.table,
         )
     return tuple(entries.values())
 

@@ -25,6 +25,7 @@ from diagterr.dossier import (
     Indicator,
     IndicatorTable,
     Section,
+    SourceEntry,
     SourceRef,
 )
 from diagterr.render import formatting
@@ -134,7 +135,11 @@ class DossierView:
     def __init__(self, dossier: Dossier, svgs: Mapping[str, str | None]):
         self.dossier = dossier
         self._svgs = svgs
-        self._sources = {s.source_id: (i + 1, s) for i, s in enumerate(dossier.sources)}
+        # Several annex rows may share a source id (every Melodi dataset is "insee_melodi"): a
+        # reference finds its row by table, then by vintage, then takes the first.
+        self._sources: dict[str, list[tuple[int, SourceEntry]]] = {}
+        for number, entry in enumerate(dossier.sources, start=1):
+            self._sources.setdefault(entry.source_id, []).append((number, entry))
 
     # --- chapters
     def section_anchor(self, section: Section) -> str:
@@ -158,30 +163,44 @@ class DossierView:
         source_id = ref_or_id.source_id if isinstance(ref_or_id, SourceRef) else ref_or_id
         return [part.strip() for part in source_id.split("+") if part.strip()]
 
+    def _entry(self, part: str, ref: SourceRef | None = None) -> tuple[int, SourceEntry] | None:
+        """The annex row (number, entry) of one source id of a reference."""
+        rows = self._sources.get(part)
+        if not rows:
+            return None
+        if ref is not None:
+            if ref.table:
+                for row in rows:
+                    if row[1].table == ref.table:
+                        return row
+            for row in rows:
+                if ref.vintage and row[1].vintage == ref.vintage:
+                    return row
+        return rows[0]
+
     def source_number(self, source_id: str) -> int | None:
         """Number of the source in the annex (the first listed part of a composite id)."""
         for part in self.source_ids(source_id):
             if part in self._sources:
-                return self._sources[part][0]
+                return self._sources[part][0][0]
         return None
 
     def source_marks(self, ref: SourceRef) -> tuple[SourceMark, ...]:
         """"[3]" per annex source of the reference; the vintage when none is in the annex."""
-        marks = tuple(
-            SourceMark(f"[{self._sources[part][0]}]", "src-" + anchor(part))
-            for part in self.source_ids(ref)
-            if part in self._sources
-        )
+        rows = [self._entry(part, ref) for part in self.source_ids(ref)]
+        marks = tuple(SourceMark(f"[{n}]", self.source_anchor(n)) for n, _ in filter(None, rows))
         return marks or (SourceMark(ref.vintage or ref.source_id, None),)
 
-    def source_anchor(self, source_id: str) -> str:
-        return "src-" + anchor(source_id)
+    @staticmethod
+    def source_anchor(number: int) -> str:
+        """The annex row's anchor: its number, unique even where rows share a source id."""
+        return f"src-{number}"
 
     def source_names(self, ref: SourceRef) -> str:
         """"<producer>, <title>" of each source of the reference."""
         names = []
         for part in self.source_ids(ref):
-            found = self._sources.get(part)
+            found = self._entry(part, ref if isinstance(ref, SourceRef) else None)
             names.append(f"{found[1].producer}, {found[1].title}" if found else part)
         return " ; ".join(names)
 

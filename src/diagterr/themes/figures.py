@@ -131,7 +131,7 @@ class Figures:
         vintage = manifest.vintage
         if variable is not None and period is not None and name in VINTAGE_LABELS:
             vintage = VINTAGE_LABELS[name](variable, period)
-        return SourceRef(manifest.source_id, vintage, manifest.geo_vintage)
+        return SourceRef(manifest.source_id, vintage, manifest.geo_vintage, table=name)
 
     def unavailable(self, name: str) -> str:
         manifest = self.store.manifest(name)
