@@ -182,9 +182,13 @@ def _climate(client: HttpClient, store: Store, territory: Territory, boundaries:
 
 # The online sources after the census, in the order they are fetched. A new source adds one
 # entry here (its module owns the HTTP, the parsing and the store table).
+# Run before the census: Melodi's figures published under former codes are mapped through it.
+LINEAGE_STEP = OnlineStep(
+    insee_table_passage.SOURCE_ID, "Communes fusionnées depuis 2003 (table de passage de l'INSEE)",
+    "Table de passage des communes de l'INSEE indisponible", insee_table_passage.fetch_for_territory,
+)
+
 ONLINE_STEPS: tuple[OnlineStep, ...] = (
-    OnlineStep(insee_table_passage.SOURCE_ID, "Communes fusionnées depuis 2003 (table de passage de l'INSEE)",
-               "Table de passage des communes de l'INSEE indisponible", insee_table_passage.fetch_for_territory),
     OnlineStep(open_meteo.SOURCE_ID, "Climat observé (Open-Meteo, ERA5)", "Climat observé indisponible", _climate),
     OnlineStep(open_meteo_projections.SOURCE_ID, "Projections climatiques (Open-Meteo, CMIP6)",
                "Projections climatiques indisponibles", open_meteo_projections.fetch_projections_for_territory),
@@ -393,6 +397,12 @@ def prepare(territory: Territory, options: RunOptions, store: Store, client: Htt
     gaps: list[Gap] = []
     offline = options.offline
     if not offline:
+        report("fetch", LINEAGE_STEP.label)
+        try:
+            LINEAGE_STEP.fetch(client, store, territory, None)
+        except SourceError as error:
+            if not client.network_down:  # without network the run goes on offline, as for the census
+                gaps.append(Gap(LINEAGE_STEP.source_id, f"{LINEAGE_STEP.failure} : {error}"))
         report("fetch", "Derniers millésimes de l'INSEE (Melodi)")
         refresh_from_melodi(store, territory, client, gaps, report)
         if client.network_down:

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from diagterr.cog import load_cog
-from diagterr.harmonise import to_current_communes
+from diagterr.harmonise import to_current_geography
 from diagterr.sources import melodi
 from diagterr.sources.http import HttpClient
 from diagterr.sources.melodi_census import CENSUS_DATASETS, CensusDataset
@@ -114,10 +113,8 @@ def refresh(client: HttpClient, store: Store, territory: Territory, dataset: Mel
             store.upsert_observations(dataset.table, table.frame, table.manifest)
         return Refresh(dataset.dataset_id, False, have, announced)
     frame, manifest = table.frame, table.manifest
-    cog = load_cog()
-    current = {c.code for c in cog.all_communes()}
-    harmonised = to_current_communes(frame, current, cog.former_codes(), dataset.additive)
-    notes = [harmonised.rule()] if harmonised.merged else []
+    harmonised = to_current_geography(frame, store, dataset.additive)
+    notes = [harmonised.rule()] if harmonised.merged or harmonised.split else []
     if isinstance(dataset, CensusDataset):
         unanswered = dataset.unanswered(harmonised.frame)
         if unanswered:
