@@ -230,7 +230,8 @@ SOURCES: dict[str, SourceInfo] = {
         SourceInfo(
             "anct_datagouv",
             "Listes des communes des programmes de l'ANCT (Petites villes de demain, Action cœur de ville, "
-            "Villages d'avenir, Territoires d'industrie), data.gouv.fr",
+            "Villages d'avenir, Territoires d'industrie, CRTE, opérations de revitalisation de territoire), "
+            "data.gouv.fr",
             "Agence nationale de la cohésion des territoires (ANCT)",
             "https://www.data.gouv.fr/fr/organizations/agence-nationale-de-la-cohesion-des-territoires/",
             _LO,
