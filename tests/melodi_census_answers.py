@@ -71,6 +71,11 @@ RECIPES: dict[str, tuple[Recipe, ...]] = {
         # Births and deaths 2013-2018 (comparateur, état civil), with their DEP / REG / France sums.
         Recipe("insee_comparateur", "naissances", _t(RP_MEASURE="BRTH", OCS="_T"), span_end=True),
         Recipe("insee_comparateur", "deces", _t(RP_MEASURE="DEATH", OCS="_T"), span_end=True),
+        # RP 2021 dwellings by commune (IRIS bases; no département / région / France value).
+        Recipe("rp2021_iris", "logements", _t(RP_MEASURE="DWELLINGS", OCS="_T")),
+        Recipe("rp2021_iris", "residences_principales", _t(RP_MEASURE="DWELLINGS", OCS="DW_MAIN")),
+        Recipe("rp2021_iris", "residences_secondaires", _t(RP_MEASURE="DWELLINGS", OCS="DW_SEC_DW_OCC")),
+        Recipe("rp2021_iris", "logements_vacants", _t(RP_MEASURE="DWELLINGS", OCS="DW_VAC")),
     ),
     "DS_RP_MENAGES_PRINC": (
         Recipe("rp2021_compilation", "menages", _t(RP_MEASURE="DWELLINGS", NOC="_T")),
@@ -97,6 +102,8 @@ RECIPES: dict[str, tuple[Recipe, ...]] = {
     ),
     "DS_RP_EMPLOI_LT_PRINC": (Recipe("insee_comparateur", "emplois", {}),),
     "DS_RP_NAVETTES_PRINC": (),
+    # Residents aged 15 or more by PCS: no real figure in the samples, the answer is empty.
+    "DS_RP_POPULATION_COMP": (),
     "DS_FILOSOFI_CC": (
         Recipe("insee_comparateur", "mediane_niveau_vie", _t(FILOSOFI_MEASURE="MED_SL")),
         Recipe("insee_comparateur", "taux_pauvrete_pct", _t(FILOSOFI_MEASURE="PR_MD60")),

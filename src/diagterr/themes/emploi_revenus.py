@@ -1,6 +1,12 @@
-"""Économie et emploi, the section: the residents' activity and unemployment (census), then the
-economy at place of work (`themes.economie`), then the median standard of living and poverty
+"""Économie et emploi, the section: the residents' activity and unemployment (census), jobs at
+place of work and the concentration index, the residents' socio-professional categories, then
+the economy at place of work (`themes.economie`), then the median standard of living and poverty
 rate (Filosofi).
+
+Online, the census comes from Melodi: jobs at place of work (DS_RP_EMPLOI_LT_PRINC), residents
+in work aged 15 or more (DS_RP_NAVETTES_PRINC, the denominator of INSEE's concentration index),
+the population aged 15 or more by PCS (DS_RP_POPULATION_COMP). Shares and the index are
+recomputed from summed counts, for the territory and each comparison level.
 """
 
 from __future__ import annotations
@@ -9,11 +15,14 @@ import pandas as pd
 
 from diagterr.aggregate import MEDIAN_NOT_AGGREGABLE, annual_growth_pct, ratio
 from diagterr.dossier import (
+    Chart,
     Column,
     Comparison,
     Indicator,
     IndicatorTable,
+    Note,
     Section,
+    Series,
     Table,
 )
 from diagterr.themes import economie
@@ -132,11 +141,18 @@ def analyse(fig: Figures) -> Section:
     residents = resident_activity(fig)
     if residents is not None:
         blocks.append(residents)
+    blocks.extend(jobs_at_place_of_work(fig))
+    categories = socio_professional(fig)
+    read_online = fig.table(PCS) is not None
+    if read_online:
+        blocks.extend(categories)
     blocks.extend(economie.blocks(fig))
     published = published_income(fig)
     if published is not None:
         blocks.append(published)
     blocks.extend(income(fig))
+    if not read_online:  # offline: said after what the samples give
+        blocks.extend(categories)
     return Section(
         id="emploi_revenus",
         title="Économie et emploi",
@@ -216,3 +232,118 @@ def published_income(fig: Figures) -> IndicatorTable | None:
         indicators.append(Indicator(f"{variable}_publie", label, value, unit, kind, year,
                                     fig.source(FILOSOFI, variable, year), tuple(comparisons), reason))
     return IndicatorTable(f"Revenus publiés pour le territoire (Filosofi {year})", tuple(indicators))
+
+
+JOBS = "rp_emploi_lieu_travail"  # Melodi DS_RP_EMPLOI_LT_PRINC
+COMMUTES = "rp_navettes"  # Melodi DS_RP_NAVETTES_PRINC: residents in work aged 15 or more
+PCS = "rp_population_pcs"  # Melodi DS_RP_POPULATION_COMP
+PCS_DATASET = "DS_RP_POPULATION_COMP"
+CONCENTRATION_NOTE = (
+    "Indicateur de concentration d'emploi de l'INSEE : emplois au lieu de travail pour 100 actifs ayant un "
+    "emploi qui résident dans le territoire. Les actifs occupés sont ceux de 15 ans ou plus du fichier des "
+    "déplacements domicile-travail (DS_RP_NAVETTES_PRINC), du même recensement que les emplois. Au-dessus de "
+    "100, le territoire offre plus d'emplois qu'il n'a d'actifs occupés résidents."
+)
+# PCS codes (sources.melodi_census: two independent public scripts; INSEE's code list not read).
+PCS_LABELS = {
+    "1": "Agriculteurs exploitants",
+    "2": "Artisans, commerçants, chefs d'entreprise",
+    "3": "Cadres et professions intellectuelles supérieures",
+    "4": "Professions intermédiaires",
+    "5": "Employés",
+    "6": "Ouvriers",
+    "7": "Retraités",
+    "8": "Autres personnes sans activité professionnelle",
+    "9": "Autres personnes sans activité professionnelle",
+}
+
+
+def _melodi_gap(fig: Figures, name: str, dataset: str, what: str) -> Note:
+    frame = fig.store.read(name)
+    manifest = fig.store.manifest(name)
+    if frame is not None and frame.empty and manifest is not None:
+        reason = (f"l'API Melodi de l'INSEE a répondu sans aucune observation pour ce territoire ({dataset}, "
+                  f"interrogé le {manifest.retrieved_at})")
+    elif frame is not None:
+        reason = f"aucune valeur pour les communes de ce territoire dans les données lues ({dataset})"
+    else:
+        reason = f"non disponible hors ligne : ce chiffre vient du recensement de l'INSEE ({dataset}), lu en ligne dans l'API Melodi"
+    return Note(f"{what} : {reason}.", tone="gap")
+
+
+def jobs_at_place_of_work(fig: Figures) -> list:
+    """Jobs at place of work and INSEE's concentration index, from Melodi's latest census."""
+    year = fig.latest_period(JOBS, "emplois")
+    if year is None:
+        return []
+
+    commutes = fig.table(COMMUTES)
+    commutes_gap = None
+    if commutes is None or commutes.empty:
+        commutes_gap = _melodi_gap(fig, COMMUTES, "DS_RP_NAVETTES_PRINC", "actifs occupés résidents").text.rstrip(".")
+
+    def concentration(get) -> Reading:
+        jobs, in_work = get("emplois", year), get("actifs_occupes", year, COMMUTES)
+        if jobs.value is None:
+            return Reading(None, jobs.missing_reason)
+        if in_work.value is None:
+            return Reading(None, commutes_gap or "actifs occupés résidents (DS_RP_NAVETTES_PRINC) : "
+                           + (in_work.missing_reason or "non publié"))
+        return Reading(ratio(jobs.value, in_work.value, 100))
+
+    return [
+        IndicatorTable(
+            f"Emplois au lieu de travail (recensement {year})",
+            (
+                fig.count_indicator("emplois_rp", "Emplois au lieu de travail", JOBS, "emplois", year, "emplois"),
+                fig.derived_indicator(
+                    "concentration_emploi", "Indicateur de concentration d'emploi (emplois pour 100 actifs occupés "
+                    "résidents)", JOBS, year, "emplois / 100 actifs occupés", "ratio", concentration,
+                    decimals=0, vintage_of="emplois", note=CONCENTRATION_NOTE,
+                ),
+            ),
+        )
+    ]
+
+
+def pcs_label(code: str) -> str:
+    return PCS_LABELS.get(code, f"Catégorie de code INSEE « {code} » (libellé inconnu)")
+
+
+def socio_professional(fig: Figures) -> list:
+    """Residents aged 15 or more by socio-professional category: shares with comparisons."""
+    what = "Catégories socioprofessionnelles des habitants de 15 ans ou plus"
+    year = fig.latest_period(PCS, "pop_15_plus")
+    if year is None:
+        return [_melodi_gap(fig, PCS, PCS_DATASET, what)]
+    frame = fig.table(PCS)
+    rows = frame[(frame["geo_level"] == "COM") & (frame["period"] == year)
+                 & frame["variable"].str.startswith("pop_15_plus_pcs_")]
+    codes = sorted({v.removeprefix("pop_15_plus_pcs_") for v in rows["variable"]})
+    if not codes:
+        return [Note(f"{what} : aucune catégorie (dimension PCS) dans la réponse de l'INSEE ({PCS_DATASET}, "
+                     f"recensement {year}).", tone="gap")]
+    indicators = tuple(
+        fig.rate_indicator(f"part_pcs_{code}", pcs_label(code), PCS, f"pop_15_plus_pcs_{code}", "pop_15_plus", year)
+        for code in codes
+    )
+    labels = tuple(pcs_label(code) for code in codes)
+    places = (fig.territory.name, *(p.name for p in fig.comparison_places))
+    return [
+        IndicatorTable(f"{what} (recensement {year}, % des 15 ans ou plus)", indicators),
+        Chart(
+            id="categories_socioprofessionnelles",
+            title=f"{what}, recensement {year} (%)",
+            chart="hbar",
+            series=tuple(
+                Series(name, labels, tuple(i.value if n == 0 else i.comparisons[n - 1].value for i in indicators))
+                for n, name in enumerate(places)
+            ),
+            value_kind="rate",
+            unit="%",
+            source=fig.source(PCS, "pop_15_plus", year),
+            note="Parts recalculées à partir des effectifs sommés. Libellés des codes PCS lus dans deux scripts "
+            "publics qui interrogent l'API Melodi (la liste de codes de l'INSEE n'a pas été consultée) ; depuis le "
+            "recensement 2022 les autres personnes sans activité professionnelle portent le code 9 (8 auparavant).",
+        ),
+    ]
