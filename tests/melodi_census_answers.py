@@ -125,6 +125,8 @@ RECIPES: dict[str, tuple[Recipe, ...]] = {
     "DS_SIDE_STOCKS_ET_COM": (),
     "DS_SIDE_CREA_ETAB_COM": (),
     "DS_TOUR_CAP": (),
+    # France services from the BPE (sources.bpe_france_services): no real count in the samples.
+    "DS_BPE": (),
 }
 
 

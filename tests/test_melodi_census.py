@@ -109,9 +109,16 @@ def test_a_cold_epci_needs_about_forty_melodi_calls_and_a_warm_one_none(online):
     territory, store, client, options, mocked = online
     prepared = prepare(territory, options, store, client)
     melodi_calls = [c for c in mocked.calls if "api.insee.fr/melodi" in c.request.url]
+    datasets = [re.search(r"/melodi/data/([A-Z0-9_]+)", c.request.url) for c in melodi_calls]
+    census = [d for d in datasets if d and d[1] in {c.dataset_id for c in CENSUS_DATASETS}]
     # Catalogue once; 4 per census dataset (communes, DEP, REG, France), +1 for Filosofi's EPCI,
     # communes only for civil registration; the legal populations 2023 are already in the store.
-    assert len(melodi_calls) == 1 + 7 * 4 + (4 + 1) + 2 <= 40
+    assert len(census) + 1 == 1 + 8 * 4 + (4 + 1) + 2 <= 40
+    # The economy (Flores ×3 with the EPCI's own counts, SIDE ×2, tourism: 4 levels each) and
+    # France services from the BPE: France first; its written answer is empty (no real count in
+    # the samples), which the step treats as an unknown facility code, so the communes are not asked.
+    assert len(melodi_calls) == 40 + (6 * 4 + 3) + 1
+    assert any(g.source_id == "insee_bpe_france_services" for g in prepared.gaps)
     assert not [g for g in prepared.gaps if g.source_id == "insee_melodi"]
     for dataset in CENSUS_DATASETS:
         assert store.manifest(dataset.table) is not None, dataset.table

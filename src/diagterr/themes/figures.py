@@ -36,6 +36,7 @@ VINTAGE_LABELS: dict[str, Callable[[str, str], str]] = {
     "rp_emploi_residents": lambda variable, period: f"RP {period}",
     "rp_emploi_lieu_travail": lambda variable, period: f"RP {period}",
     "rp_navettes": lambda variable, period: f"RP {period}",
+    "rp_population_pcs": lambda variable, period: f"RP {period}",
     "filosofi": lambda variable, period: f"Filosofi {period}",
     "etat_civil_naissances": lambda variable, period: f"État civil {period}",
     "etat_civil_deces": lambda variable, period: f"État civil {period}",
