@@ -34,11 +34,12 @@ def test_an_online_run_with_more_figures_than_slots_keeps_every_theme():
     assert shown == [i for i in KEY_FIGURES if i in shown]  # page order is KEY_FIGURES' order
 
 
-def test_an_offline_run_shows_all_its_figures_and_skips_missing_ones():
-    online_only = {"ecart_temperature_recente_reference", "conso_naf_annuelle_reference"}
-    shown = [i.id for i in key_figures(_sections(KEY_FIGURES, missing={"mediane_niveau_vie", *online_only}))]
-    assert "mediane_niveau_vie" not in shown
-    assert shown == [i for i in KEY_FIGURES if i not in online_only and i != "mediane_niveau_vie"]
+def test_when_the_figures_fit_all_are_shown_in_order_and_missing_ones_skipped():
+    missing = {"ecart_temperature_recente_reference", "conso_naf_annuelle_reference", "mediane_niveau_vie",
+               "mediane_niveau_vie_publie", "evolution_effectifs_salaries_prives_5ans"}
+    expected = [i for i in KEY_FIGURES if i not in missing]
+    assert len(expected) <= KEY_FIGURE_SLOTS
+    assert [i.id for i in key_figures(_sections(KEY_FIGURES, missing=missing))] == expected
 
 
 def test_every_key_figure_has_a_theme():

@@ -25,7 +25,7 @@ from diagterr.dossier import (
     Series,
     Table,
 )
-from diagterr.themes import economie
+from diagterr.themes import economie, ptod_epci
 from diagterr.themes.demographie import COMPARATEUR, RP2021, census_periods
 from diagterr.themes.figures import Figures, Reading
 
@@ -150,6 +150,10 @@ def analyse(fig: Figures) -> Section:
     published = published_income(fig)
     if published is not None:
         blocks.append(published)
+    else:
+        republished = ptod_epci.income_block(fig)
+        if republished is not None:
+            blocks.append(republished)
     blocks.extend(income(fig))
     if not read_online:  # offline: said after what the samples give
         blocks.extend(categories)

@@ -25,6 +25,8 @@ KEY_FIGURES = (
     "variation_emplois_annuelle",
     "emplois_pour_100_actifs",
     "mediane_niveau_vie",
+    "mediane_niveau_vie_publie",  # online: the EPCI's own value (Melodi)
+    "mediane_niveau_vie_tiers",  # samples: the EPCI's value republished by a third party
     "ecart_temperature_recente_reference",  # online only: observed warming (ERA5)
     "conso_naf_annuelle_reference",  # online only: land take per year, 2011-2020 (Cerema)
     "evolution_effectifs_salaries_prives_5ans",
@@ -59,6 +61,8 @@ KEY_FIGURE_THEMES = {
     "variation_emplois_annuelle": "emploi",
     "emplois_pour_100_actifs": "emploi",
     "mediane_niveau_vie": "revenus",
+    "mediane_niveau_vie_publie": "revenus",
+    "mediane_niveau_vie_tiers": "revenus",
     "ecart_temperature_recente_reference": "climat",
     "conso_naf_annuelle_reference": "sols",
     "evolution_effectifs_salaries_prives_5ans": "economie",

@@ -37,6 +37,9 @@ VINTAGE_LABELS: dict[str, Callable[[str, str], str]] = {
     "rp_emploi_lieu_travail": lambda variable, period: f"RP {period}",
     "rp_navettes": lambda variable, period: f"RP {period}",
     "rp_population_pcs": lambda variable, period: f"RP {period}",
+    "rp2022_ptod_epci": lambda variable, period: (
+        f"Filosofi {period}" if variable in ("mediane_niveau_vie", "taux_pauvrete_pct") else f"RP {period}"
+    ),
     "filosofi": lambda variable, period: f"Filosofi {period}",
     "etat_civil_naissances": lambda variable, period: f"État civil {period}",
     "etat_civil_deces": lambda variable, period: f"État civil {period}",

@@ -23,6 +23,7 @@ from diagterr.dossier import (
     SourceRef,
     Table,
 )
+from diagterr.themes import ptod_epci
 from diagterr.themes.demographie import COMPARATEUR, RP2021_IRIS, census_periods
 from diagterr.themes.figures import Figures, Reading
 
@@ -162,6 +163,10 @@ def analyse(fig: Figures) -> Section:
                 tone="limit",
             )
         )
+    if not melodi_year:
+        republished = ptod_epci.housing_block(fig)
+        if republished is not None:
+            blocks.append(republished)
     blocks.extend(stock_history(fig))
     if fig.table(LOGEMENT) is not None:
         blocks.extend(tenure(fig))

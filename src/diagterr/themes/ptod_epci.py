@@ -1,0 +1,63 @@
+"""The EPCI's census 2022 housing shares and Filosofi values as a third party republished them.
+
+The samples' table `rp2022_ptod_epci` (scripts/build_samples.py, ptod-observatoire-territorial)
+gives, for the four sample EPCIs only, shares computed by the repository's author from INSEE's
+RP 2022 and the EPCI's Filosofi values. They are newer than the comparateur (RP 2018, Filosofi
+2019 by commune) and the only EPCI-level median the samples have. They are shown only where the
+INSEE data read online (Melodi) does not give the same figure, labelled as a republication, with
+no comparison: the file's France row is not traceable and it has no département or région.
+"""
+
+from __future__ import annotations
+
+from diagterr.dossier import Indicator, IndicatorTable
+from diagterr.themes.figures import Figures
+
+TABLE = "rp2022_ptod_epci"
+
+
+def _value(fig: Figures, variable: str, period: str) -> float | None:
+    frame = fig.table(TABLE)
+    if frame is None or fig.territory.kind != "epci":
+        return None
+    rows = frame[(frame["geo_level"] == "EPCI") & (frame["geo_code"] == fig.territory.code)
+                 & (frame["variable"] == variable) & (frame["period"] == period)]
+    return None if rows.empty or rows["value"].isna().all() else float(rows["value"].iloc[0])
+
+
+def _indicators(fig: Figures, specs) -> tuple[Indicator, ...]:
+    out = []
+    for indicator_id, label, variable, period, unit, kind in specs:
+        value = _value(fig, variable, period)
+        if value is not None:
+            out.append(Indicator(indicator_id, label, value, unit, kind, period, fig.source(TABLE, variable, period)))
+    return tuple(out)
+
+
+def housing_block(fig: Figures) -> IndicatorTable | None:
+    """Vacancy, secondary homes, owners and tenants of the EPCI at the 2022 census."""
+    indicators = _indicators(fig, (
+        ("part_logements_vacants_2022_tiers", "Part des logements vacants", "part_logements_vacants_pct", "2022", "%", "rate"),
+        ("part_residences_secondaires_2022_tiers", "Part des résidences secondaires et logements occasionnels",
+         "part_residences_secondaires_pct", "2022", "%", "rate"),
+        ("part_proprietaires_2022_tiers", "Part des résidences principales occupées par leur propriétaire",
+         "part_proprietaires_pct", "2022", "%", "rate"),
+        ("part_locataires_2022_tiers", "Part des résidences principales occupées par des locataires",
+         "part_locataires_pct", "2022", "%", "rate"),
+    ))
+    if not indicators:
+        return None
+    return IndicatorTable("Logements de l'EPCI au recensement 2022 (republication tierce)", indicators)
+
+
+def income_block(fig: Figures) -> IndicatorTable | None:
+    """The EPCI's median standard of living and poverty rate (Filosofi 2021), as published for it."""
+    indicators = _indicators(fig, (
+        ("mediane_niveau_vie_tiers", "Médiane du niveau de vie de l'EPCI", "mediane_niveau_vie", "2021", "€ par an",
+         "median"),
+        ("taux_pauvrete_tiers", "Taux de pauvreté de l'EPCI (seuil à 60 % de la médiane)", "taux_pauvrete_pct", "2021",
+         "%", "rate"),
+    ))
+    if not indicators:
+        return None
+    return IndicatorTable("Revenus de l'EPCI (Filosofi 2021, republication tierce)", indicators)
