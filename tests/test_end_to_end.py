@@ -140,9 +140,10 @@ def test_without_any_network_a_sample_site_is_built_as_offline(tmp_path):
     import requests
     import urllib3
 
-    url = "https://api.insee.fr/melodi/catalog/all"  # the first request of an online run
-    dns = urllib3.exceptions.NameResolutionError("api.insee.fr", None, OSError("Name or service not known"))
-    responses.get(url, body=requests.ConnectionError(urllib3.exceptions.MaxRetryError(None, url, reason=dns)))
+    url = "https://www.insee.fr/"  # every host: no name resolves
+    dns = urllib3.exceptions.NameResolutionError("www.insee.fr", None, OSError("Name or service not known"))
+    responses.get(re.compile(r"https?://.*"),
+                  body=requests.ConnectionError(urllib3.exceptions.MaxRetryError(None, url, reason=dns)))
     out = tmp_path / "villeneuve"
     result = runner.invoke(app, ["run", "--commune", "07341", "--sortie", str(out)], catch_exceptions=False)
     assert result.exit_code == 0, result.output

@@ -403,8 +403,9 @@ def prepare(territory: Territory, options: RunOptions, store: Store, client: Htt
         except SourceError as error:
             if not client.network_down:  # without network the run goes on offline, as for the census
                 gaps.append(Gap(LINEAGE_STEP.source_id, f"{LINEAGE_STEP.failure} : {error}"))
-        report("fetch", "Derniers millésimes de l'INSEE (Melodi)")
-        refresh_from_melodi(store, territory, client, gaps, report)
+        if not client.network_down:
+            report("fetch", "Derniers millésimes de l'INSEE (Melodi)")
+            refresh_from_melodi(store, territory, client, gaps, report)
         if client.network_down:
             offline = True
             log.warning("Pas de réseau : le dossier est produit avec les données locales (exemples, "
