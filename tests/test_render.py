@@ -477,3 +477,20 @@ def test_annex_rows_sharing_a_source_id_are_told_apart_by_their_table():
     assert f'href="#src-{first + 1}">[{first + 1}]' in table  # the census row, not the first insee_melodi one
     assert f'href="#src-{first}">[{first}]' in table
     assert "Population par sexe et âge" in table and "Indicateurs sur la pauvreté" in table
+
+
+def test_page_two_lists_failed_sources_in_one_short_line_each_and_the_annex_in_full():
+    """Many failed sources must not push the key figures off page 2: the request and the answer
+    are in the annex only."""
+    from dataclasses import replace
+
+    from diagterr.dossier import Gap
+
+    detail = "https://www.georisques.gouv.fr/api/v1/gaspar/risques?code_insee=69010 a répondu HTTP 400 (Bad Request)"
+    gaps = tuple(Gap(f"s{i}", f"Source {i} indisponible : {detail}") for i in range(12))
+    html = render_html(replace(example_dossier(), gaps=gaps), {}, cover_svg=None)
+    en_bref = html[html.index('id="en-bref"'):html.index('id="sec-')]
+    annex = html[html.index('id="annexes"'):]
+    assert en_bref.count("<li>Source ") == 12 and "georisques" not in en_bref
+    assert "Le détail de chaque échec est dans l'annexe" in en_bref
+    assert annex.count("gaspar/risques") == 12
