@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import responses
+from conftest import NOT_MELODI
 from melodi_census_answers import RECIPES, CensusAnswers
 from specimens import catalog_all, dumps, load_json, needs_specimens
 from test_melodi import MELODI_CATALOG_SUBSET
@@ -116,10 +117,7 @@ def online(tmp_path):
             responses.GET, re.compile(r"https://api\.insee\.fr/melodi/data/.*"),
             callback=lambda request: (200, {"Content-Type": "application/json"}, _economy_body(answers, request.url)),
         )
-        mocked.get(re.compile(r"https://(archive-api\.open-meteo\.com|climate-api\.open-meteo\.com|www\.georisques\.gouv\.fr|"
-                              r"apidf-preprod\.cerema\.fr|recherche-entreprises\.api\.gouv\.fr|geo\.api\.gouv\.fr|"
-                              r"www\.data\.gouv\.fr|www\.insee\.fr|[a-z.]*opendatasoft\.com|open\.urssaf\.fr)/.*"),
-                   status=400, body="Bad Request")
+        mocked.get(NOT_MELODI, status=400, body="Bad Request")
         yield territory, store, client, RunOptions(out_dir=tmp_path / "out"), mocked
     client.close()
 

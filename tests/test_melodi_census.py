@@ -8,18 +8,24 @@ import re
 import pandas as pd
 import pytest
 import responses
+from conftest import NOT_MELODI
+from melodi_census_answers import CensusAnswers
+from specimens import catalog_all, dumps, load_json, needs_specimens
+from test_melodi import MELODI_CATALOG_SUBSET
 
 from diagterr.harmonise import to_current_communes
 from diagterr.pipeline import RunOptions, build_dossier, prepare
 from diagterr.resources import samples_dir
 from diagterr.sources import melodi
 from diagterr.sources.http import HttpClient
-from diagterr.sources.melodi_census import CENSUS_DATASETS, FILOSOFI, RP_LOGEMENT, RP_POPULATION
+from diagterr.sources.melodi_census import (
+    CENSUS_DATASETS,
+    FILOSOFI,
+    RP_LOGEMENT,
+    RP_POPULATION,
+)
 from diagterr.store import Store, observation_frame
 from diagterr.territory import resolve_territory
-from melodi_census_answers import CensusAnswers
-from specimens import catalog_all, dumps, load_json, needs_specimens
-from test_melodi import MELODI_CATALOG_SUBSET
 
 CCPA = "246900625"
 
@@ -95,10 +101,7 @@ def online(tmp_path):
             responses.GET, re.compile(r"https://api\.insee\.fr/melodi/data/.*"),
             callback=lambda request: (200, {"Content-Type": "application/json"}, answers.body(request.url)),
         )
-        mocked.get(re.compile(r"https://(archive-api\.open-meteo\.com|climate-api\.open-meteo\.com|www\.georisques\.gouv\.fr|"
-                              r"apidf-preprod\.cerema\.fr|recherche-entreprises\.api\.gouv\.fr|"
-                              r"www\.data\.gouv\.fr|www\.insee\.fr|[a-z.]*opendatasoft\.com|open\.urssaf\.fr)/.*"),
-                   status=400, body="Bad Request")
+        mocked.get(NOT_MELODI, status=400, body="Bad Request")
         options = RunOptions(out_dir=tmp_path / "out")
         yield territory, store, client, options, mocked
     client.close()
