@@ -17,7 +17,7 @@ from conftest import SHARED, needs_shared
 from test_melodi import MELODI_CATALOG_SUBSET
 from diagterr.cli import app
 from diagterr.pipeline import default_store
-from diagterr.render.formatting import nombre
+from diagterr.formatting import nombre
 from specimens import catalog_all, departement_77_communes_contour, dumps, load_json, needs_specimens
 
 runner = CliRunner()

@@ -9,11 +9,11 @@ import pytest
 from babel.numbers import format_currency, format_percent
 
 from diagterr.dossier import Indicator, SourceRef
-from diagterr.render.formatting import (
+from diagterr.render.axes import axis_formatter
+from diagterr.formatting import (
     MINUS,
     NARROW_NBSP,
     PERCENT_SPACE,
-    axis_formatter,
     date_longue,
     euros,
     nombre,

@@ -32,7 +32,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from diagterr.dossier import Chart, Series, ValueKind
-from diagterr.render.formatting import MISSING, axis_formatter, valeur
+from diagterr.formatting import MISSING, valeur
+from diagterr.render.axes import axis_formatter
 from diagterr.resources import templates_dir
 
 STYLE_FILE = Path(__file__).with_name("diagterr.mplstyle")

@@ -28,7 +28,7 @@ from diagterr.dossier import (
     SourceEntry,
     SourceRef,
 )
-from diagterr.render import formatting
+from diagterr import formatting
 from diagterr.resources import templates_dir
 
 MAIN_TEMPLATE = "dossier.html.j2"

@@ -23,7 +23,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from diagterr.dossier import CommuneMap, ValueKind
 from diagterr.render.charts import ACCENT, COLUMN_WIDTH_IN, figure_to_svg, house_style
-from diagterr.render.formatting import DEFAULT_DECIMALS, INLINE_UNIT, MISSING, nombre, valeur
+from diagterr.formatting import DEFAULT_DECIMALS, INLINE_UNIT, MISSING, nombre, valeur
 
 MAINLAND_CRS = "EPSG:2154"  # RGF93 v1 / Lambert-93
 # DROM: the legal projection of each overseas département, by the first 3 digits of the code.

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from diagterr.atomic import write_bytes_atomic
-from diagterr.render import formatting
+from diagterr import formatting
 from diagterr.render.html import environment
 from diagterr.render.pdf import write_pdf
 

@@ -32,7 +32,7 @@ from diagterr.dossier import (
     SourceRef,
     Table,
 )
-from diagterr.render.formatting import date_longue, nombre
+from diagterr.formatting import date_longue, nombre
 from diagterr.sources import cerema_conso, georisques, open_meteo, tracc
 from diagterr.sources import open_meteo_projections as projections
 from diagterr.themes.figures import Figures

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from diagterr.dossier import Enjeu, Indicator, Section
-from diagterr.render.formatting import nombre, pourcent, signe
+from diagterr.formatting import nombre, pourcent, signe
 
 # Key figures, in the order shown on page 2 (those absent for a territory are skipped).
 KEY_FIGURES = (

@@ -18,6 +18,7 @@ from diagterr.dossier import Comparison, Indicator, SourceRef, ValueKind
 from diagterr.sources import insee_comparateur
 from diagterr.sources.registry import SOURCES
 from diagterr.store import Store
+from diagterr.tables import TABLES, TableSpec
 from diagterr.territory import Place, Territory
 
 _LEVEL_CODES = {"departement": "DEP", "region": "REG", "france": "FR"}
@@ -90,8 +91,9 @@ class Figures:
 
     # -- tables -------------------------------------------------------------------------
 
-    def table(self, name: str) -> pd.DataFrame | None:
+    def table(self, table: str | TableSpec) -> pd.DataFrame | None:
         """The rows of a table that concern this territory and its comparison levels."""
+        name = table.name if isinstance(table, TableSpec) else table
         if name not in self._tables:
             self._tables[name] = self.store.read(name, filters=self._filters(name))
         return self._tables[name]
@@ -127,13 +129,17 @@ class Figures:
         periods = frame.loc[(frame["variable"] == variable) & frame["period"].str.fullmatch(r"\d{4}"), "period"]
         return max(periods) if len(periods) else None
 
-    def source(self, name: str, variable: str | None = None, period: str | None = None) -> SourceRef:
+    def source(self, table: str | TableSpec, variable: str | None = None, period: str | None = None) -> SourceRef:
         """The table's source; with a variable, the vintage of that variable only ("RP 2018")."""
+        name = table.name if isinstance(table, TableSpec) else table
         manifest = self.store.manifest(name)
         if manifest is None:
             return SourceRef(source_id=name, vintage="—", geo_vintage="—")
         vintage = manifest.vintage
-        if variable is not None and period is not None and name in VINTAGE_LABELS:
+        declared = TABLES.get(name)
+        if variable is not None and period is not None and declared is not None and declared.vintage is not None:
+            vintage = declared.vintage(variable, period)
+        elif variable is not None and period is not None and name in VINTAGE_LABELS:
             vintage = VINTAGE_LABELS[name](variable, period)
         return SourceRef(manifest.source_id, vintage, manifest.geo_vintage, table=name)
 

@@ -19,7 +19,7 @@ import pandas as pd
 from diagterr.cog import COG_VINTAGE, load_cog, normalize
 from diagterr.dossier import Column, CommuneMap, Indicator, IndicatorTable, Note, Section, SourceRef, Table
 from diagterr.initiatives import CATEGORIES, SOURCE_ID, STATUSES, UNCATEGORISED, Initiative, Inventory
-from diagterr.render.formatting import date_longue
+from diagterr.formatting import date_longue
 from diagterr.sources import anct_programmes, bpe_france_services, cartofriches, qpv
 from diagterr.store import Manifest
 from diagterr.themes.figures import Figures

@@ -12,13 +12,11 @@ babel's default half-even: a published table rounds 0,25 to 0,3.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
-from matplotlib.ticker import Formatter
 
 from diagterr.dossier import Indicator, ValueKind
 
@@ -132,46 +130,3 @@ def date_longue(d: date | str) -> str:
     if d.day == 1 and text.startswith("1 "):
         text = "1er" + text[1:]
     return text
-
-
-def _tick_decimals(locs: Sequence[float]) -> int:
-    """Fewest decimals (≤ 3) that tell every tick apart exactly."""
-    finite = [v for v in locs if math.isfinite(v)]
-    for places in range(4):
-        if all(abs(v * 10**places - round(v * 10**places)) < 1e-6 for v in finite):
-            return places
-    return 3
-
-
-class FrenchTickFormatter(Formatter):
-    """Tick labels in French for values of a kind ("5 %", "20 000 €", "1,5").
-
-    Decimals follow the tick step (ticks 0, 2.5, 5 → "0,0", "2,5", "5,0"), not the kind's
-    default, so an axis never shows "2 %" twice for 2.0 and 2.5. (A `FuncFormatter` cannot see
-    the other ticks without the `locs` attribute deprecated in matplotlib 3.11, hence the class.)
-    """
-
-    def __init__(self, kind: ValueKind | None = None, *, with_unit: bool = True):
-        self.kind = kind
-        self.with_unit = with_unit
-        self._places: int | None = None
-
-    def format_ticks(self, values):  # noqa: ANN001, ANN201 - matplotlib's signature
-        self._places = _tick_decimals(values)
-        try:
-            return [self(value, i) for i, value in enumerate(values)]
-        finally:
-            self._places = None
-
-    def __call__(self, x: float, pos: int | None = None) -> str:
-        places = self._places if self._places is not None else _tick_decimals([x])
-        text = nombre(x, places)
-        if self.with_unit and self.kind in INLINE_UNIT:
-            space = PERCENT_SPACE if self.kind == "rate" else NBSP
-            text = f"{text}{space}{INLINE_UNIT[self.kind]}"
-        return text
-
-
-def axis_formatter(kind: ValueKind | None = None, *, with_unit: bool = True) -> FrenchTickFormatter:
-    """The matplotlib tick formatter for an axis of values of `kind` (babel, never setlocale)."""
-    return FrenchTickFormatter(kind, with_unit=with_unit)
