@@ -24,15 +24,14 @@ import responses
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from melodi_census_answers import CensusAnswers  # noqa: E402
-from specimens import catalog_all, dumps, load_json  # noqa: E402
-
 from diagterr.pipeline import RunOptions, prepare  # noqa: E402
 from diagterr.resources import samples_dir  # noqa: E402
 from diagterr.sources import melodi  # noqa: E402
 from diagterr.sources.http import HttpClient  # noqa: E402
 from diagterr.store import Store  # noqa: E402
 from diagterr.territory import resolve_territory  # noqa: E402
+from melodi_census_answers import CensusAnswers  # noqa: E402
+from specimens import catalog_all, dumps, load_json  # noqa: E402
 
 OTHER_HOSTS = re.compile(r"https://(?!api\.insee\.fr/melodi).*")
 

@@ -48,17 +48,37 @@ def snapshot(target: Path) -> int:
     return 0
 
 
-def _by_id(document: dict) -> dict[str, dict]:
-    return {row["id"]: row for row in document.get("indicateurs", document.get("indicators", []))}
+def _by_id(document: dict, renamed: bool = False) -> dict[str, dict]:
+    """Rows by id; with `renamed`, an older edition read under today's ids and section ids (the
+    renamings are declared in the code: tables.programmes.FORMER_INDICATOR_IDS, chapters.FOCUS_ALIASES)."""
+    rows = {row["id"]: row for row in document.get("indicateurs", document.get("indicators", []))}
+    if not renamed:
+        return rows
+    from diagterr.chapters import FOCUS_ALIASES
+    from diagterr.tables.programmes import FORMER_INDICATOR_IDS
+
+    return {
+        FORMER_INDICATOR_IDS.get(key, key): {
+            **row, "id": FORMER_INDICATOR_IDS.get(key, key), "section": FOCUS_ALIASES.get(row["section"], row["section"])
+        }
+        for key, row in rows.items()
+    }
 
 
 def compare(old_dir: Path, new_dir: Path) -> int:
+    from diagterr.chapters import FOCUS_ALIASES
+
     differences = 0
     for name, _ in SITES:
         old = json.loads((old_dir / f"{name}.json").read_text(encoding="utf-8"))
         new = json.loads((new_dir / f"{name}.json").read_text(encoding="utf-8"))
-        old_rows, new_rows = _by_id(old), _by_id(new)
+        old_rows, new_rows = _by_id(old, renamed=True), _by_id(new)
+        renamings = len(_by_id(old).keys() - old_rows.keys()) + sum(
+            row["section"] != FOCUS_ALIASES.get(row["section"], row["section"]) for row in _by_id(old).values())
         lines = []
+        for key in ("territory", "situation_date", "key_figures", "gaps"):
+            if old.get(key) != new.get(key):
+                lines.append(f"  ~ {key}")
         for key in sorted(old_rows.keys() - new_rows.keys()):
             lines.append(f"  - {key} (disparu)")
         for key in sorted(new_rows.keys() - old_rows.keys()):
@@ -68,7 +88,8 @@ def compare(old_dir: Path, new_dir: Path) -> int:
                 changed = sorted(k for k in old_rows[key].keys() | new_rows[key].keys()
                                  if old_rows[key].get(k) != new_rows[key].get(k))
                 lines.append(f"  ~ {key}: {', '.join(changed)}")
-        print(f"{name}: {len(old_rows)} → {len(new_rows)} indicateurs, {len(lines)} différence(s)")
+        print(f"{name}: {len(old_rows)} → {len(new_rows)} indicateurs, {len(lines)} différence(s) "
+              f"(outre {renamings} identifiant(s) ou section(s) renommés, déclarés dans le code)")
         print("\n".join(lines)) if lines else None
         differences += len(lines)
     return 1 if differences else 0

@@ -16,6 +16,7 @@ import json
 import logging
 import sys
 import tarfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,14 @@ def read_package_json(tarball: Path) -> dict[str, Any]:
         for name in wanted:
             data[name] = json.load(_member(archive, f"package/data/{name}.json"))
     return data
+
+
+def files_date(tarball: Path) -> str:
+    """The date (UTC) of the package's data files, as the tarball records it: the COG index's date."""
+    with tarfile.open(tarball, mode="r:gz") as archive:
+        latest = max(archive.getmember(f"package/data/{n}.json").mtime
+                     for n in ("communes", "epci", "departements", "regions"))
+    return datetime.fromtimestamp(latest, UTC).date().isoformat()
 
 
 def _member(archive: tarfile.TarFile, name: str) -> Any:
@@ -244,6 +253,7 @@ def write_manifest(
             "version": PACKAGE_VERSION,
             "tarball": tarball.name,
             "tarball_sha256": sha256_of(tarball),
+            "files_date": files_date(tarball),  # date of package/data/*.json in the tarball
             "files_read": [f"package/data/{n}.json" for n in ("communes", "epci", "departements", "regions")],
             "upstream": "INSEE Code officiel géographique 2026, DGCL liste des EPCI à fiscalité propre 2026, "
             "INSEE populations légales, La Poste codes postaux (README du paquet)",

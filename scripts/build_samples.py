@@ -553,10 +553,10 @@ def build_tracc(shared: SharedData, store: Store) -> None:
         sys.exit(str(error))
     metropole = frame[frame["paragraphe"] == tracc.METROPOLE]
     print(
-        "  tracc : " + ", ".join(f"+{str(v).replace('.', ',')} °C en {h}" for h, v in zip(metropole["horizon"], metropole["rechauffement_c"]))
+        "  tracc : " + ", ".join(f"+{str(v).replace('.', ',')} °C en {h}" for h, v in zip(metropole["horizon"], metropole["rechauffement_c"], strict=True))
         + f" (France métropolitaine) ; {len(frame)} lignes"
     )
-    store.write_table(tracc.TABLE, frame, manifest)
+    store.write_table(tracc.TRACC.name, frame, manifest)
 
 
 def build_sectors_ptod(shared: SharedData, store: Store) -> None:
@@ -721,8 +721,9 @@ def build_lineage(shared: SharedData, store: Store, codes: list[str], current: d
     trimmed to the sites' communes plus the former communes still separate then (SOURCES.md,
     SOURCES-2.md), so absence means "not a commune then". Other years are left missing.
     """
-    from diagterr.harmonise import LINEAGE_TABLE, RULE
+    from diagterr.harmonise import RULE
     from diagterr.sources.insee_table_passage import lineage_frame
+    from diagterr.tables.geography import COMMUNES_LINEAGE
 
     territories = json.loads(shared.path("territories.json").read_text("utf-8"))["territories"]
     former = {old: c["code"] for t in territories for c in t["communes"] if c["code"] in codes
@@ -741,7 +742,7 @@ def build_lineage(shared: SharedData, store: Store, codes: list[str], current: d
         sys.exit("lignée : anciensCodes incohérents avec decoupage-administratif 6.0.0")
     pop_rel = "raw/insee-base-pop-historiques-1876-2015_vizoR/base_pop.trimmed.csv"
     pop = pd.read_csv(shared.path(pop_rel), dtype=str)
-    names_2017 = dict(zip(pop["code_geo"], pop["ville"]))
+    names_2017 = dict(zip(pop["code_geo"], pop["ville"], strict=True))
     geo_files = sorted(p.name for p in shared.path("raw/france-geojson").glob("communes-*.trimmed.geojson"))
     geo_2018: dict[str, str] = {}
     for name in geo_files:
@@ -760,7 +761,7 @@ def build_lineage(shared: SharedData, store: Store, codes: list[str], current: d
     print(f"  lignée : {len(frame)} codes anciens ; année établie pour "
           + ", ".join(f"{r.ancien_code}→{r.commune} ({r.annee_fin})" for r in dated.itertuples())
           + f" ; sans nom : {', '.join(unnamed) or 'aucun'}")
-    store.write_table(LINEAGE_TABLE, frame, Manifest(
+    store.write_table(COMMUNES_LINEAGE.name, frame, Manifest(
         table="",
         source_id="cog_decoupage",
         title="Communes nouvelles des sites et leurs anciennes communes",

@@ -219,8 +219,8 @@ def example_dossier(name: str = TERRITORY_NAME) -> Dossier:
         sources=sources,
         gaps=(Gap("essai_dvf", "Prix immobiliers (DVF) : service indisponible lors de l'édition (jeu d'essai)."),),
         methods=(
-            "Les effectifs sont additionnés sur les communes du territoire ; les taux sont recalculés "
-            "à partir des numérateurs et dénominateurs additionnés, jamais moyennés.",
+            ("Les effectifs sont additionnés sur les communes du territoire ; les taux sont recalculés "
+             "à partir des numérateurs et dénominateurs additionnés, jamais moyennés."),
             "Ce dossier est un jeu d'essai : ses valeurs sont fictives.",
         ),
     )

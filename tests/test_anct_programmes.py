@@ -22,20 +22,19 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
-import responses
 from responses import matchers
 
-from conftest import SHARED, needs_shared
-from diagterr import pipeline
-from diagterr.cog import load_cog
+from diagterr.cog import current_commune, load_cog
 from diagterr.errors import SourceError, SourceSchemaError
 from diagterr.resources import samples_dir
-from diagterr.sources import anct_ort, anct_programmes, datagouv
-from diagterr.sources.http import HttpClient
+from diagterr.sources import anct_ort, anct_programmes, datagouv, online
+from diagterr.sources.fetcher import FetchContext
 from diagterr.store import Store
+from diagterr.tables.programmes import CRTE, PROGRAMMES_ANCT
 from diagterr.territory import resolve_territory
 from diagterr.themes import programmes
 from diagterr.themes.figures import Figures
+from helpers import SHARED, needs_shared
 
 FIXTURES = Path(__file__).parent / "fixtures" / "programmes"
 ANCT_TABLE = SHARED / "data" / "raw" / "zero-logement-vacant" / "ngeo-anct-cog2023.trimmed.csv"
@@ -77,18 +76,6 @@ def acv_csv() -> bytes:
 
 def va_csv() -> bytes:
     return list_csv(["insee_com", "lib_com", "id_va"], real_rows("id_va"))
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock() as rsps:
-        yield rsps
-
-
-@pytest.fixture
-def client():
-    with HttpClient(rate_limits={}, sleep=lambda s: (_ for _ in ()).throw(AssertionError(s))) as http:
-        yield http
 
 
 def add_listing(mocked, key: str, body: Any) -> None:
@@ -175,7 +162,7 @@ def resource_of(key: str) -> datagouv.Resource:
 @needs_shared
 def test_the_real_pvd_rows_are_read_per_commune():
     frame = anct_programmes.parse_list(BY_KEY["pvd"], resource_of("pvd"), pvd_csv(), load_cog())
-    assert list(frame.columns) == list(anct_programmes.COLUMNS)
+    assert list(frame.columns) == list(PROGRAMMES_ANCT.columns)
     arbresle = frame[frame["commune"] == "69010"].iloc[0]
     assert (arbresle["programme"], arbresle["identifiant"]) == ("Petites villes de demain", "pvd-84-69-2")
     assert arbresle["fichier"] == "liste-pvd-com2025-20260427.csv" and arbresle["mise_en_ligne"] == "2026-04-27"
@@ -205,8 +192,8 @@ def test_a_malformed_value_is_a_schema_error(change, message):
 def test_codes_of_merged_communes_go_to_the_commune_nouvelle():
     cog = load_cog()
     # Tessy-Bocage (50592) merged, among others, 50180 and 50649 (COG index shipped with diagterr).
-    assert [anct_programmes.current_commune(c, cog) for c in ("50180", "50649", "50592")] == ["50592"] * 3
-    assert anct_programmes.current_commune("99999", cog) is None
+    assert [current_commune(c, cog) for c in ("50180", "50649", "50592")] == ["50592"] * 3
+    assert current_commune("99999", cog) is None
 
 
 # -- online step and section ---------------------------------------------------------------------
@@ -235,9 +222,9 @@ def test_the_online_lists_replace_the_samples_rows_of_their_programmes(mocked, c
     date; the TI list that cannot be found is a gap naming it, and the others are written."""
     answer_every_list(mocked, pvd_csv([r for r in real_rows("id_pvd") if r["insee_com"] == "69171"]))
     store = Store([tmp_path / "store", samples_dir()])
-    step = next(s for s in pipeline.ONLINE_STEPS if s.source_id == anct_programmes.SOURCE_ID)
+    step = next(s for s in online.FETCHERS if s.source_id == anct_programmes.SOURCE_ID)
     with pytest.raises(SourceError, match="Territoires d'industrie"):
-        step.fetch(client, store, resolve_territory(epci="246900625"), None)
+        step.fetch(FetchContext(client, store, resolve_territory(epci="246900625")))
     assert len(mocked.calls) == 11  # six listings, five files
     section = programmes.analyse(Figures(store, resolve_territory(epci="246900625")))
     rows = programme_rows(section)
@@ -251,7 +238,7 @@ def test_the_online_lists_replace_the_samples_rows_of_their_programmes(mocked, c
     assert any("Petites villes de demain (liste-pvd-com2025-20260427.csv)" in n
                and "Villages d'avenir (liste-va-com2025-20260602.csv)" in n for n in notes)
     pvd = next(i for b in section.blocks if hasattr(b, "indicators") for i in b.indicators
-               if i.id == "programme_petitesvillesdedemain")
+               if i.id == "programme_pvd")
     assert (pvd.value, pvd.note) == (1.0, "Sain-Bel")
     assert pvd.source.source_id == "anct_datagouv"
 
@@ -264,9 +251,9 @@ def test_a_second_fetch_is_served_by_the_cache(mocked, client, tmp_path):
         with pytest.raises(SourceError, match="Territoires d'industrie"):
             anct_programmes.fetch_lists(client, store)
     assert client.stats["anct_datagouv"].network == 11
-    frame = store.read(anct_programmes.TABLE)
+    frame = store.read(PROGRAMMES_ANCT.name)
     assert set(frame["liste"]) == {"pvd", "acv", "va", "crte", "ort"}
-    assert re.search("Action cœur de ville : liste-acv-com2025-20250704.csv", store.manifest(anct_programmes.TABLE).vintage)
+    assert re.search("Action cœur de ville : liste-acv-com2025-20250704.csv", store.manifest(PROGRAMMES_ANCT.name).vintage)
 
 
 # -- CRTE: signatory groupements -----------------------------------------------------------------
@@ -279,7 +266,7 @@ def crte_rows() -> list[dict[str, str]]:
     cog = load_cog()
     pairs: dict[tuple[str, str], dict[str, str]] = {}
     for record in real_rows("id_crte"):
-        code = anct_programmes.current_commune(record["insee_com"], cog)
+        code = current_commune(record["insee_com"], cog)
         epci = cog.epci_of_commune(code) if code else None
         if epci is not None:
             pairs[(record["id_crte"], epci.code)] = {"siren_epci": epci.code, "lib_groupement": epci.name,
@@ -302,7 +289,7 @@ def test_a_crte_signed_by_an_epci_covers_each_of_its_communes():
     expected = {r["id_crte"] for r in real_rows("id_crte") if r["insee_com"] == "69010"}
     assert set(covered["identifiant"]) == expected
     assert set(covered["detail"]) == {f"signataire : {arbresle.name}"}
-    assert (covered["programme"] == anct_programmes.CRTE_LABEL).all()
+    assert (covered["programme"] == CRTE.label).all()
 
 
 @needs_shared
@@ -444,5 +431,35 @@ def test_online_crte_and_ort_reach_the_section_with_their_dates(mocked, client, 
     assert ("Sain-Bel", "Opération de revitalisation de territoire (ORT)",
             "2. Commune PVD ; signée ; signature le 22 mars 2023 ; fiche actualisée le 8 juin 2023") in rows
     ort = next(i for b in section.blocks if hasattr(b, "indicators") for i in b.indicators
-               if i.id.startswith("programme_opération"))
+               if i.id == "programme_ort")
     assert ort.source.source_id == "anct_datagouv" and ort.note == "L'Arbresle, Sain-Bel"
+
+
+def test_the_counts_have_stable_ids_and_a_previous_edition_is_read_under_them():
+    """The ids of indicateurs.json are chosen by hand (an interface for spreadsheets); a previous
+    edition written with the ids derived from the labels is compared under the new ones: the
+    chapter « Ce qui a changé » lists no programme as removed and new."""
+    from diagterr.edition_changes import changes_section
+    from diagterr.pipeline import RunOptions, build_dossier
+    from diagterr.tables.programmes import FORMER_INDICATOR_IDS, HEADLINE
+
+    dossier = build_dossier(resolve_territory(commune="07341"), Store([samples_dir()]), RunOptions(Path("unused")),
+                            [], [])
+    ids = [i.id for _, i in dossier.indicators() if i.id.startswith("programme_")]
+    assert ids == ["programme_pvd", "programme_acv", "programme_villages_avenir", "programme_territoires_industrie",
+                   "programme_france_services", "programme_ort"]
+    assert ids == [p.indicator for p in HEADLINE] and all(i.isascii() for i in ids)
+    former = {new: old for old, new in FORMER_INDICATOR_IDS.items()}
+    previous = {"indicators": [
+        {"id": former.get(i.id, i.id), "label": i.label, "value": i.value, "period": i.period,
+         "vintage": i.source.vintage, "geo_vintage": i.source.geo_vintage}
+        for _, i in dossier.indicators()
+    ], "territory": {"communes": [{"code": code} for code, _ in dossier.territory.communes]}}
+    assert changes_section(previous, dossier) is None
+
+
+def test_every_text_of_the_chapter_is_used_and_every_use_exists():
+    from diagterr.texts import keys
+
+    source = Path(programmes.__file__).read_text("utf-8")
+    assert set(re.findall(r'"programmes\.([a-z0-9_]+)"', source)) == keys("programmes")

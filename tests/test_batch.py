@@ -8,12 +8,10 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from typer.testing import CliRunner
 
 from diagterr import batch
-from diagterr.cli import app
+from helpers import invoke
 
-runner = CliRunner()
 TWO_SITES = """\
 sortie: lot
 sites:
@@ -22,10 +20,6 @@ sites:
   - nom: Tessy-Bocage
     commune: "50592"
 """
-
-
-def invoke(*args: str):
-    return runner.invoke(app, list(args), catch_exceptions=False)
 
 
 def summary(folder: Path) -> dict:
@@ -66,6 +60,7 @@ def first_run(tmp_path_factory):
     return folder, result
 
 
+@pytest.mark.slow
 def test_every_site_is_built_with_a_summary_and_a_synthesis(first_run):
     folder, result = first_run
     assert result.exit_code == 0, result.output
@@ -80,6 +75,7 @@ def test_every_site_is_built_with_a_summary_and_a_synthesis(first_run):
     assert header.endswith(";Villeneuve-de-Berg;Tessy-Bocage;France")
 
 
+@pytest.mark.slow
 def test_a_second_run_skips_unchanged_sites_and_force_rebuilds(first_run):
     folder, _ = first_run
     result = invoke("batch", str(folder / "sites.yaml"), "--offline")
@@ -87,6 +83,7 @@ def test_a_second_run_skips_unchanged_sites_and_force_rebuilds(first_run):
     assert [s["status"] for s in summary(folder / "lot")["sites"]] == ["inchange", "inchange"]
 
 
+@pytest.mark.slow
 def test_an_interrupted_run_is_finished_by_the_next_one(first_run):
     folder, _ = first_run
     tessy = folder / "lot" / "tessy-bocage-50592"
@@ -99,6 +96,7 @@ def test_an_interrupted_run_is_finished_by_the_next_one(first_run):
     assert len(PdfReader(tessy / "dossier.pdf").pages) > 10
 
 
+@pytest.mark.slow
 def test_what_changed_since_the_last_edition_gets_its_page(first_run):
     folder, _ = first_run
     villeneuve = folder / "lot" / "villeneuve-de-berg-07341"
@@ -113,6 +111,7 @@ def test_what_changed_since_the_last_edition_gets_its_page(first_run):
     assert "millésime PL 2022 → PL 2023" in text
 
 
+@pytest.mark.slow
 def test_one_failing_site_never_stops_the_others(tmp_path):
     path = tmp_path / "sites.yaml"
     path.write_text(
@@ -135,6 +134,7 @@ def test_two_batches_on_one_folder_cannot_run_at_once(tmp_path):
     assert "Un autre « diagterr batch » écrit déjà" in result.output
 
 
+@pytest.mark.slow
 def test_a_site_focus_puts_its_theme_first(tmp_path):
     path = tmp_path / "sites.yaml"
     path.write_text("sites:\n  - nom: Tessy-Bocage\n    commune: \"50592\"\n    focus: habitat\n", "utf-8")
@@ -146,3 +146,34 @@ def test_a_site_focus_puts_its_theme_first(tmp_path):
     bad.write_text("sites:\n  - nom: Tessy-Bocage\n    commune: \"50592\"\n    focus: logement\n", "utf-8")
     result = invoke("batch", str(bad), "--offline")
     assert result.exit_code == 2 and "ligne 2" in result.output and "inconnu" in result.output
+
+
+def test_the_statuses_of_batch_json_keep_their_values():
+    assert [status.value for status in batch.SiteStatus] == ["fait", "partiel", "inchange", "echec"]
+
+
+def test_the_model_lists_every_focus_choice_and_a_former_economy_id_still_works(tmp_path):
+    from diagterr.themes import FOCUS_CHOICES
+
+    text = batch.model_text()
+    assert all(choice in text for choice in FOCUS_CHOICES)
+    path = tmp_path / "sites.yaml"  # written before the economy's section was renamed
+    path.write_text("sites:\n  - nom: Tessy-Bocage\n    commune: \"50592\"\n    focus: emploi_revenus\n", "utf-8")
+    assert [site.focus for site in batch.load_sites(path)] == ["economie"]
+
+
+@pytest.mark.slow
+def test_each_site_ends_with_one_done_event_whatever_its_status(first_run):
+    from diagterr.progress import Phase
+
+    folder, _ = first_run
+    path = folder / "events.yaml"  # the two sites of the first run (unchanged since), and one that fails
+    path.write_text(TWO_SITES + "  - nom: Paris\n    commune: \"75056\"\n", "utf-8")
+    events = []
+    outcomes = batch.run_batch(batch.load_sites(path), batch.BatchOptions(jobs=1, offline=True), folder,
+                               reporter=events.append)
+    assert [o.status for o in outcomes] == [batch.SiteStatus.UNCHANGED, batch.SiteStatus.UNCHANGED,
+                                            batch.SiteStatus.FAILED]
+    done = [(e.phase, e.site) for e in events if e.done]
+    assert done == [(Phase.SITE, "Villeneuve-de-Berg"), (Phase.SITE, "Tessy-Bocage"), (Phase.SITE, "Paris")]
+    assert all(e.site is not None for e in events)

@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import responses
 from responses import matchers
 
-from diagterr import pipeline
 from diagterr.errors import BadInputError, OfflineUnavailableError, SourceSchemaError
 from diagterr.resources import samples_dir
-from diagterr.sources import cartofriches
+from diagterr.sources import cartofriches, online
+from diagterr.sources.fetcher import FetchContext
 from diagterr.sources.http import HttpClient
 from diagterr.store import Store
+from diagterr.tables.programmes import CARTOFRICHES, CARTOFRICHES_COVERAGE
 from diagterr.territory import resolve_territory
 from diagterr.themes import programmes
 from diagterr.themes.figures import Figures
@@ -79,21 +79,6 @@ def params(code: str) -> dict[str, str]:
     return {"code_insee": code, "page_size": "500"}
 
 
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock() as rsps:
-        yield rsps
-
-
-@pytest.fixture
-def client():
-    def no_sleep(seconds: float) -> None:
-        raise AssertionError(f"unexpected sleep of {seconds} s")
-
-    with HttpClient(rate_limits={}, sleep=no_sleep) as http:
-        yield http
-
-
 def add_friches(mocked, code: str, body: Any) -> None:
     mocked.get(cartofriches.FRICHES_URL, json=body, match=[matchers.query_param_matcher(params(code))])
 
@@ -105,7 +90,7 @@ def add_friches(mocked, code: str, body: Any) -> None:
 def test_the_real_sites_of_lille_are_read_with_their_fields(mocked, client):
     add_friches(mocked, "59350", drf_page("results", friches_59350_results()))
     frame = cartofriches.fetch_friches(client, ["59350"])
-    assert list(frame.columns) == list(cartofriches.COLUMNS)
+    assert list(frame.columns) == list(CARTOFRICHES.columns)
     assert frame["site_id"].tolist() == ["59350_10190", "59350_10192", "59350_10209", "59350_10210", "59350_10211"]
     first = frame.iloc[0]
     assert (first["commune"], first["site_nom"], first["site_statut"]) == ("59350", "Teinturerie", "friche potentielle")
@@ -147,7 +132,7 @@ def test_a_next_link_to_another_host_is_refused(mocked, client):
 def test_a_commune_without_brownfield_gives_no_row(mocked, client):
     add_friches(mocked, "69010", drf_page("results", []))
     frame = cartofriches.fetch_friches(client, ["69010"])
-    assert frame.empty and list(frame.columns) == list(cartofriches.COLUMNS)
+    assert frame.empty and list(frame.columns) == list(CARTOFRICHES.columns)
 
 
 @needs_specimens
@@ -242,7 +227,7 @@ def brownfield_blocks(section) -> tuple[list, list]:
 
 
 def online_step(source_id: str):
-    return next(step for step in pipeline.ONLINE_STEPS if step.source_id == source_id)
+    return next(fetcher for fetcher in online.FETCHERS if fetcher.source_id == source_id)
 
 
 @needs_specimens
@@ -254,7 +239,7 @@ def test_the_online_step_brings_the_brownfields_into_the_section(mocked, client,
     lille = resolve_territory(commune="59350")
     step = online_step("cartofriches")
     assert step.label == "Friches (Cartofriches, Cerema)"
-    step.fetch(client, store, lille, None)
+    step.fetch(FetchContext(client, store, lille))
     section = programmes.analyse(Figures(store, lille))
     tables, notes = brownfield_blocks(section)
     (table,) = tables
@@ -287,7 +272,7 @@ def test_a_failed_fetch_writes_nothing(mocked, client, tmp_path: Path):
     store = Store([tmp_path / "store", samples_dir()])
     with pytest.raises(SourceSchemaError):
         cartofriches.fetch_for_territory(client, store, resolve_territory(commune="69010"))
-    assert not store.has(cartofriches.TABLE) and not store.has(cartofriches.COVERAGE)
+    assert not store.has(CARTOFRICHES.name) and not store.has(CARTOFRICHES_COVERAGE.name)
 
 
 def test_offline_the_section_says_the_brownfields_are_not_available():

@@ -17,15 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import responses
 from responses import matchers
 
 from diagterr.dossier import Chart, IndicatorTable, Note
 from diagterr.errors import SourceSchemaError
 from diagterr.resources import samples_dir
 from diagterr.sources import cerema_conso
-from diagterr.sources.http import HttpClient
 from diagterr.store import Store
+from diagterr.tables.climate import CONSO_NAF
 from diagterr.territory import resolve_territory
 from diagterr.themes import climat
 from diagterr.themes.figures import Figures
@@ -36,18 +35,6 @@ URL_59009 = cerema_conso.COMMUNE_URL.format(code="59009")
 
 def documented_body() -> dict:
     return copy.deepcopy(json.loads(FIXTURE.read_text("utf-8"))["body"])
-
-
-@pytest.fixture
-def client():
-    with HttpClient(backend="memory", rate_limits={}, sleep=lambda s: None) as http:
-        yield http
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock() as rsps:
-        yield rsps
 
 
 def serve(mocked, body, url=URL_59009, **kwargs):
@@ -132,7 +119,7 @@ def synthetic_conso(store: Store, codes: list[str], per_year_m2: float, missing:
          "source_id": cerema_conso.SOURCE_ID}
         for code in codes if code != missing for v in cerema_conso.DESTINATIONS for y in range(2009, 2024)
     ]
-    store.write_table(cerema_conso.TABLE, cerema_conso.frame_of(rows),
+    store.write_table(CONSO_NAF.name, cerema_conso.frame_of(rows),
                       cerema_conso.conso_manifest([str(y) for y in range(2009, 2024)], "2026-03-01"))
 
 

@@ -38,8 +38,13 @@ def test_one_stripe_per_year_blue_below_red_above_white_at_zero():
     values = [-1.0 + 0.04 * i for i in range(51)]  # -1 … +1, made-up arithmetic
     colours = stripe_colours(stripes(values))
     assert len(colours) == 51
-    red = lambda c: int(c[1:3], 16)
-    blue = lambda c: int(c[5:7], 16)
+
+    def red(colour: str) -> int:
+        return int(colour[1:3], 16)
+
+    def blue(colour: str) -> int:
+        return int(colour[5:7], 16)
+
     assert blue(colours[0]) > red(colours[0])  # coldest year: blue
     assert red(colours[-1]) > blue(colours[-1])  # warmest: red
     assert abs(red(colours[25]) - blue(colours[25])) < 12  # zero: (nearly) white, neither

@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from typer.testing import CliRunner
 
-from diagterr.cli import app
-
-runner = CliRunner()
-
-
-def invoke(*args: str):
-    return runner.invoke(app, list(args), catch_exceptions=False)
+from helpers import invoke
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["search"], ["version"]])
@@ -109,3 +102,39 @@ def test_usage_errors_are_french_with_exit_code_2(monkeypatch, capsys, argv, exp
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err
+
+
+def test_the_focus_help_lists_every_chapter_and_the_import_help_every_format():
+    from diagterr.cli import IMPORT_FORMATS
+    from diagterr.national_import import FORMATS
+    from diagterr.themes import FOCUS_CHOICES
+
+    text = " ".join(invoke("run", "--help").output.split())
+    assert "Thème mis en tête du dossier : territoire, demographie, habitat, economie, mobilites, climat ou programmes." in text
+    assert len(FOCUS_CHOICES) == 7
+    assert set(IMPORT_FORMATS) == set(FORMATS)
+    text = " ".join(invoke("import", "--help").output.split())
+    assert all(f"{name} ({description})" in text for name, description in IMPORT_FORMATS.items())
+
+
+def test_every_focus_choice_is_a_chapter_of_the_dossier_and_the_former_economy_id_still_works():
+    from pathlib import Path
+
+    from diagterr.pipeline import RunOptions, build_dossier, default_store
+    from diagterr.territory import resolve_territory
+    from diagterr.themes import FOCUS_CHOICES, check_focus
+
+    dossier = build_dossier(resolve_territory(commune="07341"), default_store(), RunOptions(Path("unused")), [], [])
+    assert {s.id: s.title for s in dossier.sections} == FOCUS_CHOICES
+    assert check_focus("emploi_revenus") == "economie"
+
+
+def test_diagterr_alone_prints_its_help_not_an_error(monkeypatch, capsys):
+    from diagterr.cli import main
+
+    monkeypatch.setattr("sys.argv", ["diagterr"])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Utilisation :") and "Commandes" in err and "Erreur" not in err

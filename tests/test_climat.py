@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import responses
-from conftest import SHARED, needs_shared
-from pdf_outline import outline_titles
 from pypdf import PdfReader
-from specimens import needs_specimens
-from typer.testing import CliRunner
 
 from diagterr.cli import app
 from diagterr.dossier import Chart, CommuneMap, IndicatorTable, Note, Table
@@ -29,11 +26,16 @@ from diagterr.resources import samples_dir
 from diagterr.sources import georisques, open_meteo, tracc
 from diagterr.sources.http import HttpClient
 from diagterr.store import InputFile, Store
+from diagterr.tables.climate import CLIMAT_ERA5, GEORISQUES, METROPOLE, TRACC, WORLD, territory_key
 from diagterr.territory import resolve_territory
+from diagterr.texts import keys
 from diagterr.themes import ANALYSERS, climat
+from diagterr.themes.climat import observed
 from diagterr.themes.figures import Figures
+from helpers import SHARED, indicator, load_script, needs_shared, runner
+from pdf_outline import outline_titles
+from specimens import needs_specimens
 
-REPO = Path(__file__).resolve().parents[1]
 TRACC_TEXT = SHARED / "data" / tracc.TEXT_FILE
 OFFLINE = "non disponible hors ligne"
 
@@ -51,11 +53,11 @@ def test_tracc_levels_are_read_from_article_1():
     frame = tracc.levels_frame(tracc.parse_article1(tracc.read_text(TRACC_TEXT)))
     # The values the arrêté states (issue 6, SOURCES-2.md §1), checked against what the parser read.
     assert levels(frame, "la France métropolitaine") == {"2030": 2.0, "2050": 2.7, "2100": 4.0}
-    assert levels(frame, tracc.WORLD) == {"2030": 1.5, "2050": 2.0, "2100": 3.0}
+    assert levels(frame, WORLD) == {"2030": 1.5, "2050": 2.0, "2100": 3.0}
     assert levels(frame, "La Réunion") == {"2030": 1.5, "2050": 2.0, "2100": 2.9}
     assert levels(frame, "Saint-Barthélemy") == levels(frame, "la Guadeloupe, la Martinique, Saint-Martin")
     assert levels(frame, "la Nouvelle-Calédonie") == {"2030": 1.5, "2050": 2.0, "2100": 3.0}
-    metropole = frame[frame["paragraphe"] == tracc.METROPOLE]
+    metropole = frame[frame["paragraphe"] == METROPOLE]
     assert set(metropole["perimetre"]) == {"la France métropolitaine"}
     text = TRACC_TEXT.read_text("utf-8")
     assert all(sentence in text for sentence in frame["extrait"])  # every value traces to its sentence
@@ -80,12 +82,7 @@ def test_a_changed_text_stops_the_parser(old, new, message):
 
 
 def load_build_samples():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("build_samples", REPO / "scripts/build_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("build_samples")
 
 
 @needs_shared
@@ -106,10 +103,10 @@ def test_the_build_fails_loudly_when_the_text_changes(tmp_path):
 @needs_shared
 def test_the_shipped_tracc_table_is_the_text_read_by_the_build():
     store = Store([samples_dir()])
-    shipped = store.read(tracc.TABLE)
+    shipped = store.read(TRACC.name)
     fresh, _ = tracc.table_from_text(TRACC_TEXT, ())
     pd.testing.assert_frame_equal(shipped, fresh, check_dtype=False)
-    manifest = store.manifest(tracc.TABLE)
+    manifest = store.manifest(TRACC.name)
     assert manifest.inputs == (InputFile(f"shared/data/{tracc.TEXT_FILE}", tracc.TEXT_SHA256),)
     assert manifest.source_id == tracc.SOURCE_ID and "23 janvier 2026" in manifest.vintage
 
@@ -132,11 +129,11 @@ def sancy_section():
 
 
 def test_the_section_comes_after_the_economy_right_before_programmes():
-    order = [analyse for _, analyse in ANALYSERS]
+    order = [chapter.analyse for chapter in ANALYSERS]
     position = order.index(climat.analyse)
-    from diagterr.themes import emploi_revenus, programmes
+    from diagterr.themes import economie, programmes
 
-    assert order.index(emploi_revenus.analyse) < position and order[position + 1] is programmes.analyse
+    assert order.index(economie.analyse) < position and order[position + 1] is programmes.analyse
 
 
 def test_offline_the_samples_show_the_tracc_frame_and_say_what_they_lack(sancy_section):
@@ -157,7 +154,7 @@ def test_offline_the_samples_show_the_tracc_frame_and_say_what_they_lack(sancy_s
     assert OFFLINE in land and "Cerema" in land and "data.gouv.fr" in land
     assert "loi n° 2021-1104 du 22 août 2021" in text and "moitié" in text and "2050" in text
     assert not [b for b in section.blocks if isinstance(b, (Chart, CommuneMap, IndicatorTable))]
-    assert figures.tables_used() == [tracc.TABLE]  # its source goes to the annex
+    assert figures.tables_used() == [TRACC.name]  # its source goes to the annex
 
 
 def test_tessy_bocage_shows_no_catnat_figure_offline():
@@ -173,7 +170,7 @@ def test_an_overseas_territory_gets_its_own_tracc_levels():
     section, _ = section_of(Store([samples_dir()]), commune="97411")  # Saint-Denis, La Réunion
     [frame] = [b for b in section.blocks if isinstance(b, Table)]
     assert "La Réunion" in frame.title
-    shipped = Store([samples_dir()]).read(tracc.TABLE)
+    shipped = Store([samples_dir()]).read(TRACC.name)
     expected = levels(shipped, "La Réunion")
     assert [row[1] for row in frame.rows] == [expected[h] for h in ("2030", "2050", "2100")]
 
@@ -184,18 +181,18 @@ def test_an_overseas_territory_gets_its_own_tracc_levels():
 def test_trend_sign_and_size():
     """Plain arithmetic on made-up lines (not data): +0.3 °C per decade, then −0.2."""
     years = list(range(1950, 2026))
-    assert climat.trend_per_decade(years, [10 + 0.03 * (y - 1950) for y in years]) == pytest.approx(0.3)
-    assert climat.trend_per_decade(years, [10 - 0.02 * (y - 1950) for y in years]) == pytest.approx(-0.2)
-    assert climat.trend_per_decade(years[:29], [1.0] * 29) is None  # under 30 years
+    assert observed.trend_per_decade(years, [10 + 0.03 * (y - 1950) for y in years]) == pytest.approx(0.3)
+    assert observed.trend_per_decade(years, [10 - 0.02 * (y - 1950) for y in years]) == pytest.approx(-0.2)
+    assert observed.trend_per_decade(years[:29], [1.0] * 29) is None  # under 30 years
     with_gaps = [None if y % 7 == 0 else 10 + 0.03 * (y - 1950) for y in years]
-    assert climat.trend_per_decade(years, with_gaps) == pytest.approx(0.3)  # gaps skipped, not zeros
+    assert observed.trend_per_decade(years, with_gaps) == pytest.approx(0.3)  # gaps skipped, not zeros
 
 
 def test_a_mean_over_a_period_needs_every_year():
     years = [2000, 2001, 2002]
-    assert climat.mean_over(years, [1.0, 2.0, 3.0], 2000, 2002) == 2.0
-    assert climat.mean_over(years, [1.0, None, 3.0], 2000, 2002) is None
-    assert climat.mean_over(years, [1.0, 2.0, 3.0], 1999, 2002) is None  # 1999 absent
+    assert observed.mean_over(years, [1.0, 2.0, 3.0], 2000, 2002) == 2.0
+    assert observed.mean_over(years, [1.0, None, 3.0], 2000, 2002) is None
+    assert observed.mean_over(years, [1.0, 2.0, 3.0], 1999, 2002) is None  # 1999 absent
 
 
 def synthetic_climate(store: Store, territory, groups: list[list[str]], blank: tuple[int, int] | None = None) -> None:
@@ -210,19 +207,15 @@ def synthetic_climate(store: Store, territory, groups: list[list[str]], blank: t
             for variable, value in values.items():
                 missing = blank == (index, year)
                 rows.append({
-                    "territoire": open_meteo.territory_key(territory), "commune": group[0], "communes": ",".join(sorted(group)),
+                    "territoire": territory_key(territory), "commune": group[0], "communes": ",".join(sorted(group)),
                     "point_latitude": 45.0 + index, "point_longitude": 3.0, "latitude": 45.0 + index, "longitude": 3.0,
                     "altitude": 500.0 + 100 * index, "variable": variable, "period": str(year),
                     "value": math.nan if missing else value, "status": "incomplet:300/365" if missing else None,
                     "days": 300 if missing else 365, "retrieved_at": "2026-03-01T00:00:00+00:00",
                     "source_id": open_meteo.SOURCE_ID,
                 })
-    store.write_table(open_meteo.TABLE, open_meteo._typed(pd.DataFrame(rows)),
+    store.write_table(CLIMAT_ERA5.name, open_meteo._typed(pd.DataFrame(rows)),
                       open_meteo.climate_manifest(date(1950, 1, 1), date(2025, 12, 31), "2026-03-01"))
-
-
-def indicator(section, indicator_id):
-    return next(i for b in section.blocks if isinstance(b, IndicatorTable) for i in b.indicators if i.id == indicator_id)
 
 
 def test_the_territory_climate_is_the_mean_of_its_points_and_a_missing_year_stays_missing(tmp_path):
@@ -244,7 +237,7 @@ def test_the_territory_climate_is_the_mean_of_its_points_and_a_missing_year_stay
     assert curve.y[curve.x.index("1990")] is None  # never the mean of the points that have it
     [points] = [b for b in section.blocks if isinstance(b, Table) and b.title.startswith("Points")]
     assert [row[1] for row in points.rows] == [10.0, float(len(codes) - 10)]
-    assert open_meteo.TABLE in figures.tables_used()
+    assert CLIMAT_ERA5.name in figures.tables_used()
 
 
 def test_with_a_full_reference_period_the_warming_stripes_are_drawn(tmp_path):
@@ -297,7 +290,7 @@ def synthetic_risks(store: Store, codes: list[str], read: list[str]) -> None:
             rows.append(georisques._row(code, "catnat", "INTE0100460A", "Inondations et/ou Coulées de Boue",
                                         {"date_debut": "2001-07-06", "date_fin": "2001-07-06",
                                          "date_arrete": "2001-07-06", "date_jo": "2001-07-06"}))
-    store.write_table(georisques.TABLE, georisques.frame_of(rows), georisques.risks_manifest(
+    store.write_table(GEORISQUES.name, georisques.frame_of(rows), georisques.risks_manifest(
         resolve_territory(epci="246300966"), "2026-03-01T00:00:00+00:00"))
 
 
@@ -343,9 +336,6 @@ def test_the_pipeline_hook_fetches_then_the_section_reads_honestly(tmp_path):
 # -- the dossier, end to end ------------------------------------------------------------------------
 
 
-runner = CliRunner()
-
-
 @pytest.fixture(scope="module")
 def sancy_dossier(tmp_path_factory):
     out = tmp_path_factory.mktemp("sancy")
@@ -356,6 +346,7 @@ def sancy_dossier(tmp_path_factory):
     return result, out
 
 
+@pytest.mark.slow
 def test_the_sancy_dossier_has_the_section_in_its_outline_and_says_what_it_lacks(sancy_dossier):
     result, out = sancy_dossier
     assert result.exit_code == 0, result.output
@@ -373,8 +364,16 @@ def test_the_sancy_dossier_has_the_section_in_its_outline_and_says_what_it_lacks
     assert not {i for i in ids if i.startswith(("temperature_", "catnat_", "jours_"))}  # nothing made up offline
 
 
+@pytest.mark.slow
 def test_the_dossier_offline_touches_no_fetch_of_this_theme(sancy_dossier):
     _, out = sancy_dossier
     store = Store([samples_dir()])
-    assert not store.has(open_meteo.TABLE) and not store.has(georisques.TABLE)
+    assert not store.has(CLIMAT_ERA5.name) and not store.has(GEORISQUES.name)
     assert build_dossier(resolve_territory(epci="246300966"), store, RunOptions(out), [], []).gaps == ()
+
+
+def test_every_text_of_the_chapter_is_used_and_every_use_exists():
+    package = Path(observed.__file__).parent
+    source = " ".join(path.read_text("utf-8") for path in package.glob("*.py"))
+    used = set(re.findall(r'"climat\.([a-z0-9_]+)"', source))
+    assert used == keys("climat")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
-from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -27,16 +25,7 @@ from diagterr.cog import (
 )
 from diagterr.errors import BadInputError
 from diagterr.territory import is_valid_siren, search_territories
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-TARBALL = SHARED / "data/raw/etalab-decoupage-administratif-npm/etalab-decoupage-administratif-6.0.0.tgz"
-_skip_without_shared = pytest.mark.skipif(not TARBALL.is_file(), reason="../shared (données tierces) absent")
-
-
-def needs_shared(test: Callable[..., None]) -> Callable[..., None]:
-    """Mark a test as needing ../shared, and skip it where that folder is absent."""
-    return pytest.mark.shared(_skip_without_shared(test))
+from helpers import SHARED, load_script, needs_shared
 
 INDEX_FILES = ("communes.parquet", "epci.parquet", "departements.parquet", "regions.parquet")
 
@@ -46,11 +35,7 @@ def _sha256(path: Path) -> str:
 
 
 def _load_build_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_cog_index", REPO / "scripts" / "build_cog_index.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("build_cog_index")
 
 
 # -- the shipped files ----------------------------------------------------------------------------
@@ -74,6 +59,18 @@ def test_manifest_describes_source_and_matches_files() -> None:
     for name in INDEX_FILES:
         assert manifest["files"][name]["sha256"] == _sha256(directory / name), f"{name} ≠ manifest"
     assert manifest["files"]["communes.parquet"]["rows"] == 37590
+    # The date of the package's data files as the tarball records them (its members' mtime): the
+    # annex gives it as the COG index's date, none is written by hand.
+    assert manifest["source"]["files_date"] == "2026-03-09"
+
+
+def test_the_annex_row_of_the_cog_index_comes_from_its_manifest() -> None:
+    from diagterr.pipeline import cog_entry
+
+    entry = cog_entry()
+    assert entry.retrieved == load_cog().manifest["source"]["files_date"]
+    assert entry.origin == "https://www.npmjs.com/package/" + load_cog().manifest["source"]["npm_package"]
+    assert entry.vintage == entry.geo_vintage == COG_VINTAGE
 
 
 def test_codes_are_stored_as_strings() -> None:
@@ -289,6 +286,7 @@ def test_search_territories_wrapper() -> None:
 # -- build script ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @needs_shared
 def test_build_is_deterministic(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     script = _load_build_script()
@@ -303,6 +301,7 @@ def test_build_is_deterministic(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "34969 communes actuelles" in summary and "1255 EPCI" in summary
 
 
+@pytest.mark.slow
 @needs_shared
 def test_shipped_index_matches_a_fresh_build(tmp_path: Path) -> None:
     script = _load_build_script()

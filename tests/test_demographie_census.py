@@ -19,8 +19,6 @@ import math
 
 import pytest
 from matplotlib.lines import Line2D
-from specimens import needs_specimens
-from test_melodi_census import CCPA, online  # noqa: F401 - the online CCPA fixture
 
 from diagterr.dossier import Chart, IndicatorTable, Note, Series, SourceRef, Table
 from diagterr.pipeline import RunOptions, build_dossier, prepare
@@ -30,6 +28,8 @@ from diagterr.store import Manifest, Store, observation_frame
 from diagterr.territory import resolve_territory
 from diagterr.themes import demographie
 from diagterr.themes.figures import Figures
+from helpers import CCPA
+from specimens import needs_specimens
 
 SOURCE = SourceRef("insee_melodi", "RP 2021", "COG 2025")
 BRACKETS = ("Moins de 15 ans", "15 à 29 ans", "30 à 44 ans", "45 à 59 ans", "60 ans ou plus")
@@ -228,8 +228,9 @@ def demography(dossier):
     return next(s for s in dossier.sections if s.id == "demographie")
 
 
+@pytest.mark.slow
 @needs_specimens
-def test_online_the_chapter_splits_each_period_and_says_what_it_lacks(online):  # noqa: F811
+def test_online_the_chapter_splits_each_period_and_says_what_it_lacks(online):
     territory, store, client, options, _ = online
     prepared = prepare(territory, options, store, client)
     section = demography(build_dossier(territory, store, options, prepared.gaps, prepared.manifests))

@@ -12,30 +12,29 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from pypdf import PdfReader
-from typer.testing import CliRunner
 
-from conftest import SHARED, needs_shared
 from diagterr.cli import app
 from diagterr.dossier import Chart, CommuneMap, IndicatorTable, Note, Table
 from diagterr.pipeline import RunOptions, build_dossier, default_store
 from diagterr.resources import samples_dir
 from diagterr.sources import recherche_entreprises as re_api
 from diagterr.store import Store, sha256_of
+from diagterr.tables.economy import GRANDS_ETABLISSEMENTS
 from diagterr.territory import resolve_territory
-from diagterr.themes import emploi_revenus
+from diagterr.themes import economie
 from diagterr.themes.figures import Figures
+from helpers import SHARED, indicator, needs_shared, runner
 from specimens import load_json, needs_specimens
 
 URSSAF = "urssaf_effectifs"
 JOBS = "effectifs_salaries_prives"
 PTOD = "raw/ptod-observatoire-territorial/urssaf_serie_indice100.trimmed.parquet"
-runner = CliRunner()
 
 
 def economy_of(**territory):
     store = default_store()
     dossier = build_dossier(resolve_territory(**territory), store, RunOptions(Path("unused")), [], [])
-    return next(s for s in dossier.sections if s.id == "emploi_revenus"), dossier, store
+    return next(s for s in dossier.sections if s.id == "economie"), dossier, store
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +45,6 @@ def ccpa():
 @pytest.fixture(scope="module")
 def sancy():
     return economy_of(epci="246300966")
-
-
-def indicator(section, indicator_id):
-    return next(i for b in section.blocks if isinstance(b, IndicatorTable) for i in b.indicators if i.id == indicator_id)
 
 
 def block(section, kind, block_id=None, title_start=None):
@@ -145,7 +140,7 @@ def test_a_commune_absent_from_the_source_makes_the_sum_missing_never_partial(ep
 
 
 def test_sancy_curve_is_labelled_as_the_communes_present_every_year(sancy):
-    section, dossier, store = sancy
+    section, _, _ = sancy
     chart = block(section, Chart, "effectifs_salaries_indice")
     own = chart.series[0]
     assert own.label == "CC du Massif du Sancy (15 communes sur 20)"
@@ -155,7 +150,7 @@ def test_sancy_curve_is_labelled_as_the_communes_present_every_year(sancy):
 
 
 def test_commune_map_and_table_of_salaried_jobs(sancy):
-    section, dossier, store = sancy
+    section, _, store = sancy
     carte = block(section, CommuneMap, "carte_effectifs_salaries")
     values = dict(carte.values)
     assert len(values) == 20 and values["63440"] is None  # no row in 2024: n.d., not 0
@@ -204,11 +199,11 @@ def test_largest_employers_fetched_into_the_store_are_shown_with_their_band_and_
     store = Store([tmp_path, samples_dir()])
     from diagterr.store import Manifest
 
-    store.write_table(re_api.TABLE, re_api.establishments_frame(found, "commune:69062", "2026-11-21"), Manifest(
+    store.write_table(GRANDS_ETABLISSEMENTS.name, re_api.establishments_frame(found, "commune:69062", "2026-11-21"), Manifest(
         table="", source_id="recherche_entreprises", title="t", producer="p", origin="o", vintage="Sirene",
         geo_vintage="COG", licence="LO", retrieved_at="2026-11-21",
     ))
-    section = emploi_revenus.analyse(Figures(store, resolve_territory(commune="69062")))
+    section = economie.analyse(Figures(store, resolve_territory(commune="69062")))
     table = block(section, Table, title_start="Les plus grands établissements")
     assert table.rows == (("COMMUNE DE COISE (MAIRIE)", "84.11Z — Administration publique", "3 à 5 salariés", None,
                            "Coise"),)
@@ -242,6 +237,7 @@ def sancy_pdf(tmp_path_factory):
     return PdfReader(out / "dossier.pdf")
 
 
+@pytest.mark.slow
 def test_the_section_is_in_the_pdf_outline_with_its_figures(sancy_pdf):
     chapters = [item for item in sancy_pdf.outline if not isinstance(item, list)]  # top level only
     titles = [c.title for c in chapters]
@@ -313,3 +309,27 @@ def test_presential_share_is_the_published_epci_share_and_a_commune_gets_the_rea
     villeneuve, _, _ = economy_of(commune="07341")
     gap = next(b for b in villeneuve.blocks if isinstance(b, Note) and "présentielle" in b.text)
     assert gap.tone == "gap" and "par EPCI" in gap.text and "DS_FLORES_ECONOMIC_SPHERE" in gap.text
+
+
+BOOKS = ("economie", "economie_habitants", "economie_salaries", "economie_secteurs", "economie_etablissements",
+         "economie_tourisme")
+
+
+def test_every_text_of_the_chapter_is_used_and_every_use_exists():
+    import re
+
+    from diagterr.texts import keys
+
+    package = Path(economie.__file__).parent
+    source = " ".join(path.read_text("utf-8") for path in package.glob("*.py"))
+    used = set(re.findall(r'"(economie[a-z_]*\.[a-z0-9_]+)"', source))
+    used |= {f"economie.gap_{topic}" for topic in economie.OFFLINE_TOPICS}  # say(f"economie.gap_{topic}")
+    assert used == {f"{book}.{key}" for book in BOOKS for key in keys(book)}
+
+
+def test_indicator_ids_are_stable_ascii(ccpa, sancy):
+    import re
+
+    for section, _, _ in (ccpa, sancy):
+        ids = [i.id for b in section.blocks if isinstance(b, IndicatorTable) for i in b.indicators]
+        assert ids and all(re.fullmatch(r"[a-z0-9_]+", i) for i in ids), ids

@@ -15,21 +15,13 @@ so the answers carry no value at all — empty, or the documented secrecy shape 
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import responses
-from conftest import NOT_MELODI
-from melodi_census_answers import RECIPES, CensusAnswers
-from specimens import catalog_all, dumps, load_json, needs_specimens
-from test_melodi import MELODI_CATALOG_SUBSET
 
-from diagterr.pipeline import RunOptions, build_dossier, prepare
-from diagterr.resources import samples_dir
+from diagterr.pipeline import build_dossier, prepare
 from diagterr.sources import melodi
-from diagterr.sources.http import HttpClient
 from diagterr.sources.melodi_economy import (
     ECONOMY_DATASETS,
     FLORES_SECTORS,
@@ -37,9 +29,11 @@ from diagterr.sources.melodi_economy import (
     SIDE_CREATIONS,
     TOURISM,
 )
-from diagterr.store import Store
 from diagterr.territory import resolve_territory
-from diagterr.themes.economie import _bands
+from diagterr.themes.economie.sectors import _bands
+from helpers import online_run
+from melodi_census_answers import RECIPES, CensusAnswers
+from specimens import needs_specimens
 
 SANCY = "246300966"  # CC du Massif du Sancy: two départements (63, 15), tourism matters there
 ECONOMY_IDS = {d.dataset_id for d in ECONOMY_DATASETS}
@@ -108,18 +102,8 @@ def online(tmp_path):
     """An online Sancy run against written answers and the REAL Melodi catalogue."""
     territory = resolve_territory(epci=SANCY)
     answers = CensusAnswers(territory)
-    store = Store([tmp_path / "user", samples_dir()])
-    client = HttpClient(backend="memory", rate_limits={}, sleep=lambda s: pytest.fail("waited"))
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
-        mocked.get(melodi.CATALOG_URL, body=dumps(catalog_all(load_json(MELODI_CATALOG_SUBSET)["datasets"])),
-                   content_type="application/json")
-        mocked.add_callback(
-            responses.GET, re.compile(r"https://api\.insee\.fr/melodi/data/.*"),
-            callback=lambda request: (200, {"Content-Type": "application/json"}, _economy_body(answers, request.url)),
-        )
-        mocked.get(NOT_MELODI, status=400, body="Bad Request")
-        yield territory, store, client, RunOptions(out_dir=tmp_path / "out"), mocked
-    client.close()
+    with online_run(tmp_path, territory, lambda url: _economy_body(answers, url)) as run:
+        yield run
 
 
 def _economy_calls(mocked, since: int = 0) -> Counter:
@@ -128,6 +112,7 @@ def _economy_calls(mocked, since: int = 0) -> Counter:
     return Counter(d for d in datasets if d in ECONOMY_IDS)
 
 
+@pytest.mark.slow
 @needs_specimens
 def test_one_request_per_dataset_and_level_cold_and_none_warm(online):
     territory, store, client, options, mocked = online
@@ -150,13 +135,15 @@ def test_one_request_per_dataset_and_level_cold_and_none_warm(online):
     assert _economy_calls(mocked, before) == Counter()
 
 
+@pytest.mark.slow
 @needs_specimens
 def test_the_economy_section_says_what_melodi_did_not_give_and_a_secret_is_never_zero(online, tmp_path):
     territory, store, client, options, _ = online
     prepared = prepare(territory, options, store, client)
     dossier = build_dossier(territory, store, options, prepared.gaps, prepared.manifests)
-    economy = next(s for s in dossier.sections if s.id == "emploi_revenus")  # "Économie et emploi"
+    economy = next(s for s in dossier.sections if s.id == "economie")  # "Économie et emploi"
     indicators = {i.id: i for b in economy.blocks if hasattr(b, "indicators") for i in b.indicators}
+    assert all(i.isascii() and i.replace("_", "").isalnum() and i.islower() for i in indicators), sorted(indicators)
     jobs = indicators["emplois_salaries_flores"]
     assert jobs.value is None and "secret statistique" in jobs.missing_reason  # not 0
     assert all(c.value is None and c.missing_reason for c in jobs.comparisons)

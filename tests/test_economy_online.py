@@ -1,5 +1,5 @@
 """An online run brings the economy sources into the dossier: URSSAF salaried jobs per commune
-and the largest establishments (recherche-entreprises), through pipeline.ONLINE_STEPS.
+and the largest establishments (recherche-entreprises), through their fetchers in sources.online.
 
 The transport is faked with `responses` (network blocked by pytest-socket); the bodies are:
 - URSSAF: no real record exists (APIS.md §6); records in the DOCUMENTED Explore v2.1 shape with
@@ -15,44 +15,33 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import responses
-from conftest import needs_shared
-from specimens import load_json, needs_specimens
-from test_recherche_entreprises import documented_result, page
-from test_urssaf import documented_record, envelope, real_headcounts
 
 from diagterr import pipeline
 from diagterr.dossier import Note, Table
 from diagterr.pipeline import RunOptions, build_dossier
 from diagterr.resources import samples_dir
+from diagterr.sources import online, urssaf
 from diagterr.sources import recherche_entreprises as re_api
-from diagterr.sources import urssaf
-from diagterr.sources.http import HttpClient, url_with_params
+from diagterr.sources.fetcher import FetchContext
+from diagterr.sources.http import url_with_params
 from diagterr.store import Store
+from diagterr.tables.economy import GRANDS_ETABLISSEMENTS, URSSAF_EFFECTIFS, URSSAF_JOBS
 from diagterr.territory import resolve_territory
+from helpers import needs_shared
+from specimens import load_json, needs_specimens
+from test_recherche_entreprises import documented_result, page
+from test_urssaf import documented_record, envelope, real_headcounts
 
 ECONOMY_SOURCES = (urssaf.SOURCE_ID, re_api.SOURCE_ID)
 COISE = "recherche_entreprises__search_commune_coise_2023.json"
 
 
 @pytest.fixture
-def client():
-    with HttpClient(backend="memory", rate_limits={}, sleep=lambda s: None) as http:
-        yield http
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock() as rsps:
-        yield rsps
-
-
-@pytest.fixture
-def economy_steps(monkeypatch):
-    """Only the economy entries of ONLINE_STEPS (the other sources have their own tests)."""
-    steps = tuple(s for s in pipeline.ONLINE_STEPS if s.source_id in ECONOMY_SOURCES)
+def economy_steps():
+    """Only the economy fetchers of sources.online (the other sources have their own tests)."""
+    steps = tuple(f for f in online.AFTER_BOUNDARIES if f.source_id in ECONOMY_SOURCES)
     assert [s.source_id for s in steps] == list(ECONOMY_SOURCES)  # both are wired, in this order
-    monkeypatch.setattr(pipeline, "ONLINE_STEPS", steps)
+    return steps
 
 
 def urssaf_url(codes) -> str:
@@ -67,15 +56,15 @@ def search_url(territory) -> str:
     return url_with_params(re_api.SEARCH_URL, params)
 
 
-def fetch(territory, store, client):
-    gaps = []
-    pipeline.fetch_online(store, territory, client, None, gaps, lambda *_: None)
-    return gaps
+def fetch(territory, store, client, fetchers):
+    context = FetchContext(client, store, territory)
+    pipeline.fetch_online(context, fetchers)
+    return context.gaps
 
 
 def economy_section(territory, store, tmp_path):
     dossier = build_dossier(territory, store, RunOptions(tmp_path / "out"), [], [])
-    return next(s for s in dossier.sections if s.id == "emploi_revenus"), dossier
+    return next(s for s in dossier.sections if s.id == "economie"), dossier
 
 
 @needs_shared
@@ -89,17 +78,17 @@ def test_ccpa_online_reads_its_communes_from_urssaf_and_keeps_the_other_territor
     mocked.get(search_url(ccpa), json=load_json(COISE))  # its only result lies in Coise, outside the EPCI
     store = Store([tmp_path / "user", samples_dir()])
 
-    gaps = fetch(ccpa, store, client)
+    gaps = fetch(ccpa, store, client, economy_steps)
 
     assert gaps == []
     # One request each: 17 communes in one ODSQL filter (≤ 50), 17 records on one page; one /search page.
     assert {sid: (s.network, s.cache_hits) for sid, s in client.stats.items()} == {
         urssaf.SOURCE_ID: (1, 0), re_api.SOURCE_ID: (1, 0),
     }
-    table = store.read(urssaf.TABLE)
+    table = store.read(URSSAF_EFFECTIFS.name)
     ccpa_rows = table[(table["geo_level"] == "COM") & table["geo_code"].isin(ccpa.commune_codes)]
     assert set(ccpa_rows["source_id"]) == {urssaf.SOURCE_ID}
-    arbresle = ccpa_rows[(ccpa_rows["geo_code"] == "69010") & (ccpa_rows["variable"] == urssaf.JOBS)]
+    arbresle = ccpa_rows[(ccpa_rows["geo_code"] == "69010") & (ccpa_rows["variable"] == URSSAF_JOBS)]
     assert dict(zip(arbresle["period"], arbresle["value"], strict=True)) == {
         y: float(v) for y, v in real_headcounts("69010").items()
     }
@@ -130,7 +119,7 @@ def test_the_largest_establishments_are_listed_with_their_band_year_and_date(
     mocked.get(search_url(paris15), json=page([documented_result()]))
     store = Store([tmp_path / "user", samples_dir()])
 
-    assert fetch(paris15, store, client) == []
+    assert fetch(paris15, store, client, economy_steps) == []
 
     section, dossier = economy_section(paris15, store, tmp_path)
     table = next(b for b in section.blocks if isinstance(b, Table) and b.title.startswith("Les plus grands"))
@@ -152,9 +141,9 @@ def test_a_second_territory_keeps_the_first_ones_list(economy_steps, client, moc
     mocked.get(search_url(paris15), json=page([documented_result()]))
     mocked.get(search_url(coise), json=load_json(COISE))
     store = Store([tmp_path / "user", samples_dir()])
-    fetch(paris15, store, client)
-    fetch(coise, store, client)
-    saved = store.read(re_api.TABLE)
+    fetch(paris15, store, client, economy_steps)
+    fetch(coise, store, client, economy_steps)
+    saved = store.read(GRANDS_ETABLISSEMENTS.name)
     assert list(saved["territoire"]) == ["commune:75115"]  # Coise's mairie (band 02) is under the floor
     section, _ = economy_section(paris15, store, tmp_path)
     assert any(isinstance(b, Table) and b.title.startswith("Les plus grands") for b in section.blocks)
@@ -166,7 +155,7 @@ def test_a_failing_source_is_one_gap_and_the_samples_are_kept(economy_steps, cli
     mocked.get(urssaf_url(ccpa.commune_codes), json={"results": []})  # no total_count: schema changed
     mocked.get(search_url(ccpa), status=400, json={"erreur": "Veuillez indiquer au moins un paramètre."})
     store = Store([tmp_path / "user", samples_dir()])
-    gaps = fetch(ccpa, store, client)
+    gaps = fetch(ccpa, store, client, economy_steps)
     assert [g.source_id for g in gaps] == list(ECONOMY_SOURCES)
     assert gaps[0].message.startswith("Emploi salarié privé (URSSAF) indisponible : ")
     assert "total_count" in gaps[0].message

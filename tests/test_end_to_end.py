@@ -10,17 +10,20 @@ import pytest
 import responses
 from pypdf import PdfReader
 
-from pdf_outline import outline_titles
-from typer.testing import CliRunner
-
-from conftest import SHARED, needs_shared
-from test_melodi import MELODI_CATALOG_SUBSET
 from diagterr.cli import app
-from diagterr.pipeline import default_store
 from diagterr.formatting import nombre
-from specimens import catalog_all, departement_77_communes_contour, dumps, load_json, needs_specimens
+from diagterr.pipeline import default_store
+from helpers import SHARED, needs_shared, runner
+from pdf_outline import outline_titles
+from specimens import (
+    MELODI_CATALOG_SUBSET,
+    catalog_all,
+    departement_77_communes_contour,
+    dumps,
+    load_json,
+    needs_specimens,
+)
 
-runner = CliRunner()
 CHAPTERS = ["Sommaire", "En bref", "Le territoire", "Démographie", "Habitat", "Économie et emploi",
             "Climat, risques et sols", "Initiatives et programmes en cours", "Sources et méthodes"]
 
@@ -35,6 +38,7 @@ def ccpa(tmp_path_factory):
     return result, out
 
 
+@pytest.mark.slow
 def test_ccpa_dossier_is_built_offline_from_the_samples(ccpa):
     result, out = ccpa
     assert result.exit_code == 0, result.output
@@ -43,6 +47,7 @@ def test_ccpa_dossier_is_built_offline_from_the_samples(ccpa):
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary file left behind"
 
 
+@pytest.mark.slow
 def test_ccpa_pdf_outline_pages_and_metadata(ccpa):
     _, out = ccpa
     reader = PdfReader(out / "dossier.pdf")
@@ -53,6 +58,7 @@ def test_ccpa_pdf_outline_pages_and_metadata(ccpa):
     assert "CC du Pays de l'Arbresle" in reader.metadata.title
 
 
+@pytest.mark.slow
 def test_ccpa_key_figures_are_in_the_text_in_french_format(ccpa):
     _, out = ccpa
     reader = PdfReader(out / "dossier.pdf")
@@ -71,6 +77,7 @@ def test_ccpa_key_figures_are_in_the_text_in_french_format(ccpa):
     assert "L'Arbresle" in text and "Petites villes de demain" in text
 
 
+@pytest.mark.slow
 def test_ccpa_exports_carry_every_indicator_with_source_and_comparisons(ccpa):
     _, out = ccpa
     data = json.loads((out / "indicateurs.json").read_text("utf-8"))
@@ -82,6 +89,7 @@ def test_ccpa_exports_carry_every_indicator_with_source_and_comparisons(ccpa):
     assert rows and {"departement", "region", "france"} <= {r.get("niveau") for r in rows}
 
 
+@pytest.mark.slow
 @needs_specimens
 @responses.activate
 def test_commune_outside_the_samples_online_gives_a_partial_dossier(tmp_path):
@@ -109,6 +117,7 @@ def test_commune_outside_the_samples_online_gives_a_partial_dossier(tmp_path):
     assert "Climat observé indisponible" in text and "Risques naturels indisponibles" in text
 
 
+@pytest.mark.slow
 @needs_shared
 def test_import_of_the_national_file_then_any_commune_offline(tmp_path):
     """`diagterr import` loads the whole comparateur once; a commune outside the samples then
@@ -134,6 +143,7 @@ def test_import_of_a_missing_file_is_a_bad_input(tmp_path):
     assert "introuvable" in result.output
 
 
+@pytest.mark.slow
 @responses.activate
 def test_without_any_network_a_sample_site_is_built_as_offline(tmp_path):
     """No network at all (names do not resolve): the run says so and goes on as with --offline."""

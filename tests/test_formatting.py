@@ -9,7 +9,6 @@ import pytest
 from babel.numbers import format_currency, format_percent
 
 from diagterr.dossier import Indicator, SourceRef
-from diagterr.render.axes import axis_formatter
 from diagterr.formatting import (
     MINUS,
     NARROW_NBSP,
@@ -21,6 +20,7 @@ from diagterr.formatting import (
     signe,
     valeur,
 )
+from diagterr.render.axes import axis_formatter
 from diagterr.render.html import FILTERS, environment
 
 NNBSP = "\u202f"

@@ -6,7 +6,6 @@ in each builder's docstring); tests that read a specimen skip where ../shared is
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -16,8 +15,8 @@ from responses import matchers
 
 from diagterr.errors import BadInputError, NotFoundAtSourceError, SourceSchemaError
 from diagterr.sources import geo_api
-from diagterr.sources.http import HttpClient
 from diagterr.store import Manifest, Store
+from diagterr.tables.geography import API_GEO_BOUNDARIES
 from specimens import (
     departement_77_communes_contour,
     feature_collection,
@@ -33,27 +32,6 @@ DEP77_URL = "https://geo.api.gouv.fr/departements/77/communes"
 def commune_01001() -> dict[str, Any]:
     """The REAL `/communes/01001` item (default fields)."""
     return geo_default_item("communes_item")
-
-
-@pytest.fixture(autouse=True)
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DIAGTERR_CACHE_DIR", str(tmp_path))
-    return tmp_path
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock() as rsps:
-        yield rsps
-
-
-@pytest.fixture
-def client():
-    def no_sleep(seconds: float) -> None:
-        raise AssertionError(f"unexpected sleep of {seconds} s")
-
-    with HttpClient(rate_limits={}, sleep=no_sleep) as http:
-        yield http
 
 
 def add_dep77(mocked: responses.RequestsMock, body: object = None) -> None:
@@ -126,7 +104,7 @@ def test_boundaries_of_a_commune_from_its_departement(mocked, client):
     row = frame.iloc[0]
     assert (row["code"], row["name"], row["population"]) == ("77218", "Grisy-sur-Seine", 107)
     assert row.geometry.geom_type == "Polygon" and row.geometry.is_valid
-    assert list(row.geometry.exterior.coords)[0] == (3.350602, 48.438077)  # first vertex of the specimen
+    assert row.geometry.exterior.coords[0] == (3.350602, 48.438077)  # first vertex of the specimen
     minx, miny, maxx, maxy = row.geometry.bounds
     assert 3.2 < minx < maxx < 3.5 and 48.3 < miny < maxy < 48.5  # Seine-et-Marne, south-east
 
@@ -137,10 +115,10 @@ def test_boundaries_survive_a_round_trip_through_the_store(mocked, client, tmp_p
     frame = geo_api.fetch_commune_boundaries(client, ["77218"])
     store = Store([tmp_path / "store"])
     written = store.write_table(
-        geo_api.BOUNDARIES_TABLE, frame, geo_api.boundaries_manifest(["77218"], "2026-11-21T10:00:00+01:00")
+        API_GEO_BOUNDARIES.name, frame, geo_api.boundaries_manifest(["77218"], "2026-11-21T10:00:00+01:00")
     )
     assert written.rows == 1
-    back = store.read_geo(geo_api.BOUNDARIES_TABLE)
+    back = store.read_geo(API_GEO_BOUNDARIES.name)
     assert back.crs.to_epsg() == 4326
     assert back.geometry.iloc[0].equals(frame.geometry.iloc[0])
     assert back["code"].tolist() == ["77218"]

@@ -23,14 +23,13 @@ import copy
 from pathlib import Path
 
 import pytest
-import responses
 from responses import matchers
 
 from diagterr.errors import SourceSchemaError
 from diagterr.resources import samples_dir
 from diagterr.sources import georisques
-from diagterr.sources.http import HttpClient
 from diagterr.store import Store
+from diagterr.tables.climate import GEORISQUES
 from diagterr.territory import resolve_territory
 
 PARIS = "75056"
@@ -86,21 +85,6 @@ def zonage_body() -> dict:
 
 def page_params(page: int) -> dict:
     return {"code_insee": PARIS, "page": str(page), "page_size": str(georisques.PAGE_SIZE)}
-
-
-@pytest.fixture
-def client():
-    def no_sleep(seconds: float) -> None:
-        raise AssertionError(f"unexpected sleep of {seconds} s")
-
-    with HttpClient(backend="memory", rate_limits={}, sleep=no_sleep) as http:
-        yield http
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock() as rsps:
-        yield rsps
 
 
 def add_commune(mocked, catnat_pages: list[dict] | None = None) -> None:
@@ -238,15 +222,15 @@ def test_a_commune_costs_four_requests_and_its_rows_replace_the_old_ones(mocked,
     store = Store([tmp_path / "user", samples_dir()])
     manifest = georisques.fetch_risks_for_territory(client, store, paris)
     assert len(mocked.calls) == georisques.requests_for(paris.commune_codes) == 4
-    table = store.read(georisques.TABLE)
+    table = store.read(GEORISQUES.name)
     assert sorted(table["jeu"]) == ["catnat", "commune", "radon", "risque", "sismicite"]
     catnat = table[table["jeu"] == "catnat"].iloc[0]
     assert (catnat["code"], catnat["date_debut"]) == ("INTE0100460A", "2001-07-06")
     assert manifest.source_id == georisques.SOURCE_ID and "état au" in manifest.vintage
-    assert not (Path(samples_dir()) / "tables" / f"{georisques.TABLE}.parquet").exists()
+    assert not (Path(samples_dir()) / "tables" / f"{GEORISQUES.name}.parquet").exists()
     # Read again (from the cache): same rows, not twice.
     georisques.fetch_risks_for_territory(client, store, paris)
-    assert len(store.read(georisques.TABLE)) == len(table)
+    assert len(store.read(GEORISQUES.name)) == len(table)
 
 
 def test_a_failing_commune_leaves_the_table_unchanged(mocked, client, tmp_path):
@@ -257,7 +241,7 @@ def test_a_failing_commune_leaves_the_table_unchanged(mocked, client, tmp_path):
     store = Store([tmp_path / "user"])
     with pytest.raises(SourceSchemaError):
         georisques.fetch_risks_for_territory(client, store, paris)
-    assert store.read(georisques.TABLE) is None
+    assert store.read(GEORISQUES.name) is None
 
 
 def test_fixtures_hold_only_documented_values():

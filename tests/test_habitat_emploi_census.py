@@ -12,17 +12,20 @@ small counts that stand for no real place.
 from __future__ import annotations
 
 import pytest
-from specimens import needs_specimens
-from test_melodi_census import CCPA, observation, online  # noqa: F401 - `online` is a fixture
 
 from diagterr.dossier import Chart, IndicatorTable, Note, Table
 from diagterr.pipeline import build_dossier, prepare
 from diagterr.resources import samples_dir
 from diagterr.sources.melodi_census import RP_POPULATION_PCS
 from diagterr.store import Manifest, Store, observation_frame
+from diagterr.tables.census import RP_LOGEMENT
 from diagterr.territory import resolve_territory
-from diagterr.themes import emploi_revenus, habitat
+from diagterr.themes import habitat
+from diagterr.themes.economie import jobs, residents
 from diagterr.themes.figures import Figures
+from helpers import CCPA
+from specimens import needs_specimens
+from test_melodi_census import observation
 
 # -- codes and partitions ---------------------------------------------------------------------
 
@@ -47,8 +50,8 @@ def test_a_pcs_observation_is_read_only_for_residents_aged_15_or_more_all_sexes(
     assert RP_POPULATION_PCS.variable_of(observation(AGE="Y_GE15", SEX="_T", PCS="_T")) == "pop_15_plus"
     assert RP_POPULATION_PCS.variable_of(observation(AGE="Y_GE15", SEX="F", PCS="3")) is None
     assert RP_POPULATION_PCS.filters == {"AGE": "Y_GE15", "SEX": "_T"}
-    assert emploi_revenus.pcs_label("3") == "Cadres et professions intellectuelles supérieures"
-    assert emploi_revenus.pcs_label("X") == "Catégorie de code INSEE « X » (libellé inconnu)"
+    assert residents.pcs_label("3") == "Cadres et professions intellectuelles supérieures"
+    assert residents.pcs_label("X") == "Catégorie de code INSEE « X » (libellé inconnu)"
 
 
 # -- shares from a written store ---------------------------------------------------------------
@@ -77,7 +80,7 @@ def _indicators(blocks) -> dict:
 
 
 def test_tenure_shares_are_recomputed_the_subtotal_left_out_an_unknown_code_shown_raw(tmp_path):
-    store = _store(tmp_path, habitat.LOGEMENT, {
+    store = _store(tmp_path, RP_LOGEMENT.name, {
         "residences_principales": 200.0, "rp_statut_100": 120.0, "rp_statut_200": 70.0, "rp_statut_211": 40.0,
         "rp_statut_221": 20.0, "rp_statut_212_222": 10.0, "rp_statut_300": 6.0, "rp_statut_999": 4.0,
     })
@@ -96,7 +99,7 @@ def test_tenure_shares_are_recomputed_the_subtotal_left_out_an_unknown_code_show
 def test_construction_shares_are_of_the_stock_whose_period_is_known(tmp_path):
     counts = {"Y_LT1919": 30.0, "Y1919T1945": 10.0, "Y1946T1970": 20.0, "Y1971T1990": 40.0, "Y1991T2005": 50.0,
               "Y2006TAAAA": 50.0, "Y_LT2021": 200.0}
-    store = _store(tmp_path, habitat.LOGEMENT, {f"rp_achevement_{c}": v for c, v in counts.items()})
+    store = _store(tmp_path, RP_LOGEMENT.name, {f"rp_achevement_{c}": v for c, v in counts.items()})
     blocks = habitat.construction(Figures(store, resolve_territory(commune=COMMUNE)))
     indicators = _indicators(blocks)
     assert indicators["part_achevement_Y_LT1919"].value == pytest.approx(15.0)
@@ -108,9 +111,9 @@ def test_construction_shares_are_of_the_stock_whose_period_is_known(tmp_path):
 
 
 def test_pcs_shares_are_recomputed_from_the_counts_with_comparisons(tmp_path):
-    store = _store(tmp_path, emploi_revenus.PCS, {"pop_15_plus": 400.0, "pop_15_plus_pcs_3": 100.0,
+    store = _store(tmp_path, RP_POPULATION_PCS.table, {"pop_15_plus": 400.0, "pop_15_plus_pcs_3": 100.0,
                                                   "pop_15_plus_pcs_7": 120.0, "pop_15_plus_pcs_9": 20.0})
-    blocks = emploi_revenus.socio_professional(Figures(store, resolve_territory(commune=COMMUNE)))
+    blocks = residents.socio_professional(Figures(store, resolve_territory(commune=COMMUNE)))
     indicators = _indicators(blocks)
     assert indicators["part_pcs_3"].value == pytest.approx(25.0)
     assert [c.value for c in indicators["part_pcs_7"].comparisons] == pytest.approx([30.0, 30.0, 30.0])
@@ -133,12 +136,13 @@ def _ccpa_sample_share(numerator: str, denominator: str, level: str = "COM", cod
 
 
 @pytest.fixture
-def dossier(online):  # noqa: F811 - the fixture imported above
+def dossier(online):
     territory, store, client, options, _ = online
     prepared = prepare(territory, options, store, client)
     return build_dossier(territory, store, options, prepared.gaps, prepared.manifests)
 
 
+@pytest.mark.slow
 @needs_specimens
 def test_online_the_stock_by_category_is_shown_at_every_census_with_its_comparisons(dossier):
     section = next(s for s in dossier.sections if s.id == "habitat")
@@ -155,6 +159,7 @@ def test_online_the_stock_by_category_is_shown_at_every_census_with_its_comparis
     assert rows["Logements vacants : France"][1] is None  # RP 2021: no France figure in the samples
 
 
+@pytest.mark.slow
 @needs_specimens
 def test_online_owners_are_shown_the_tenure_detail_and_building_age_are_said_missing(dossier):
     section = next(s for s in dossier.sections if s.id == "habitat")
@@ -171,9 +176,10 @@ def test_online_owners_are_shown_the_tenure_detail_and_building_age_are_said_mis
     assert "rp_achevement_{BUILD_END}" in sources  # the annex names the code INSEE did not answer
 
 
+@pytest.mark.slow
 @needs_specimens
 def test_online_jobs_come_with_comparisons_the_index_and_the_pcs_say_why_they_are_missing(dossier):
-    section = next(s for s in dossier.sections if s.id == "emploi_revenus")
+    section = next(s for s in dossier.sections if s.id == "economie")
     indicators = _indicators(section.blocks)
     frame = Store([samples_dir()]).read("insee_comparateur")
     jobs = frame[(frame["variable"] == "emplois") & (frame["period"] == "2018")]
@@ -199,6 +205,6 @@ def test_offline_the_melodi_only_figures_are_named_not_shown(tmp_path):
     assert "non disponibles hors ligne" in notes and "DS_RP_LOGEMENT_PRINC" in notes
     assert not any(isinstance(b, Chart) and b.id in ("parc_logements_historique", "statut_occupation")
                    for b in section.blocks)
-    (pcs,) = emploi_revenus.socio_professional(fig)
+    (pcs,) = residents.socio_professional(fig)
     assert isinstance(pcs, Note) and "non disponible hors ligne" in pcs.text and "DS_RP_POPULATION_COMP" in pcs.text
-    assert emploi_revenus.jobs_at_place_of_work(fig) == []
+    assert jobs.jobs_at_place_of_work(fig) == []

@@ -17,7 +17,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from fake_time import FakeTime
 import requests
 import responses
 import time_machine
@@ -35,6 +34,7 @@ from diagterr.errors import (
 )
 from diagterr.sources.http import HttpClient, SourceStats, url_with_params
 from diagterr.sources.ratelimit import RateLimiter
+from fake_time import FakeTime
 from specimens import departement_77_communes_contour, dumps, geo_default_item, needs_specimens
 
 DEP77_URL = "https://geo.api.gouv.fr/departements/77/communes"
@@ -58,23 +58,6 @@ def epci_body() -> bytes:
     """The REAL `/epcis/200000172` item (default fields)."""
     return dumps(geo_default_item("epcis_item"))
 
-
-
-@pytest.fixture(autouse=True)
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DIAGTERR_CACHE_DIR", str(tmp_path))
-    return tmp_path
-
-
-@pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock() as rsps:
-        yield rsps
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from typer.testing import CliRunner
 
 from diagterr import initiatives as inv
 from diagterr.cli import app
@@ -25,17 +24,17 @@ from diagterr.dossier import CommuneMap, Note, Table
 from diagterr.errors import BadInputError
 from diagterr.pipeline import RunOptions, build_dossier, default_store
 from diagterr.territory import resolve_territory
+from helpers import runner
 
-runner = CliRunner()
 CCPA = "246900625"  # CC du Pays de l'Arbresle: 69010 L'Arbresle, 69021 Bessenay, 69032 Bully…
 
 HEADER = "nom;porteur;theme;categorie;commune;statut;date_debut;contact;lien;description"
 TEMPLATE_ROW = ";".join(inv.EXAMPLE_ROW[f] for f in inv.FIELDS)
 VALID_ROWS = [
-    "Initiative de test A;Association de test;Mobilité;humaines;69010;en cours;2024-03-15;contact@exemple.test;"
-    "http://exemple.test/a;Donnée de test fictive <script>alert(1)</script>",
-    "Initiative de test B;Collectif de test;Alimentation;Agricoles;69021,69032;En projet;01/09/2025;;;"
-    "Donnée de test fictive : file:///etc/passwd",
+    ("Initiative de test A;Association de test;Mobilité;humaines;69010;en cours;2024-03-15;contact@exemple.test;"
+     "http://exemple.test/a;Donnée de test fictive <script>alert(1)</script>"),
+    ("Initiative de test B;Collectif de test;Alimentation;Agricoles;69021,69032;En projet;01/09/2025;;;"
+     "Donnée de test fictive : file:///etc/passwd"),
     "Initiative de test C;;mobilité;Économiques;;terminé;;;;Donnée de test fictive sur tout le territoire.",
 ]
 BROKEN_ROWS = [  # line 2 is the template's example row (skipped); problems on lines 3 to 7
@@ -210,15 +209,15 @@ def test_a_broken_csv_gives_every_problem_with_its_line_and_column(tmp_path, ccp
     assert problems == [
         "ligne 3, colonne commune : « 69999 » n'est pas une commune du territoire (CC du Pays de l'Arbresle (CCPA)).",
         "ligne 4, colonne nom : nom de l'initiative manquant (obligatoire).",
-        "ligne 5, colonne categorie : « sportives » n'est pas une catégorie de ressources de l'Atelier ; choix : "
-        "humaines, naturelles, agricoles, économiques, matérielles, numériques, culturelles.",
+        ("ligne 5, colonne categorie : « sportives » n'est pas une catégorie de ressources de l'Atelier ; choix : "
+         "humaines, naturelles, agricoles, économiques, matérielles, numériques, culturelles."),
         "ligne 5, colonne date_debut : « 2024-13-01 » : cette date n'existe pas.",
         "ligne 6, colonne lien : « file:///etc/passwd » : seule une adresse web http:// ou https:// est acceptée.",
-        "ligne 7, colonne commune : « L'Arbresle » : indiquez le code INSEE de la commune, pas son nom ; "
-        "« L'Arbresle » a pour code 69010.",
+        ("ligne 7, colonne commune : « L'Arbresle » : indiquez le code INSEE de la commune, pas son nom ; "
+         "« L'Arbresle » a pour code 69010."),
         "ligne 7, colonne statut : « fini » : statut inconnu ; choix : en cours, en projet, terminé (ou vide).",
-        "ligne 7, colonne date_debut : « 15/03/24 » n'est pas une date au format AAAA-MM-JJ ou JJ/MM/AAAA "
-        "(ex. 2024-03-15 ou 15/03/2024).",
+        ("ligne 7, colonne date_debut : « 15/03/24 » n'est pas une date au format AAAA-MM-JJ ou JJ/MM/AAAA "
+         "(ex. 2024-03-15 ou 15/03/2024)."),
         "ligne 7, colonne lien : « javascript:alert(1) » : seule une adresse web http:// ou https:// est acceptée.",
     ]
 
@@ -233,8 +232,8 @@ def test_a_quoted_description_over_two_lines_keeps_the_line_where_its_row_starts
 
 def test_a_commune_of_another_territory_is_named(tmp_path, ccpa):
     problems = problems_of(write(tmp_path / "i.csv", "nom;commune\nInitiative de test;07341\n"), ccpa)
-    assert problems == ["ligne 2, colonne commune : « 07341 » (Villeneuve-de-Berg) n'est pas une commune du "
-                        "territoire (CC du Pays de l'Arbresle (CCPA))."]
+    assert problems == [("ligne 2, colonne commune : « 07341 » (Villeneuve-de-Berg) n'est pas une commune du "
+                         "territoire (CC du Pays de l'Arbresle (CCPA)).")]
 
 
 def test_a_code_that_lost_its_leading_zero_gets_a_hint(tmp_path):
@@ -255,8 +254,8 @@ def test_unknown_and_repeated_columns_and_a_missing_name_column(tmp_path, ccpa):
     text = "intitulé;comune;theme;theme\nInitiative de test;69010;a;b\n"
     problems = problems_of(write(tmp_path / "i.csv", text), ccpa)
     assert problems == [
-        "ligne 1, colonne comune : nom inconnu (vouliez-vous dire « commune » ?) ; attendus : nom, porteur, theme, "
-        "categorie, commune, statut, date_debut, contact, lien, description.",
+        ("ligne 1, colonne comune : nom inconnu (vouliez-vous dire « commune » ?) ; attendus : nom, porteur, theme, "
+         "categorie, commune, statut, date_debut, contact, lien, description."),
         "ligne 1, colonne theme : colonne en double",
     ]
     missing = problems_of(write(tmp_path / "j.csv", "porteur;commune\nPorteur de test;69010\n"), ccpa)
@@ -293,8 +292,8 @@ def test_yaml_problems_name_the_field_and_its_line(tmp_path, ccpa):
         "ligne 3, champ commune : « 69999 » n'est pas une commune du territoire (CC du Pays de l'Arbresle (CCPA)).",
         "ligne 4, champ date_debut : « 2024-02-30 » : cette date n'existe pas.",
         "ligne 5, champ nom : nom de l'initiative manquant (obligatoire).",
-        "ligne 7, champ comune : nom inconnu (vouliez-vous dire « commune » ?) ; attendus : nom, porteur, theme, "
-        "categorie, commune, statut, date_debut, contact, lien, description.",
+        ("ligne 7, champ comune : nom inconnu (vouliez-vous dire « commune » ?) ; attendus : nom, porteur, theme, "
+         "categorie, commune, statut, date_debut, contact, lien, description."),
     ]
 
 
@@ -353,7 +352,7 @@ def test_without_inventory_the_section_says_how_to_add_one(ccpa):
     assert "Friches (Cartofriches, Cerema) : non disponible hors ligne" in text
     assert "sans programme national connu" in text
     assert any(isinstance(b, Table) and b.title == "Programmes par commune" for b in section.blocks)
-    assert indicator_ids(dossier)[0] == "programme_petitesvillesdedemain"  # ids kept from "Programmes en cours"
+    assert indicator_ids(dossier)[0] == "programme_pvd"  # ids kept from "Programmes en cours"
     assert len(indicator_ids(dossier)) == 6
 
 
@@ -463,6 +462,7 @@ def rendered(tmp_path_factory):
     return result, base / "out", asked
 
 
+@pytest.mark.slow
 def test_the_pdf_shows_the_initiatives_grouped_by_category(rendered):
     result, out, _ = rendered
     assert result.exit_code == 0, result.output
@@ -478,6 +478,7 @@ def test_the_pdf_shows_the_initiatives_grouped_by_category(rendered):
         assert position >= 0, f"« {part} » absent, or out of order"
 
 
+@pytest.mark.slow
 def test_the_description_is_escaped_in_the_html(rendered):
     _, out, _ = rendered
     html = (out / "dossier.html").read_text("utf-8")
@@ -485,6 +486,7 @@ def test_the_description_is_escaped_in_the_html(rendered):
     assert "<script>alert(1)" not in html
 
 
+@pytest.mark.slow
 def test_links_and_paths_of_the_file_are_printed_never_fetched(rendered):
     _, out, asked = rendered
     html = (out / "dossier.html").read_text("utf-8")
@@ -493,3 +495,12 @@ def test_links_and_paths_of_the_file_are_printed_never_fetched(rendered):
     assert asked, "the spy saw nothing: the test no longer watches the fetcher"
     assert not [url for url in asked if "exemple.test" in url or "passwd" in url]
     assert all(url.startswith(("data:", "file:")) for url in asked)
+
+
+def test_every_text_of_the_inventory_is_used_and_every_use_exists():
+    from diagterr.texts import keys
+
+    source = Path(inv.__file__).read_text("utf-8")
+    used = set(re.findall(r'"initiatives\.(?!csv")([a-z0-9_]+)"', source))
+    examples = {f"example_{name}" for name in inv.FIELDS if name not in ("categorie", "statut")}  # say(f"…_{name}")
+    assert used | examples == keys("initiatives")

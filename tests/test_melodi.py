@@ -12,7 +12,6 @@ is an in-memory HttpClient whose sleep and clock are fakes: nothing waits.
 from __future__ import annotations
 
 import copy
-import time
 from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,13 +19,12 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from fake_time import FakeTime
 import requests
 import responses
 
 from diagterr.errors import BadInputError, SourceError, SourceSchemaError
 from diagterr.sources import melodi
-from diagterr.sources.http import HttpClient, SourceStats
+from diagterr.sources.http import SourceStats
 from diagterr.sources.melodi import (
     BASE_URL,
     CatalogEntry,
@@ -65,6 +63,7 @@ from specimens import (
 WRITTEN = Path(__file__).parent / "fixtures" / "melodi"  # bodies the project wrote (README there)
 POPREF = "DS_POPULATIONS_REFERENCE"
 DATA = f"{BASE_URL}/data/{POPREF}"
+pytestmark = pytest.mark.waits  # retries are tested: `client` waits on fake_time
 
 
 def first_url(name: str) -> str:
@@ -97,28 +96,6 @@ def catalog_body() -> bytes:
     subset = load_json(MELODI_CATALOG_SUBSET)["datasets"]
     return dumps(catalog_all(subset, load_json(MELODI_CATALOG_DS_EC_DECES)))
 
-
-
-@pytest.fixture
-def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    def real_sleep(seconds: float) -> None:
-        raise AssertionError(f"time.sleep({seconds}) called: only the injected sleep may wait")
-
-    monkeypatch.setattr(time, "sleep", real_sleep)
-    return FakeTime()
-
-
-@pytest.fixture
-def client(fake_time: FakeTime):
-    http = HttpClient(backend="memory", rate_limits={}, sleep=fake_time.sleep, clock=fake_time.clock)
-    yield http
-    http.close()
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock() as rsps:
-        yield rsps
 
 
 def serve(mocked: responses.RequestsMock, url: str, content: str | bytes | Any, **kwargs: Any) -> None:
@@ -357,7 +334,7 @@ def test_unknown_dataset_http_500_is_a_french_error_without_a_catalogue_call(moc
 
 
 @needs_specimens
-def test_unknown_dataset_suggests_close_ids_from_the_cached_catalogue(mocked, client):
+def test_unknown_dataset_suggests_close_ids_from_the_cached_catalogue(mocked, client, fake_time):
     serve(mocked, melodi.CATALOG_URL, catalog_body())
     fetch_catalog(client)  # cached now
     url = data_url("DS_POPULATIONS_REFERENC", {}, geo="COM-44109", extra=[("maxResult", "10000")])
@@ -369,7 +346,7 @@ def test_unknown_dataset_suggests_close_ids_from_the_cached_catalogue(mocked, cl
 
 
 @needs_specimens
-def test_a_500_on_a_catalogued_dataset_says_the_service_may_be_down(mocked, client):
+def test_a_500_on_a_catalogued_dataset_says_the_service_may_be_down(mocked, client, fake_time):
     serve(mocked, melodi.CATALOG_URL, catalog_body())
     fetch_catalog(client)
     mocked.get(popref_url("COM-44109"), status=500, body=load_bytes(MELODI_UNKNOWN_DATASET_500))

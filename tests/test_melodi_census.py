@@ -7,27 +7,19 @@ import re
 
 import pandas as pd
 import pytest
-import responses
-from conftest import NOT_MELODI
-from melodi_census_answers import CensusAnswers
-from specimens import catalog_all, dumps, load_json, needs_specimens
-from test_melodi import MELODI_CATALOG_SUBSET
 
 from diagterr.harmonise import to_current_communes
-from diagterr.pipeline import RunOptions, build_dossier, prepare
-from diagterr.resources import samples_dir
+from diagterr.pipeline import build_dossier, prepare
 from diagterr.sources import melodi
-from diagterr.sources.http import HttpClient
 from diagterr.sources.melodi_census import (
     CENSUS_DATASETS,
     FILOSOFI,
     RP_LOGEMENT,
     RP_POPULATION,
 )
-from diagterr.store import Store, observation_frame
-from diagterr.territory import resolve_territory
-
-CCPA = "246900625"
+from diagterr.store import observation_frame
+from diagterr.tables import TABLES
+from specimens import needs_specimens
 
 
 def observation(**dimensions: str) -> melodi.Observation:
@@ -65,6 +57,13 @@ def _rows(*rows):
     ])
 
 
+def test_each_dataset_writes_a_declared_table_with_the_variables_it_declares():
+    for dataset in CENSUS_DATASETS:
+        declared = TABLES[dataset.table]
+        assert declared.source_id == "insee_melodi"
+        assert tuple(s.variable for s in dataset.selections) == declared.variables, dataset.dataset_id
+
+
 def test_merged_communes_are_summed_into_the_commune_nouvelle_medians_are_not():
     former = {"50313": "50546", "50581": "50546"}  # Bourgvallées (COG): 50546 = 50313 + 50546 + 50581
     frame = _rows(("50313", "pop", 100.0), ("50546", "pop", 200.0), ("50581", "pop", 30.0),
@@ -87,26 +86,7 @@ def test_a_secret_part_makes_the_merged_sum_missing_never_smaller():
     assert pd.isna(row["value"]) and row["status"] == "partial:1"
 
 
-@pytest.fixture
-def online(tmp_path):
-    """An online CCPA run against the written census answers and the REAL Melodi catalogue."""
-    territory = resolve_territory(epci=CCPA)
-    answers = CensusAnswers(territory)
-    store = Store([tmp_path / "user", samples_dir()])
-    client = HttpClient(backend="memory", rate_limits={}, sleep=lambda s: pytest.fail("waited"))
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
-        mocked.get(melodi.CATALOG_URL, body=dumps(catalog_all(load_json(MELODI_CATALOG_SUBSET)["datasets"])),
-                   content_type="application/json")
-        mocked.add_callback(
-            responses.GET, re.compile(r"https://api\.insee\.fr/melodi/data/.*"),
-            callback=lambda request: (200, {"Content-Type": "application/json"}, answers.body(request.url)),
-        )
-        mocked.get(NOT_MELODI, status=400, body="Bad Request")
-        options = RunOptions(out_dir=tmp_path / "out")
-        yield territory, store, client, options, mocked
-    client.close()
-
-
+@pytest.mark.slow
 @needs_specimens
 def test_a_cold_epci_needs_about_forty_melodi_calls_and_a_warm_one_none(online):
     territory, store, client, options, mocked = online
@@ -131,13 +111,14 @@ def test_a_cold_epci_needs_about_forty_melodi_calls_and_a_warm_one_none(online):
     assert client.stats["insee_melodi"].network == len(melodi_calls)
 
 
+@pytest.mark.slow
 @needs_specimens
 def test_the_census_read_from_melodi_makes_the_dossier_sections(online):
     territory, store, client, options, _ = online
     prepared = prepare(territory, options, store, client)
     dossier = build_dossier(territory, store, options, prepared.gaps, prepared.manifests)
     sections = {s.id: s for s in dossier.sections}
-    assert {"demographie", "habitat", "emploi_revenus", "mobilites"} <= set(sections)
+    assert {"demographie", "habitat", "economie", "mobilites"} <= set(sections)
     text = repr(sections["demographie"])
     assert "Structure par âge" in text and "RP 2021" in text
     mobility = repr(sections["mobilites"])
@@ -147,12 +128,13 @@ def test_the_census_read_from_melodi_makes_the_dossier_sections(online):
     assert "Codes sans réponse dans les données (variables non publiées) : pop_{SEX}_{AGE}" in sources  # age by sex is not in the written answers: said so
 
 
+@pytest.mark.slow
 @needs_specimens
 def test_activity_and_the_epci_published_income_come_with_their_comparisons(online):
     territory, store, client, options, _ = online
     prepared = prepare(territory, options, store, client)
     dossier = build_dossier(territory, store, options, prepared.gaps, prepared.manifests)
-    economy = next(s for s in dossier.sections if s.id == "emploi_revenus")
+    economy = next(s for s in dossier.sections if s.id == "economie")
     tables = {b.title: b for b in economy.blocks if hasattr(b, "indicators")}
     residents = tables["Actifs résidents de 15 à 64 ans (recensement 2021)"]
     unemployment = next(i for i in residents.indicators if i.id == "taux_chomage_15_64_rp")

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
 import responses
 
+from diagterr.dossier import Gap
+from diagterr.errors import SourceSchemaError
 from diagterr.pipeline import default_store
-from diagterr.sources.http import HttpClient
+from diagterr.sources import melodi, melodi_datasets
+from diagterr.sources.fetcher import FetchContext
 from diagterr.sources.melodi import BASE_URL
 from diagterr.sources.melodi_datasets import POPULATIONS_REFERENCE, covered_period, refresh
 from diagterr.store import Store
 from diagterr.territory import resolve_territory
-from specimens import catalog_all, dumps, load_json, needs_specimens
+from specimens import MELODI_CATALOG_SUBSET, MELODI_EPCI_STAR_COM, catalog_all, dumps, load_json, needs_specimens
 from test_melodi import (
-    MELODI_CATALOG_SUBSET,
-    MELODI_EPCI_STAR_COM,
     popref_url,
     serve,
     serve_levels,
@@ -27,15 +27,6 @@ def catalog_entry_body() -> bytes:
     """`/catalog/DS_POPULATIONS_REFERENCE`: the REAL catalogue item (subset re-nested by specimens.py)."""
     items = catalog_all(load_json(MELODI_CATALOG_SUBSET)["datasets"])
     return dumps(next(i for i in items if i["identifier"] == "DS_POPULATIONS_REFERENCE"))
-
-
-@pytest.fixture
-def client():
-    sleeps: list[float] = []
-    http = HttpClient(backend="memory", rate_limits={}, sleep=sleeps.append)
-    yield http
-    http.close()
-    assert sleeps == []
 
 
 @needs_specimens
@@ -77,8 +68,6 @@ def test_fetched_rows_overlay_the_samples_without_hiding_other_territories(tmp_p
     with responses.RequestsMock() as mocked:
         serve(mocked, popref_url("EPCI-244400404*COM"), MELODI_EPCI_STAR_COM)
         serve_levels(mocked)
-        from diagterr.sources import melodi
-
         table = melodi.observations_for_territory(
             client, "DS_POPULATIONS_REFERENCE", nantes, {}, POPULATIONS_REFERENCE.variable_of,
             table="populations_legales",
@@ -90,3 +79,31 @@ def test_fetched_rows_overlay_the_samples_without_hiding_other_territories(tmp_p
     assert [m.source_id for m in store.manifests("populations_legales")] == [
         "insee_melodi", "insee_populations_legales"
     ]
+
+
+def test_the_table_de_passage_then_melodi_open_the_online_sources():
+    from diagterr.sources import insee_table_passage, online
+    from diagterr.sources.registry import SOURCES
+
+    assert online.BEFORE_BOUNDARIES == (insee_table_passage.FETCHER, melodi_datasets.FETCHER)
+    assert online.FETCHERS[2:] == online.AFTER_BOUNDARIES
+    ids = [fetcher.source_id for fetcher in online.FETCHERS]
+    assert len(ids) == len(set(ids)) and set(ids) <= set(SOURCES)
+
+
+def test_a_melodi_dataset_that_fails_is_a_gap_only_where_the_store_has_nothing(tmp_path, client, monkeypatch):
+    def fail(*_args, **_kwargs):
+        raise SourceSchemaError("réponse illisible")
+
+    monkeypatch.setattr(melodi, "fetch_catalog", fail)
+    monkeypatch.setattr(melodi_datasets, "refresh", fail)
+    monkeypatch.setattr(melodi_datasets, "KEPT_UP_TO_DATE", (POPULATIONS_REFERENCE,))
+    nantes = resolve_territory(epci="244400404")
+    events = []
+    context = FetchContext(client, Store([tmp_path]), nantes, reporter=events.append)
+    assert melodi_datasets.FETCHER.fetch(context) == []
+    assert context.gaps == [Gap("insee_melodi", "DS_POPULATIONS_REFERENCE : réponse illisible")]
+    assert [e.message for e in events] == ["INSEE Melodi : DS_POPULATIONS_REFERENCE"]
+    kept = FetchContext(client, default_store(), nantes)  # the samples hold PL 2023 for every commune
+    melodi_datasets.FETCHER.fetch(kept)
+    assert kept.gaps == []  # the vintage could not be checked: the log says so, the dossier uses the store

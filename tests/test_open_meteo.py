@@ -22,20 +22,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import responses
 from responses import matchers
 
 from diagterr.errors import SourceError, SourceSchemaError
 from diagterr.resources import samples_dir
 from diagterr.sources import open_meteo
-from diagterr.sources.http import HttpClient
 from diagterr.store import Store
+from diagterr.tables.climate import CLIMAT_ERA5, YEARLY
 from diagterr.territory import resolve_territory
 from specimens import load_json, needs_specimens
 
 ARCHIVE_BRASILIA = "openmeteo__archive_daily_temperature_2m_max_timezone.json"
 ERA5_RECORDING = "openmeteo__archive_era5_recording_2026.json"
 CLIMATE_FGOALS = "openmeteo__climate_FGOALS_f3_H_daily_fahrenheit_inch.json"
+pytestmark = pytest.mark.waits  # retries are tested: `client` waits on fake_time (`sleeps`)
 
 
 def era5_bodies() -> dict[str, dict]:
@@ -63,23 +63,6 @@ def era5_bergen_four_variables() -> dict:
     celsius["daily"]["temperature_2m_mean"] = fahrenheit["daily"]["temperature_2m_mean"]
     celsius["daily_units"]["temperature_2m_mean"] = fahrenheit["daily_units"]["temperature_2m_mean"]
     return celsius
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
-def client(sleeps):
-    with HttpClient(backend="memory", rate_limits={}, sleep=sleeps.append) as http:
-        yield http
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock() as rsps:
-        yield rsps
 
 
 # -- parsing the real bodies ----------------------------------------------------------------------
@@ -275,12 +258,12 @@ def test_a_territory_costs_one_request_per_point_and_keeps_other_territories(
     manifest = open_meteo.fetch_climate_for_territory(client, store, sancy, points, today=today)
     assert len(mocked.calls) == len(points)
     assert client.stats[open_meteo.SOURCE_ID].network == len(points)
-    table = store.read(open_meteo.TABLE)
+    table = store.read(CLIMAT_ERA5.name)
     assert set(table["territoire"]) == {"epci:246300966"}
     assert set(table["commune"]) == {p.main_commune for p in points}
     assert table["value"].isna().all()  # 3 days of 2025: no complete year, nothing made up
     assert (table["status"] == "incomplet:3/365").all()
-    assert set(table["variable"]) == set(open_meteo.YEARLY)
+    assert set(table["variable"]) == set(YEARLY)
     assert set(table["altitude"]) == {era5_bergen_celsius()["elevation"]}  # the altitude Open-Meteo reports
     assert manifest.source_id == open_meteo.SOURCE_ID and "1950-2025" in manifest.vintage
     # Another territory's fetch adds its rows and leaves the Sancy's.
@@ -288,7 +271,7 @@ def test_a_territory_costs_one_request_per_point_and_keeps_other_territories(
     [point] = open_meteo.representative_points(tessy, sample_boundaries)
     mocked.get(open_meteo.ARCHIVE_URL, json=era5_bergen_four_variables(), match=archive_matcher(point, today))
     open_meteo.fetch_climate_for_territory(client, store, tessy, [point], today=today)
-    assert set(store.read(open_meteo.TABLE)["territoire"]) == {"epci:246300966", "commune:50592"}
+    assert set(store.read(CLIMAT_ERA5.name)["territoire"]) == {"epci:246300966", "commune:50592"}
 
 
 def one_point() -> open_meteo.ClimatePoint:
@@ -319,7 +302,7 @@ def test_daily_limit_429_is_retried_once_then_explained(mocked, client, sleeps):
     assert "10 000 par jour" in str(caught.value) and open_meteo.API_KEY_ENV in str(caught.value)
 
 
-def test_a_customer_key_goes_to_the_customer_host_and_is_never_shown(mocked, client, monkeypatch, caplog):
+def test_a_customer_key_goes_to_the_customer_host_and_is_never_shown(mocked, client, sleeps, monkeypatch, caplog):
     secret = "cle-de-test-0123456789"  # OURS: not a real key
     monkeypatch.setenv(open_meteo.API_KEY_ENV, secret)
     mocked.get(open_meteo.CUSTOMER_ARCHIVE_URL, status=503, body="indisponible")
@@ -350,4 +333,4 @@ def test_the_table_is_written_in_the_users_store_only(tmp_path):
     """A fetch never writes into the shipped samples (first root only)."""
     store = Store([tmp_path / "user", samples_dir()])
     assert open_meteo._first_root_table(store) is None
-    assert not (Path(samples_dir()) / "tables" / f"{open_meteo.TABLE}.parquet").exists()
+    assert not (Path(samples_dir()) / "tables" / f"{CLIMAT_ERA5.name}.parquet").exists()

@@ -17,7 +17,6 @@ import pandas as pd
 import pytest
 import responses
 from responses import matchers
-from specimens import load_json, needs_specimens
 
 from diagterr.dossier import Chart, IndicatorTable, Note, Table
 from diagterr.errors import SourceSchemaError
@@ -26,9 +25,11 @@ from diagterr.sources import open_meteo
 from diagterr.sources import open_meteo_projections as projections
 from diagterr.sources.http import HttpClient
 from diagterr.store import Store
+from diagterr.tables.climate import CLIMAT_CMIP6, HORIZON, REFERENCE, territory_key, window_label
 from diagterr.territory import resolve_territory
 from diagterr.themes import climat
 from diagterr.themes.figures import Figures
+from specimens import load_json, needs_specimens
 
 CLIMATE_FGOALS = "openmeteo__climate_FGOALS_f3_H_daily_fahrenheit_inch.json"
 
@@ -92,7 +93,7 @@ def test_a_window_with_an_incomplete_year_gives_no_mean():
 
 def test_the_request_asks_every_model_over_whole_years():
     point = open_meteo.ClimatePoint(45.5, 2.8, ("63038",), "63038", 1)
-    url, params = projections.climate_request(point, projections.HORIZON)
+    url, params = projections.climate_request(point, HORIZON)
     assert url == projections.CLIMATE_URL
     assert params["models"].split(",") == list(projections.MODELS) and len(projections.MODELS) == 7
     assert (params["start_date"], params["end_date"]) == ("2041-01-01", "2050-12-31")
@@ -121,7 +122,7 @@ def test_a_territory_costs_two_requests_at_one_point(tmp_path):
             mocked.get(projections.CLIMATE_URL, json=body, match=[matchers.query_param_matcher(params)])
         projections.fetch_projections_for_territory(client, store, sancy, boundaries)
         assert len(mocked.calls) == 2 and client.stats[projections.SOURCE_ID].network == 2
-    table = store.read(projections.TABLE)
+    table = store.read(CLIMAT_CMIP6.name)
     assert set(table["commune"]) == {main.main_commune} and set(table["model"]) == set(projections.MODELS)
     assert table["value"].isna().all()  # nothing made up from 32 days
     section = climat.analyse(Figures(store, sancy))
@@ -134,14 +135,13 @@ def synthetic_projections(store: Store, territory, models: list[str]) -> None:
     rows = []
     for i, model in enumerate(models):
         for variable, ref, hor in (("temperature_moyenne", 10.0, 11.0 + 0.5 * i), ("jours_tx_30", 2.0, 5.0 + 3 * i)):
-            for period, value in ((projections.window_label(projections.REFERENCE), ref),
-                                  (projections.window_label(projections.HORIZON), hor)):
-                rows.append({"territoire": open_meteo.territory_key(territory), "commune": territory.commune_codes[0],
+            for period, value in ((window_label(REFERENCE), ref), (window_label(HORIZON), hor)):
+                rows.append({"territoire": territory_key(territory), "commune": territory.commune_codes[0],
                              "communes": territory.commune_codes[0], "point_latitude": 45.5, "point_longitude": 2.8,
                              "latitude": 45.5, "longitude": 2.8, "altitude": 1000.0, "model": model,
                              "variable": variable, "period": period, "value": value, "years": 10, "status": None,
                              "retrieved_at": "2026-03-01T00:00:00+00:00", "source_id": projections.SOURCE_ID})
-    store.write_table(projections.TABLE, projections.typed(pd.DataFrame(rows)),
+    store.write_table(CLIMAT_CMIP6.name, projections.typed(pd.DataFrame(rows)),
                       projections.projections_manifest("2026-03-01T00:00:00+00:00"))
 
 

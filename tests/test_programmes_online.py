@@ -16,39 +16,26 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-import responses
 
-from conftest import SHARED, needs_shared
-from diagterr import pipeline
 from diagterr.cog import load_cog
 from diagterr.errors import SourceSchemaError
 from diagterr.resources import samples_dir
-from diagterr.sources import anct_programmes, bpe_france_services, datagouv, melodi
-from diagterr.sources.http import HttpClient
+from diagterr.sources import anct_programmes, bpe_france_services, datagouv, melodi, online
+from diagterr.sources.fetcher import FetchContext
 from diagterr.store import Store
+from diagterr.tables.programmes import PROGRAMMES_ANCT, PROGRAMMES_FRANCE_SERVICES
 from diagterr.territory import resolve_territory
 from diagterr.themes import programmes
 from diagterr.themes.figures import Figures
+from helpers import SHARED, needs_shared
 from specimens import MELODI_EPCI_STAR_COM, load_json, needs_specimens
 
 SANCY = "246300966"
 FRANCE_SERVICES = SHARED / "data" / "raw" / "anct-carto-france-services" / "france_services.trimmed.geojson"
 ANCT_TABLE = SHARED / "data" / "raw" / "zero-logement-vacant" / "ngeo-anct-cog2023.trimmed.csv"
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock() as rsps:
-        yield rsps
-
-
-@pytest.fixture
-def client():
-    with HttpClient(rate_limits={}, sleep=lambda s: (_ for _ in ()).throw(AssertionError(s))) as http:
-        yield http
 
 
 def real_sites() -> dict[str, int]:
@@ -102,10 +89,10 @@ def test_france_services_of_the_bpe_replace_the_samples_rows(mocked, client, tmp
     answer_sancy(mocked)
     store = Store([tmp_path / "store", samples_dir()])
     territory = resolve_territory(epci=SANCY)
-    step = next(s for s in pipeline.ONLINE_STEPS if s.source_id == bpe_france_services.SOURCE_ID)
-    step.fetch(client, store, territory, None)
+    step = next(s for s in online.FETCHERS if s.source_id == bpe_france_services.SOURCE_ID)
+    step.fetch(FetchContext(client, store, territory))
     assert len(mocked.calls) == 2
-    table = store.read(bpe_france_services.TABLE)
+    table = store.read(PROGRAMMES_FRANCE_SERVICES.name)
     assert set(table["commune"]) == set(territory.commune_codes)
     assert dict(zip(table["commune"], table["nombre"], strict=True))["63236"] == "1"
     assert (table.loc[table["commune"] != "63236", "nombre"] == "0").all()
@@ -115,7 +102,7 @@ def test_france_services_of_the_bpe_replace_the_samples_rows(mocked, client, tmp
     services = [r for r in rows if r[1].startswith("France services")]
     assert services == [("Mont-Dore", "France services", "1 implantation France services (BPE 2024)")]
     indicator = next(i for b in section.blocks if hasattr(b, "indicators") for i in b.indicators
-                     if i.id == "programme_franceservices")
+                     if i.id == "programme_france_services")
     assert (indicator.value, indicator.note, indicator.source.source_id) == (1.0, "Mont-Dore",
                                                                             "insee_bpe_france_services")
     assert indicator.source.vintage == "BPE 2024"
@@ -169,7 +156,7 @@ def test_the_enjeux_read_the_online_lists_not_only_the_samples(tmp_path):
     the programmes handed to the enjeux no longer name it, as the section does not."""
     territory = resolve_territory(epci="246900625")
     offline = Figures(Store([samples_dir()]), territory)
-    assert "Petites villes de demain" in pipeline._programmes_in_place(offline)
+    assert "Petites villes de demain" in programmes.programmes_in_place(offline)
 
     pvd = next(pl for pl in anct_programmes.LISTS if pl.key == "pvd")
     resource = datagouv.Resource("r", "liste-pvd-com2025-20260427.csv", "csv",
@@ -177,10 +164,10 @@ def test_the_enjeux_read_the_online_lists_not_only_the_samples(tmp_path):
                                  datetime(2026, 4, 27))
     frame = anct_programmes.parse_list(pvd, resource, pvd_list_of({"07341"}), load_cog())
     store = Store([tmp_path, samples_dir()])
-    store.write_table(anct_programmes.TABLE, frame,
-                      anct_programmes.manifest({"pvd": resource.file_name}, datetime.now(timezone.utc).isoformat()))
+    store.write_table(PROGRAMMES_ANCT.name, frame,
+                      anct_programmes.manifest({"pvd": resource.file_name}, datetime.now(UTC).isoformat()))
     online = Figures(store, territory)
-    names = pipeline._programmes_in_place(online)
+    names = programmes.programmes_in_place(online)
     assert "Petites villes de demain" not in names
     assert "Villages d'avenir" in names  # from the samples: not fetched online here
     view = programmes.programme_view(Figures(store, territory))

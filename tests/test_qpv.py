@@ -13,14 +13,12 @@ import json
 from pathlib import Path
 
 import pytest
-import responses
 from responses import matchers
 
-from diagterr import pipeline
 from diagterr.errors import SourceSchemaError
 from diagterr.resources import samples_dir
-from diagterr.sources import datagouv, qpv
-from diagterr.sources.http import HttpClient
+from diagterr.sources import datagouv, online, qpv
+from diagterr.sources.fetcher import FetchContext
 from diagterr.store import Store
 from diagterr.territory import resolve_territory
 from diagterr.themes import programmes
@@ -30,18 +28,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "programmes"
 LISTING = json.loads((FIXTURES / "datagouv_resources_qpv.json").read_text("utf-8"))
 FICTIONAL_LIST = (FIXTURES / "qpv_2024_list_FICTIONAL.csv").read_bytes()
 LIST_URL = next(r["url"] for r in LISTING["data"] if r["title"].endswith("2024"))
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock() as rsps:
-        yield rsps
-
-
-@pytest.fixture
-def client():
-    with HttpClient(rate_limits={}) as http:
-        yield http
 
 
 def answer(mocked, body: bytes = FICTIONAL_LIST) -> None:
@@ -89,8 +75,8 @@ def test_the_online_step_shows_the_quartiers_of_the_territory(mocked, client, tm
     commune of the list shows its quartier; a commune outside says there is none."""
     answer(mocked)
     store = Store([tmp_path / "store", samples_dir()])
-    step = next(s for s in pipeline.ONLINE_STEPS if s.source_id == qpv.SOURCE_ID)
-    step.fetch(client, store, resolve_territory(commune="13055"), None)
+    step = next(s for s in online.FETCHERS if s.source_id == qpv.SOURCE_ID)
+    step.fetch(FetchContext(client, store, resolve_territory(commune="13055")))
     assert len(mocked.calls) == 2
     (table,), _ = qpv_blocks(programmes.analyse(Figures(store, resolve_territory(commune="13055"))))
     assert table.title == "Quartiers prioritaires de la politique de la ville 2024 (1 quartier)"

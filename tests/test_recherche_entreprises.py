@@ -14,17 +14,18 @@ import copy
 from typing import Any
 
 import pytest
-from fake_time import FakeTime
-import responses
 
 from diagterr.errors import BadInputError, SourceSchemaError
-from diagterr.sources import http, recherche_entreprises as re_api
+from diagterr.sources import http
+from diagterr.sources import recherche_entreprises as re_api
 from diagterr.sources.http import HttpClient, url_with_params
+from diagterr.tables.economy import GRANDS_ETABLISSEMENTS
 from diagterr.territory import resolve_territory
 from specimens import load_json, needs_specimens
 
 COISE = "recherche_entreprises__search_commune_coise_2023.json"
 SCHEMAS = "recherche_entreprises__openapi_schemas_DOCUMENTED.json"
+pytestmark = pytest.mark.waits  # retries and the provider's limit are tested: `client` waits on fake_time
 
 
 def coise_body() -> dict[str, Any]:
@@ -48,23 +49,6 @@ def page(results: list[dict[str, Any]], *, number: int = 1, total_pages: int = 1
     return {"results": copy.deepcopy(results), "total_results": len(results), "page": number,
             "per_page": re_api.PER_PAGE, "total_pages": total_pages}
 
-
-
-@pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-def client(fake_time):
-    with HttpClient(backend="memory", rate_limits={}, sleep=fake_time.sleep, clock=fake_time.clock) as http_client:
-        yield http_client
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock() as rsps:
-        yield rsps
 
 
 def search_url(**kwargs: Any) -> str:
@@ -187,7 +171,7 @@ def test_the_table_of_a_territory_carries_the_band_its_label_and_its_date(client
     territory = resolve_territory(commune="69062")
     table = re_api.fetch_largest_establishments(client, territory, min_band="00", retrieved_at="2026-11-21")
     row = table.frame.iloc[0]
-    assert list(table.frame.columns) == list(re_api.COLUMNS)
+    assert list(table.frame.columns) == list(GRANDS_ETABLISSEMENTS.columns)
     assert (row["commune"], row["tranche_effectif"], row["tranche_libelle"]) == ("69062", "02", "3 à 5 salariés")
     assert table.manifest.table == "grands_etablissements" and table.manifest.source_id == "recherche_entreprises"
     assert table.manifest.retrieved_at == "2026-11-21" and "intervalle" in table.manifest.method

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import logging
 import math
@@ -19,9 +20,10 @@ from diagterr.render import cover_map_block, render_dossier, render_figures
 from diagterr.render.charts import _spaced_ticks, chart_figure, chart_svg, house_style, series_values
 from diagterr.render.exports import csv_number, indicators_csv, indicators_json
 from diagterr.render.html import GAP_NO_BOUNDARIES, render_html
-from diagterr.render.maps import (    NEGATIVE_COLOURS,
-    class_colours,
+from diagterr.render.maps import (
+    NEGATIVE_COLOURS,
     class_breaks,
+    class_colours,
     class_labels,
     crs_for_codes,
     map_svg,
@@ -155,7 +157,7 @@ def test_year_axes_label_spaced_years_first_and_last():
     years = [1962, 1968, 1975, 1982, 1990, 1999, *range(2006, 2024)]
     kept = [years[i] for i in _spaced_ticks(years)]
     assert kept[0] == 1962 and kept[-1] == 2023
-    assert all(b - a >= 6 for a, b in zip(kept, kept[1:]))
+    assert all(b - a >= 6 for a, b in itertools.pairwise(kept))
 
 
 def test_map_svg_is_reproducible_and_none_without_boundaries():
@@ -192,6 +194,7 @@ def test_html_escapes_the_territory_name():
     assert "&amp; Cie" in html
 
 
+@pytest.mark.slow
 def test_html_shows_missing_values_with_their_reason(rendered):
     html = rendered[0].html.read_text(encoding="utf-8")
     assert "n.d.<sup" in html
@@ -203,6 +206,7 @@ def test_html_shows_missing_values_with_their_reason(rendered):
 # ---------------------------------------------------------------- PDF
 
 
+@pytest.mark.slow
 def test_render_writes_the_four_files(rendered):
     files, _ = rendered
     for path in (files.pdf, files.html, files.json, files.csv):
@@ -212,11 +216,13 @@ def test_render_writes_the_four_files(rendered):
     assert not list(files.pdf.parent.glob(".*.tmp"))
 
 
+@pytest.mark.slow
 def test_render_logs_no_weasyprint_warning(rendered):
     _, records = rendered
     assert [r.getMessage() for r in records] == []
 
 
+@pytest.mark.slow
 def test_pdf_text_has_titles_numbers_and_page_footer(pdf_pages):
     reader, pages = pdf_pages
     text = "\n".join(pages)
@@ -235,6 +241,7 @@ def test_pdf_text_has_titles_numbers_and_page_footer(pdf_pages):
     assert reader.trailer["/Root"].get("/Lang") == "fr"
 
 
+@pytest.mark.slow
 def test_pdf_outline_lists_the_chapters(pdf_pages):
     reader, _ = pdf_pages
     top = [item.title for item in reader.outline if not isinstance(item, list)]
@@ -253,6 +260,7 @@ def _outline_pages(reader, items=None) -> dict[str, int]:
     return found
 
 
+@pytest.mark.slow
 def test_sommaire_page_numbers_point_to_the_chapters(pdf_pages):
     reader, pages = pdf_pages
     toc = pages[1]
@@ -270,6 +278,7 @@ def test_sommaire_page_numbers_point_to_the_chapters(pdf_pages):
     assert "Démographie" in pages[printed["Démographie"] - 1]
 
 
+@pytest.mark.slow
 def test_pdf_embeds_the_shipped_font(pdf_pages):
     reader, _ = pdf_pages
     fonts = {str(f.get_object()["/BaseFont"]) for page in reader.pages
@@ -285,6 +294,7 @@ def test_shipped_font_has_the_french_thousands_separator():
     assert list((templates_dir() / "fonts").glob("OFL*.txt"))
 
 
+@pytest.mark.slow
 def test_a_failed_pdf_leaves_no_file_behind(tmp_path, monkeypatch):
     from weasyprint.document import Document
 
@@ -361,6 +371,7 @@ def _expected_records():
     return [("en_bref", ind) for ind in dossier.key_figures] + dossier.indicators()
 
 
+@pytest.mark.slow
 def test_json_export_has_every_indicator_and_comparison(rendered):
     data = json.loads(rendered[0].json.read_text(encoding="utf-8"))
     assert list(data) == ["territory", "edition_date", "situation_date", "generator", "key_figures",
@@ -386,6 +397,7 @@ def test_json_export_is_stable():
     assert indicators_json(example_dossier()) == indicators_json(example_dossier())
 
 
+@pytest.mark.slow
 def test_csv_export_has_one_row_per_indicator_and_level(rendered):
     raw = rendered[0].csv.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
@@ -427,6 +439,7 @@ def test_duplicate_block_ids_are_refused():
         render_figures(dataclasses.replace(dossier, sections=(doubled, *rest)), None)
 
 
+@pytest.mark.slow
 def test_pdf_without_harfbuzz_subset_embeds_full_fonts_without_warning(tmp_path, monkeypatch):
     import diagterr.render.pdf as pdf_module
 
@@ -446,7 +459,7 @@ def test_a_chapter_of_notes_only_follows_the_previous_one_instead_of_a_page_of_i
     short = Section("mobilites", "Mobilités", "Comment les habitants vont au travail.",
                     (Note("Non disponible hors ligne.", tone="gap"),))
     html = render_html(replace(dossier, sections=(*dossier.sections, short)), {}, cover_svg=None)
-    classes = dict((m.group(2), m.group(1)) for m in re.finditer(r'<section class="([^"]*)" id="([^"]*)"', html))
+    classes = {m.group(2): m.group(1) for m in re.finditer(r'<section class="([^"]*)" id="([^"]*)"', html)}
     assert classes["sec-mobilites"] == "chapter chapter-short"
     assert all(c == "chapter" for a, c in classes.items() if a.startswith("sec-") and a != "sec-mobilites")
 

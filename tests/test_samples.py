@@ -9,11 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import SHARED, needs_shared
 from diagterr.resources import samples_dir
+from diagterr.sources.insee_comparateur import COLUMN_RULES
 from diagterr.store import Store, sha256_of
+from diagterr.tables import TableSpec, census, geography
+from helpers import SHARED, load_script, needs_shared
 
-REPO = Path(__file__).resolve().parents[1]
 FULL_COMPARATEUR = SHARED / "data/raw/insee-base-cc-comparateur-2022-full/base_cc_comparateur_csv.zip"
 
 
@@ -29,14 +30,11 @@ def comparateur_file() -> pd.DataFrame:
 
 
 def _build_samples(out: Path) -> None:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("build_samples", REPO / "scripts/build_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("build_samples")
     assert module.main(["--shared", str(SHARED), "--out", str(out)]) == 0
 
 
+@pytest.mark.slow
 @needs_shared
 def test_building_the_samples_twice_gives_the_same_files_and_the_shipped_tables(tmp_path):
     _build_samples(tmp_path / "a")
@@ -63,6 +61,19 @@ def test_every_table_has_a_manifest_with_provenance(store):
         assert manifest.inputs, f"{name}: no input file named"
         assert all(i.path.startswith("shared/data/") and len(i.sha256) == 64 for i in manifest.inputs)
         assert manifest.sha256 == sha256_of(samples_dir() / "tables" / f"{name}.parquet")
+
+
+def test_the_census_and_geography_tables_hold_what_the_catalogue_declares(store):
+    assert {rule.variable for rule in COLUMN_RULES} == set(census.COMPARATEUR.variables)
+    specs = [v for module in (census, geography) for v in vars(module).values() if isinstance(v, TableSpec)]
+    found = [spec for spec in specs if spec.name in store.table_names() and spec.kind != "geo"]
+    assert {"insee_comparateur", "rp2021_iris", "communes_lineage", "zonages"} <= {spec.name for spec in found}
+    for spec in found:
+        frame = store.read(spec.name)
+        if spec.kind == "observations":
+            assert set(frame["variable"]) <= set(spec.variables), spec.name
+        else:
+            assert tuple(frame.columns) == spec.columns, spec.name
 
 
 @needs_shared

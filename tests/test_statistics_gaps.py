@@ -9,6 +9,7 @@ import pytest
 from diagterr.errors import OfflineUnavailableError
 from diagterr.pipeline import RunOptions, statistics_gaps
 from diagterr.store import Manifest, Store, observation_frame
+from diagterr.tables.census import RP_POPULATION
 from diagterr.territory import resolve_territory
 
 # CC Plaine Limagne: not a sample territory.
@@ -24,9 +25,9 @@ def _store_with_live_census(tmp_path: Path, territory) -> Store:
          "status": "absent", "source_id": "insee_melodi"}
         for code in territory.commune_codes
     ]
-    manifest = Manifest("rp_population", "insee_melodi", "t", "INSEE", "https://api.insee.fr/melodi",
+    manifest = Manifest(RP_POPULATION.name, RP_POPULATION.source_id, "t", "INSEE", "https://api.insee.fr/melodi",
                         "RP 2022", "COG 2025", "Licence Ouverte", "2026-11-22")
-    store.write_table("rp_population", observation_frame(rows), manifest)
+    store.write_table(RP_POPULATION.name, observation_frame(rows), manifest)
     return store
 
 

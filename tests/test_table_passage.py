@@ -22,17 +22,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import responses
-from conftest import needs_shared
 from openpyxl import Workbook
 
 from diagterr.errors import SourceSchemaError
-from diagterr.harmonise import LINEAGE_TABLE, correspondence, to_current_geography
+from diagterr.harmonise import correspondence, to_current_geography
 from diagterr.pipeline import RunOptions, build_dossier
 from diagterr.resources import samples_dir
 from diagterr.sources import insee_table_passage as passage
+from diagterr.sources.fetcher import FetchContext
 from diagterr.sources.http import HttpClient
 from diagterr.store import Store, observation_frame
+from diagterr.tables.geography import COMMUNES_LINEAGE
 from diagterr.territory import resolve_territory
+from helpers import needs_shared
 
 SAINT_LO_AGGLO = "200066389"  # CA Saint-Lô Agglo: Tessy-Bocage 50592 and Bourgvallées 50546 (territories.json)
 
@@ -99,7 +101,7 @@ def test_the_documented_workbook_gives_each_former_commune_its_current_commune_n
     frame, year = passage.parse(workbook())
     assert year == 2025
     by = frame.set_index("ancien_code")
-    assert list(frame.columns) == list(passage.COLUMNS)
+    assert list(frame.columns) == list(COMMUNES_LINEAGE.columns)
     assert by.loc["63127", ["commune", "nom_commune", "ancien_nom", "annee_fin"]].tolist() == [
         "63335", "Saint-Diéry", "Creste", 2019]
     assert by.loc["50248", "commune"] == "50409" and by.loc["50248", "annee_fin"] == 2018
@@ -146,13 +148,13 @@ def test_the_online_step_downloads_the_national_file_once_and_writes_the_lineage
     client = HttpClient(tmp_path / "http.sqlite", backend="memory", rate_limits={}, sleep=lambda s: pytest.fail("waited"))
     with responses.RequestsMock() as mocked:
         mocked.get(passage.URL, body=workbook(), content_type="application/zip")
-        passage.fetch_for_territory(client, store, None, None)
-        passage.fetch_for_territory(client, store, None, None)  # a second territory: nothing asked
+        passage.FETCHER.fetch(FetchContext(client, store, None))
+        passage.FETCHER.fetch(FetchContext(client, store, None))  # a second territory: nothing asked
         assert len(mocked.calls) == 1
-    manifest = Store([tmp_path / "user"]).manifest(LINEAGE_TABLE)
+    manifest = Store([tmp_path / "user"]).manifest(COMMUNES_LINEAGE.name)
     assert manifest.source_id == "insee_table_passage" and manifest.params["url"] == passage.URL
     assert manifest.vintage == "Table de passage géographie 2003 - géographie 2025"
-    assert len(store.read(LINEAGE_TABLE)) == 8  # the 8 former codes of the workbook
+    assert len(store.read(COMMUNES_LINEAGE.name)) == 8  # the 8 former codes of the workbook
 
 
 def _counts(*rows):
@@ -169,7 +171,7 @@ def test_harmonisation_reads_the_lineage_table_sums_merged_counts_and_keeps_spli
     store = Store([tmp_path / "user"])
     rows = [*PASSAGE_ROWS, ("14513", "50601", "Torigny-les-Villes")]
     frame, year = passage.parse(workbook(passage_rows=rows))
-    store.write_table(LINEAGE_TABLE, frame, passage.manifest(year, "2026-11-22T00:00:00+00:00", len(frame)))
+    store.write_table(COMMUNES_LINEAGE.name, frame, passage.manifest(year, "2026-11-22T00:00:00+00:00", len(frame)))
     data = _counts(("50546", 2553.0), ("50313", 139.0), ("50581", 489.0), ("14513", 537.0))
     out = to_current_geography(data, store, lambda variable: True)
     by = out.frame.set_index("geo_code")["value"]

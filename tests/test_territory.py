@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
 from diagterr.errors import BadInputError, ExitCode, UnknownTerritoryError
 from diagterr.territory import Commune, Place, Territory, is_valid_siren, resolve_territory
+from helpers import SHARED, needs_shared
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 TERRITORIES_JSON = SHARED / "data" / "territories.json"
-_skip_without_shared = pytest.mark.skipif(not TERRITORIES_JSON.is_file(), reason="../shared (données tierces) absent")
-
-
-def needs_shared(test: Callable[..., None]) -> Callable[..., None]:
-    """Mark a test as needing ../shared, and skip it where that folder is absent."""
-    return pytest.mark.shared(_skip_without_shared(test))
 
 
 # -- the four sample sites ------------------------------------------------------------------------

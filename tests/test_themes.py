@@ -84,10 +84,10 @@ def test_key_figures_and_enjeux_are_tied_to_figures(ccpa):
 
 def test_programmes_of_the_sample_sites():
     dossier, _ = dossier_of(commune="07341")
-    programmes = indicator(dossier, "programme_petitesvillesdedemain")
+    programmes = indicator(dossier, "programme_pvd")
     assert programmes.value == 1
     dossier, _ = dossier_of(commune="50592")
-    assert indicator(dossier, "programme_villagesdavenir").value == 1
+    assert indicator(dossier, "programme_villages_avenir").value == 1
 
 
 def test_every_source_of_the_dossier_is_in_the_annex(ccpa):

@@ -20,14 +20,13 @@ from typing import Any
 
 import pandas as pd
 import pytest
-import responses
 
-from conftest import SHARED, needs_shared
 from diagterr.cog import load_cog
 from diagterr.errors import BadInputError, SourceError, SourceSchemaError
 from diagterr.sources import urssaf
-from diagterr.sources.http import HttpClient
 from diagterr.store import OBSERVATION_COLUMNS
+from diagterr.tables.economy import URSSAF_JOBS
+from helpers import SHARED, needs_shared
 
 PTOD = SHARED / "data/raw/ptod-observatoire-territorial/urssaf_serie_indice100.trimmed.parquet"
 
@@ -60,19 +59,6 @@ def envelope(*records: dict[str, Any], total: int | None = None) -> dict[str, An
     return {"total_count": len(records) if total is None else total, "results": [copy.deepcopy(r) for r in records]}
 
 
-@pytest.fixture
-def client():
-    http = HttpClient(backend="memory", rate_limits={}, sleep=lambda s: None)
-    yield http
-    http.close()
-
-
-@pytest.fixture
-def mocked():
-    with responses.RequestsMock() as rsps:
-        yield rsps
-
-
 def records_url(codes: list[str], offset: int = 0, limit: int = urssaf.PAGE_SIZE) -> str:
     from diagterr.sources.http import url_with_params
 
@@ -101,7 +87,7 @@ def test_a_commune_gives_its_real_headcounts_as_tidy_observations(client, mocked
     table = urssaf.fetch_salaried_jobs(client, ["69010"], retrieved_at="2026-11-21")
     frame = table.frame
     assert list(frame.columns) == list(OBSERVATION_COLUMNS)
-    assert set(frame["variable"]) == {urssaf.JOBS}
+    assert set(frame["variable"]) == {URSSAF_JOBS}
     values = dict(zip(frame["period"], frame["value"], strict=True))
     assert values == {year: float(v) for year, v in real_headcounts("69010").items()}
     assert values["2014"] == 2046.0 and values["2024"] == 2088.0  # L'Arbresle in the real file

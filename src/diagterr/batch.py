@@ -14,11 +14,12 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
+from enum import StrEnum
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ import yaml
 from diagterr import __version__
 from diagterr.atomic import write_text_atomic
 from diagterr.errors import BadInputError, DiagterrError, ExitCode
+from diagterr.progress import Event, Phase, Reporter, silent
 from diagterr.store import Store, sha256_of
 from diagterr.territory import Territory, resolve_territory
 
@@ -43,8 +45,8 @@ MODELE = """\
 # Chaque site : un nom, et UN territoire parmi epci (SIREN), commune (code INSEE) ou communes
 # (liste de codes). Facultatif : sortie (dossier de sortie du site, relatif à ce fichier),
 # initiatives (inventaire CSV ou YAML du consultant, voir `diagterr initiatives modele`),
-# focus (thème mis en tête du dossier : territoire, demographie, habitat, emploi_revenus,
-# climat ou programmes).
+# focus (thème mis en tête du dossier :
+# {focus_choices}).
 #
 #   diagterr batch sites.yaml --jobs 2
 #
@@ -87,11 +89,20 @@ class Site:
     focus: str | None = None  # a section id put first (themes.FOCUS_CHOICES)
 
 
+class SiteStatus(StrEnum):
+    """A site's status in batch.json (the values are read by scripts: never rename them)."""
+
+    DONE = "fait"
+    PARTIAL = "partiel"  # done, with at least one source missing
+    UNCHANGED = "inchange"  # same inputs as its last dossier: skipped
+    FAILED = "echec"
+
+
 @dataclass
 class SiteOutcome:
     name: str
     code: str
-    status: str  # "fait", "partiel", "inchange", "echec"
+    status: SiteStatus
     duration_s: float
     out_dir: str
     files: list[str] = field(default_factory=list)
@@ -102,10 +113,17 @@ class SiteOutcome:
 # -- reading and validating the batch file --------------------------------------------------------
 
 
+def model_text() -> str:
+    """The example batch file, its comment listing the focus choices of this version."""
+    from diagterr.chapters import focus_choices_in_words
+
+    return MODELE.format(focus_choices=focus_choices_in_words())
+
+
 def write_model(path: Path, force: bool = False) -> None:
     if path.exists() and not force:
         raise BadInputError(f"{path} existe déjà : choisissez un autre nom, ou --force pour le remplacer.")
-    write_text_atomic(path, MODELE)
+    write_text_atomic(path, model_text())
 
 
 def load_sites(path: Path) -> list[Site]:
@@ -176,7 +194,7 @@ def _site(node: yaml.Node, line: int, base: Path, folder: Path) -> Site:
         initiatives = (folder / _scalar(entry["initiatives"])).resolve()
         if not initiatives.is_file():
             raise BadInputError(f"inventaire « {_scalar(entry['initiatives'])} » introuvable (chemin relatif au fichier de sites).")
-    from diagterr.themes import check_focus
+    from diagterr.chapters import check_focus
 
     focus = check_focus(_scalar(entry["focus"])) if "focus" in entry else None
     return Site(name, line, territory, out_dir.resolve(), initiatives, focus)
@@ -264,9 +282,9 @@ def batch_lock(folder: Path) -> Iterator[None]:
 
 def exit_code(outcomes: list[SiteOutcome]) -> ExitCode:
     """0 all done (or unchanged), 4 done with gaps, 1 any site failed."""
-    if any(o.status == "echec" for o in outcomes):
+    if any(o.status is SiteStatus.FAILED for o in outcomes):
         return ExitCode.FAILED
-    if any(o.status == "partiel" for o in outcomes):
+    if any(o.status is SiteStatus.PARTIAL for o in outcomes):
         return ExitCode.PARTIAL
     return ExitCode.DONE
 
@@ -283,9 +301,6 @@ def write_summary(folder: Path, outcomes: list[SiteOutcome], started: float, job
     path = folder / SUMMARY_FILE
     write_text_atomic(path, json.dumps(summary, ensure_ascii=False, indent=1) + "\n")
     return path
-
-
-Progress = Callable[[str], None]
 
 
 # -- running --------------------------------------------------------------------------------------
@@ -310,38 +325,41 @@ def _produce_site(prepared, name: str) -> tuple[str, list[str], list[str], float
     return name, [str(p) for p in result.files], [g.source_id for g in result.gaps], elapsed
 
 
-def run_batch(
-    sites: list[Site], options: BatchOptions, folder: Path, progress: Progress | None = None
-) -> list[SiteOutcome]:
+def run_batch(sites: list[Site], options: BatchOptions, folder: Path, reporter: Reporter = silent) -> list[SiteOutcome]:
     """Fetch every site sequentially, then analyse and render in a process pool.
 
     One failing site never stops the others; an unchanged site is skipped unless `force`.
+    `reporter` receives the events of each site's fetch (with the site's name), and one
+    `Event(Phase.SITE, …, done=True)` when a site ends, whatever its status.
     """
     from diagterr.pipeline import RunOptions, default_store, prepare
     from diagterr.sources.http import HttpClient
 
-    say = progress or (lambda message: None)
+    def report(site: Site, message: str, done: bool = False) -> None:
+        reporter(Event(Phase.SITE, message, site=site.name, done=done))
+
     store = default_store()
     outcomes: dict[str, SiteOutcome] = {}
     queued: list[tuple[Site, Any, str, float]] = []
     with HttpClient.from_settings(offline=options.offline, refresh=options.refresh) as client:
         for site in sites:
             started = time.perf_counter()
-            say(f"{site.name} : données")
+            report(site, "données")
             run_options = RunOptions(
                 out_dir=site.out_dir, offline=options.offline, refresh=options.refresh,
                 edition_date=options.edition_date, initiatives=site.initiatives, focus=site.focus,
             )
             try:
-                prepared = prepare(site.territory, run_options, store, client)
+                prepared = prepare(site.territory, run_options, store, client, reporter=_for_site(reporter, site.name))
             except DiagterrError as error:
                 outcomes[site.name] = _failed(site, started, error)
                 log.error("%s : %s", site.name, error)
+                report(site, "échec", done=True)
                 continue
             print_ = fingerprint(site, store, {"focus": site.focus})
             if not options.force and unchanged_since_last_edition(site, print_):
-                say(f"{site.name} : inchangé depuis la dernière édition")
-                outcomes[site.name] = SiteOutcome(site.name, site.territory.code, "inchange",
+                report(site, "inchangé depuis la dernière édition", done=True)
+                outcomes[site.name] = SiteOutcome(site.name, site.territory.code, SiteStatus.UNCHANGED,
                                                   round(time.perf_counter() - started, 2), str(site.out_dir),
                                                   _existing_files(site))
                 continue
@@ -358,18 +376,25 @@ def run_batch(
                 site, print_, fetch_s = futures[future]
                 try:
                     _, files, missing, produce_s = future.result()
-                except Exception as error:  # a failing site never stops the others
-                    outcomes[site.name] = SiteOutcome(site.name, site.territory.code, "echec", round(fetch_s, 2),
-                                                      str(site.out_dir), error=f"{type(error).__name__} : {error}")
+                except Exception as error:  # noqa: BLE001 -- a failing site never stops the others
+                    outcomes[site.name] = SiteOutcome(site.name, site.territory.code, SiteStatus.FAILED,
+                                                      round(fetch_s, 2), str(site.out_dir),
+                                                      error=f"{type(error).__name__} : {error}")
                     log.error("%s : échec (%s: %s)", site.name, type(error).__name__, error)
+                    report(site, "échec", done=True)
                     continue
                 duration = round(fetch_s + produce_s, 2)  # this site's own work, not the queue
                 record_edition(site, print_, [Path(f) for f in files])
-                status = "partiel" if missing else "fait"
+                status = SiteStatus.PARTIAL if missing else SiteStatus.DONE
                 outcomes[site.name] = SiteOutcome(site.name, site.territory.code, status, duration,
                                                   str(site.out_dir), files, sorted(set(missing)))
-                say(f"{site.name} : {'dossier partiel' if missing else 'dossier fait'} ({duration:.1f} s)")
+                report(site, f"{'dossier partiel' if missing else 'dossier fait'} ({duration:.1f} s)", done=True)
     return [outcomes[site.name] for site in sites]
+
+
+def _for_site(reporter: Reporter, name: str) -> Reporter:
+    """The events of one site's fetch, with the site's name."""
+    return lambda event: reporter(replace(event, site=name))
 
 
 def _remove_stale_temporaries(folder: Path) -> None:
@@ -381,7 +406,7 @@ def _remove_stale_temporaries(folder: Path) -> None:
 
 
 def _failed(site: Site, started: float, error: BaseException) -> SiteOutcome:
-    return SiteOutcome(site.name, site.territory.code, "echec", round(time.perf_counter() - started, 2),
+    return SiteOutcome(site.name, site.territory.code, SiteStatus.FAILED, round(time.perf_counter() - started, 2),
                        str(site.out_dir), error=str(error))
 
 
@@ -405,7 +430,7 @@ def write_cohort_synthesis(folder: Path, sites: list[Site], outcomes: list[SiteO
 
     documents = []
     for site, outcome in zip(sites, outcomes, strict=True):
-        if outcome.status == "echec":
+        if outcome.status is SiteStatus.FAILED:
             continue
         try:
             documents.append((site.name, json.loads((site.out_dir / "indicateurs.json").read_text("utf-8"))))

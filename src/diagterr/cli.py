@@ -12,7 +12,7 @@ import time
 import traceback
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -23,11 +23,31 @@ from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
 from diagterr import __version__
+from diagterr.chapters import check_focus, focus_choices_in_words
 from diagterr.errors import BadInputError, DiagterrError, ExitCode
+from diagterr.progress import PHASE_LABELS, Event, Phase
+
+if TYPE_CHECKING:
+    from diagterr.pipeline import RunResult  # imported by the commands that run (the pipeline is heavy)
 
 log = logging.getLogger("diagterr")
 
-class _FrenchHelp:
+# `diagterr import --format`: each format of national_import.FORMATS, as the help says it.
+IMPORT_FORMATS = {"comparateur": "base du comparateur de territoires de l'INSEE"}
+
+
+def _choices(described: dict[str, str]) -> str:
+    return ", ".join(f"{key} ({text})" for key, text in described.items())
+
+
+# The mixin extends a command class (TyperCommand or TyperGroup): mypy is told so, Python is not.
+if TYPE_CHECKING:
+    _Command = TyperCommand
+else:
+    _Command = object
+
+
+class _FrenchHelp(_Command):
     """Click's own words of the help screens, in French (Usage, Commands, the --help option)."""
 
     def get_help_option(self, ctx):
@@ -79,8 +99,8 @@ def setup_logging(verbose: bool, log_file: Path | None = None) -> None:
     """Rich output on a terminal; plain timestamped lines otherwise (cron, pipes, CI)."""
     level = logging.DEBUG if verbose else logging.INFO
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
+    for old in list(root.handlers):
+        root.removeHandler(old)
     if console.is_terminal:
         handler: logging.Handler = RichHandler(console=console, show_path=False, show_time=False)
         handler.setFormatter(logging.Formatter("%(message)s"))
@@ -135,8 +155,8 @@ def run_command(
     ] = None,
     focus: Annotated[
         str | None,
-        typer.Option("--focus", help="Thème mis en tête du dossier : territoire, demographie, habitat, "
-                     "emploi_revenus, climat ou programmes."),
+        typer.Option("--focus", metavar="THEME",
+                     help=f"Thème mis en tête du dossier : {focus_choices_in_words()}."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Détail des étapes et des requêtes par source.")] = False,
 ) -> None:
@@ -152,8 +172,6 @@ def run_command(
         edition = _parse_date(date_edition)
         territory = resolve_territory(commune=commune, epci=epci, communes=communes, nom=nom)
         out_dir = sortie if sortie is not None else Path.cwd() / safe_folder_name(territory)
-        from diagterr.themes import check_focus
-
         options = RunOptions(out_dir=out_dir, offline=offline, refresh=refresh, edition_date=edition,
                              initiatives=initiatives, focus=check_focus(focus))
         log.info("Territoire : %s (%s, %d communes)", territory.name, territory.kind_label, len(territory.communes))
@@ -163,20 +181,20 @@ def run_command(
         ) as progress:
             task = progress.add_task("Préparation", total=None)
 
-            def step(name: str, message: str) -> None:
-                labels = {"fetch": "Données", "analyse": "Analyse", "render": "Mise en page"}
-                progress.update(task, description=f"{labels.get(name, name)} : {message}")
+            def show(event: Event) -> None:
+                text = f"{PHASE_LABELS[event.phase]} : {event.message}"
+                progress.update(task, description=text)
                 if not console.is_terminal:
-                    log.info("%s : %s", labels.get(name, name), message)
+                    log.info("%s", text)
 
-            result = run(territory, options, step=step)
+            result = run(territory, options, reporter=show)
     except DiagterrError as error:
         fail(error)
         return
     except KeyboardInterrupt:
         print("Interrompu : aucun fichier partiel n'a été laissé.", file=sys.stderr)
-        raise typer.Exit(130)
-    except Exception as error:  # a bug: say so plainly, keep the detail for --verbose
+        raise typer.Exit(130) from None
+    except Exception as error:  # noqa: BLE001 -- a bug: say so plainly, keep the detail for --verbose
         if verbose:
             traceback.print_exc()
         print(
@@ -184,9 +202,13 @@ def run_command(
             "et signalez-la avec la commande utilisée.",
             file=sys.stderr,
         )
-        raise typer.Exit(int(ExitCode.FAILED))
+        raise typer.Exit(int(ExitCode.FAILED)) from None
+    _print_run(result, time.perf_counter() - started, verbose)
+    raise typer.Exit(int(result.exit_code))
 
-    elapsed = time.perf_counter() - started
+
+def _print_run(result: RunResult, elapsed: float, verbose: bool) -> None:
+    """What a run leaves: its gaps (logged), its requests (--verbose), its files."""
     for gap in result.gaps:
         log.warning("Donnée manquante (%s) : %s", gap.source_id, gap.message)
     if verbose:
@@ -197,7 +219,6 @@ def run_command(
         print(f"  {path}")
     if result.gaps:
         print(f"Attention : dossier partiel, {len(result.gaps)} source(s) manquante(s) (voir le dossier).", file=sys.stderr)
-    raise typer.Exit(int(result.exit_code))
 
 
 @app.command("search", cls=FrenchCommand)
@@ -234,7 +255,7 @@ def search_command(
 def import_command(
     source: Annotated[str, typer.Argument(help="Fichier déjà téléchargé (.zip ou .csv) ou adresse https:// du fichier national.")],
     format: Annotated[
-        str, typer.Option("--format", help="Format du fichier. Choix : comparateur (base du comparateur de territoires de l'INSEE).")
+        str, typer.Option("--format", help=f"Format du fichier. Choix : {_choices(IMPORT_FORMATS)}.")
     ] = "comparateur",
     offline: Annotated[bool, typer.Option("--offline", help="Sans réseau : une adresse n'est lue que depuis le cache.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Détail des étapes.")] = False,
@@ -337,13 +358,18 @@ def batch_command(
         ) as progress:
             task = progress.add_task("Sites", total=len(sites))
 
-            def say(message: str) -> None:
-                if message.endswith(("fait", "partiel", "inchangé depuis la dernière édition")) or " s)" in message:
+            def show(event: Event) -> None:
+                if event.phase is Phase.SITE:
+                    text = f"{event.site} : {event.message}"
+                    log.info("%s", text)
+                else:  # a step of the site's fetch: shown on the bar, in the log with --verbose
+                    text = f"{event.site} : {PHASE_LABELS[event.phase]} : {event.message}"
+                    log.debug("%s", text)
+                if event.done:
                     progress.advance(task)
-                progress.update(task, description=message)
-                log.info("%s", message)
+                progress.update(task, description=text)
 
-            outcomes = batch.run_batch(sites, options, folder, say)
+            outcomes = batch.run_batch(sites, options, folder, reporter=show)
             summary = batch.write_summary(folder, outcomes, started, jobs)
             synthesis = batch.write_cohort_synthesis(folder, sites, outcomes, edition)
     except DiagterrError as error:
@@ -373,22 +399,29 @@ def _parse_date(value: str | None) -> date:
         raise BadInputError(f"Date d'édition « {value} » invalide : format attendu AAAA-MM-JJ (ex. 2026-11-21).") from None
 
 
-def _french_usage_error(error: Exception) -> str:
-    """Typer's (vendored click) usage errors, said in French with the value and the choices."""
-    from typer._click import exceptions as usage  # private module: guarded by the caller
+def _french_usage_error(error: typer.TyperException) -> str | None:
+    """A usage error of Typer, said in French with the value and the choices; None when the
+    "error" is the help of a group called without a command (shown as it is).
 
+    Typer's usage errors are read through its public names (`TyperException`, `BadParameter`) and
+    the attributes click documents on them (`ctx`, `param`, `option_name`, `possibilities`).
+    """
     ctx = getattr(error, "ctx", None)
+    message = error.format_message()
+    if ctx is not None and message == ctx.get_help():
+        return None
     hint = f" Aide : {ctx.command_path if ctx is not None else 'diagterr'} --help"
     param = getattr(error, "param", None)
     name = (", ".join(getattr(param, "opts", None) or ()) or getattr(param, "name", None) or "une valeur")
-    if isinstance(error, usage.NoSuchOption):
-        close = f" Vouliez-vous dire {' ou '.join(sorted(error.possibilities))} ?" if error.possibilities else ""
+    if hasattr(error, "possibilities") and hasattr(error, "option_name"):  # no such option
+        possibilities = error.possibilities or ()
+        close = f" Vouliez-vous dire {' ou '.join(sorted(possibilities))} ?" if possibilities else ""
         return f"option inconnue « {error.option_name} ».{close}{hint}"
-    if isinstance(error, usage.MissingParameter):
+    if isinstance(error, typer.BadParameter) and hasattr(error, "param_type"):  # a missing parameter
         return f"{name} manquant.{hint}"
-    if isinstance(error, usage.BadParameter):
+    if isinstance(error, typer.BadParameter):
         return f"valeur invalide pour {name} ({error.message}).{hint}"
-    message = error.format_message().rstrip(".")
+    message = message.rstrip(".")
     if message.startswith("No such command") and ctx is not None:
         unknown = message.split("'")[1] if "'" in message else message
         commands = ", ".join(ctx.command.list_commands(ctx)) if hasattr(ctx.command, "list_commands") else ""
@@ -399,20 +432,19 @@ def _french_usage_error(error: Exception) -> str:
 def main() -> None:
     """Console script entry point: exit codes of errors.ExitCode, usage errors in French."""
     try:
-        from typer._click import exceptions as usage
-    except ImportError:  # another Typer layout: its own (English) usage messages still work
-        app()
-        return
-    try:
         code = app(standalone_mode=False)
-    except usage.UsageError as error:
-        try:
-            message = _french_usage_error(error)
-        except Exception:  # never a traceback for a usage error: Typer's own words then
-            message = str(error)
-        print(f"Erreur : {message}", file=sys.stderr)
-        raise SystemExit(int(ExitCode.BAD_INPUT)) from None
-    except usage.Abort:
+    except typer.Abort:
         print("Interrompu.", file=sys.stderr)
         raise SystemExit(130) from None
+    except typer.TyperException as error:  # usage errors (exit code 2), and the few others of Typer
+        exit_code = getattr(error, "exit_code", int(ExitCode.FAILED))
+        if exit_code != ExitCode.BAD_INPUT:
+            print(f"Erreur : {error.format_message()}", file=sys.stderr)
+            raise SystemExit(exit_code) from None
+        try:
+            message = _french_usage_error(error)
+        except Exception:  # noqa: BLE001 -- never a traceback for a usage error: Typer's own words then
+            message = error.format_message()
+        print(f"Erreur : {message}" if message is not None else error.format_message(), file=sys.stderr)
+        raise SystemExit(int(ExitCode.BAD_INPUT)) from None
     raise SystemExit(code if isinstance(code, int) else 0)

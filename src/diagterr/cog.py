@@ -38,7 +38,6 @@ EPCI_KIND_LABELS: dict[str, str] = {
 
 COMMUNE_CODE_RE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 SIREN_RE = re.compile(r"^\d{9}$")
-POSTCODE_RE = re.compile(r"^\d{5}$")
 
 _INDEX_FILES = ("communes.parquet", "epci.parquet", "departements.parquet", "regions.parquet")
 
@@ -352,9 +351,9 @@ class CogIndex:
         if SIREN_RE.match(code):
             if self.epci(code) is not None:
                 hits.append(self._hit("epci", code))
-            rec = self.commune_by_siren(code)
-            if rec is not None:
-                hits.append(self._hit("commune", rec.code))
+            by_siren = self.commune_by_siren(code)
+            if by_siren is not None:
+                hits.append(self._hit("commune", by_siren.code))
         if self.departement(code) is not None:
             hits.append(self._hit("departement", code))
         if self.region(code) is not None:
@@ -438,3 +437,11 @@ def _columns(path: Path) -> dict[str, list[Any]]:
 def load_cog() -> CogIndex:
     """The COG index shipped with diagterr (read once per process)."""
     return CogIndex.from_dir(resources.cog_dir())
+
+
+def current_commune(code: str, cog: CogIndex) -> str | None:
+    """The current commune of a code of an older COG: itself, or the commune nouvelle it merged into."""
+    if cog.commune(code) is not None:
+        return code
+    merged = cog.current_commune_for_former_code(code)
+    return merged.code if merged is not None else None

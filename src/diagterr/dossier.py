@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Literal
 
 # How a number is formatted and how it may be aggregated:
@@ -151,11 +152,19 @@ class Section:
     blocks: tuple[Block, ...]
 
 
+class EnjeuKind(StrEnum):
+    """The three columns of the enjeux page (the values are the renderer's keys)."""
+
+    ATOUT = "atout"
+    FRAGILITE = "fragilite"
+    QUESTION = "question"
+
+
 @dataclass(frozen=True, slots=True)
 class Enjeu:
     """One issue for the first workshop, tied to the figure it comes from."""
 
-    kind: Literal["atout", "fragilite", "question"]
+    kind: EnjeuKind
     text: str
     indicator_id: str | None
 

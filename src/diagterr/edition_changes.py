@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from diagterr.dossier import Column, Dossier, Indicator, Note, Section, Table
+from diagterr.tables.programmes import FORMER_INDICATOR_IDS
+from diagterr.texts import say
 
 SECTION_ID = "changements"
 # A relative change below this is rounding, not a revision.
@@ -34,24 +36,27 @@ def _same(a: float | None, b: float | None) -> bool:
 
 def changes_section(previous: dict[str, Any], dossier: Dossier) -> Section | None:
     """A section listing what changed since `previous`, or None when nothing did."""
-    before = {record["id"]: record for record in previous.get("indicators", [])}
+    # An id renamed since (tables.programmes.FORMER_INDICATOR_IDS) is compared under its new name.
+    before = {FORMER_INDICATOR_IDS.get(record["id"], record["id"]): record for record in previous.get("indicators", [])}
     rows: list[tuple[str | float | None, ...]] = []
     for _, indicator in dossier.indicators():
         old = before.pop(indicator.id, None)
         if old is None:
-            rows.append((indicator.label, "nouvel indicateur", None, indicator.value, _vintage(indicator)))
+            rows.append((indicator.label, say("pipeline.changes_new"), None, indicator.value, _vintage(indicator)))
             continue
         moved = []
         if old.get("vintage") != indicator.source.vintage or old.get("period") != indicator.period:
-            moved.append(f"millésime {old.get('vintage') or old.get('period')} → {indicator.source.vintage}")
+            moved.append(say("pipeline.changes_vintage", before=old.get("vintage") or old.get("period"),
+                             now=indicator.source.vintage))
         if old.get("geo_vintage") != indicator.source.geo_vintage:
-            moved.append(f"géographie {old.get('geo_vintage')} → {indicator.source.geo_vintage}")
+            moved.append(say("pipeline.changes_geography", before=old.get("geo_vintage"),
+                             now=indicator.source.geo_vintage))
         if not _same(old.get("value"), indicator.value):
-            moved.append("valeur révisée" if not moved else "valeur")
+            moved.append(say("pipeline.changes_value_revised" if not moved else "pipeline.changes_value"))
         if moved:
             rows.append((indicator.label, " ; ".join(moved), old.get("value"), indicator.value, _vintage(indicator)))
     for record in before.values():
-        rows.append((record.get("label", record["id"]), "indicateur retiré", record.get("value"), None, ""))
+        rows.append((record.get("label", record["id"]), say("pipeline.changes_removed"), record.get("value"), None, ""))
 
     perimeter_before = [c["code"] for c in previous.get("territory", {}).get("communes", [])]
     perimeter_now = [code for code, _ in dossier.territory.communes]
@@ -59,22 +64,13 @@ def changes_section(previous: dict[str, Any], dossier: Dossier) -> Section | Non
     if sorted(perimeter_before) != sorted(perimeter_now):
         added = sorted(set(perimeter_now) - set(perimeter_before))
         removed = sorted(set(perimeter_before) - set(perimeter_now))
-        blocks.append(
-            Note(
-                "Périmètre modifié : "
-                + (f"communes ajoutées {', '.join(added)}" if added else "")
-                + (" ; " if added and removed else "")
-                + (f"communes retirées {', '.join(removed)}" if removed else "")
-                + ".",
-                tone="limit",
-            )
-        )
+        blocks.append(Note(say("pipeline.changes_perimeter", added=added, removed=removed), tone="limit"))
     if not rows and not blocks:
         return None
     if rows:
         blocks.append(
             Table(
-                title=f"{len(rows)} indicateur(s) modifié(s) depuis l'édition du {previous.get('edition_date', '?')}",
+                title=say("pipeline.changes_table", count=len(rows), edition=previous.get("edition_date", "?")),
                 columns=(
                     Column("Indicateur"), Column("Changement"), Column("Avant", "ratio", decimals=2),
                     Column("Maintenant", "ratio", decimals=2), Column("Source"),
@@ -84,9 +80,9 @@ def changes_section(previous: dict[str, Any], dossier: Dossier) -> Section | Non
         )
     return Section(
         id=SECTION_ID,
-        title="Ce qui a changé depuis l'édition précédente",
-        intro=f"Comparaison avec l'édition du {previous.get('edition_date', '?')} (situation connue au "
-        f"{previous.get('situation_date', '?')}) : nouveaux millésimes, chiffres révisés, périmètre.",
+        title=say("pipeline.changes_title"),
+        intro=say("pipeline.changes_intro", edition=previous.get("edition_date", "?"),
+                  situation=previous.get("situation_date", "?")),
         blocks=tuple(blocks),
     )
 

@@ -58,7 +58,7 @@ def _rounded(x: float, decimals: int) -> Decimal:
 
 def nombre(x: float | None, decimals: int = 0) -> str:
     """A number in French: `nombre(12345.6, 1)` → "12 345,6" (U+202F between thousands)."""
-    if _is_missing(x):
+    if x is None or _is_missing(x):
         return MISSING
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     text = format_decimal(_rounded(x, decimals), format=pattern, locale=LOCALE)
@@ -81,7 +81,7 @@ def euros(x: float | None, decimals: int = 0) -> str:
 
 def signe(x: float | None, decimals: int = 1) -> str:
     """A signed change: "+1,2", "−0,4" (U+2212), "0,0" for a change that rounds to zero."""
-    if _is_missing(x):
+    if x is None or _is_missing(x):
         return MISSING
     text = nombre(x, decimals)
     if _rounded(x, decimals) > 0:
@@ -120,10 +120,11 @@ def date_longue(d: date | str) -> str:
     returned as it is (a manifest may say "fichier de 2024").
     """
     if isinstance(d, str):
+        written, iso = d, d.strip()
         try:
-            d = datetime.fromisoformat(d.strip()).date() if "T" in d else date.fromisoformat(d.strip())
+            d = datetime.fromisoformat(iso).date() if "T" in iso else date.fromisoformat(iso)
         except ValueError:
-            return d
+            return written
     elif isinstance(d, datetime):
         d = d.date()
     text = format_date(d, format="long", locale=LOCALE)

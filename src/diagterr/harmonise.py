@@ -10,9 +10,9 @@ Rule (printed in the annex through the table's manifest):
   named in the manifest;
 - a code split since into several communes is given to none of them: its rows are kept under
   their own code (never dropped) and named in the rule.
-The correspondence is the lineage table of the store (`LINEAGE_TABLE`: INSEE's table de passage
-online, the shared data in the samples) where it has the code, else the COG's list of former
-codes (@etalab/decoupage-administratif, from INSEE's COG and its table of commune changes).
+The correspondence is the lineage table of the store (`tables.geography.COMMUNES_LINEAGE`:
+INSEE's table de passage online, the shared data in the samples) where it has the code, else the
+COG's list of former codes (@etalab/decoupage-administratif, from INSEE's COG and its table of commune changes).
 """
 
 from __future__ import annotations
@@ -24,17 +24,12 @@ import pandas as pd
 
 from diagterr.cog import CogIndex, load_cog
 from diagterr.store import Store
+from diagterr.tables.geography import COMMUNES_LINEAGE
+from diagterr.texts import say
 
 KEY = ["geo_level", "geo_code", "variable", "period"]
-LINEAGE_TABLE = "communes_lineage"  # columns of diagterr.sources.insee_table_passage.COLUMNS
-# The rule, in French, as the dossier and the manifests print it.
-RULE = (
-    "Une commune fusionnée depuis (commune nouvelle, déléguée ou associée) est ajoutée à la commune actuelle dont "
-    "elle fait partie : les comptages sont additionnés (la somme n'est gardée que si chaque partie a une valeur) ; "
-    "une médiane ou un taux publié pour une ancienne commune n'est pas recalculable et reste manquant ; une "
-    "commune scindée depuis n'est répartie entre aucune de ses héritières (signalée dans la méthode de la source) ; "
-    "les contours anciens sont unis en une seule géométrie."
-)
+# The rule, in French, as the dossier and the manifests print it (templates/texts/harmonise.yaml).
+RULE = say("harmonise.rule")
 
 
 @dataclass(frozen=True)
@@ -51,7 +46,7 @@ def correspondence(store: Store | None, cog: CogIndex | None = None) -> Correspo
     cog = cog or load_cog()
     former = cog.former_codes()
     splits: dict[str, tuple[str, ...]] = {}
-    lineage = store.read(LINEAGE_TABLE) if store is not None else None
+    lineage = store.read(COMMUNES_LINEAGE.name) if store is not None else None
     if lineage is None or lineage.empty:
         return Correspondence(former, splits)
     given = set()
@@ -78,13 +73,11 @@ class Harmonised:
         """The French sentence that says what was merged or left apart, for the manifest (empty if nothing)."""
         sentences = []
         if self.merged:
-            parts = "; ".join(f"{new} = somme de {', '.join(old)}" for new, old in sorted(self.merged.items()))
-            sentences.append(f"communes fusionnées ramenées à la géographie actuelle ({parts}) : comptages "
-                             "additionnés, médianes et taux non recalculés")
+            parts = "; ".join(say("harmonise.merged_part", new=new, old=old) for new, old in sorted(self.merged.items()))
+            sentences.append(say("harmonise.merged", parts=parts))
         if self.split:
-            parts = "; ".join(f"{old} → {', '.join(new)}" for old, new in sorted(self.split.items()))
-            sentences.append(f"communes scindées depuis, chiffres non répartis et gardés sous leur ancien code "
-                             f"({parts}) : leurs héritières restent sans valeur")
+            parts = "; ".join(say("harmonise.split_part", old=old, new=new) for old, new in sorted(self.split.items()))
+            sentences.append(say("harmonise.split", parts=parts))
         return " ; ".join(sentences)
 
 
@@ -117,7 +110,7 @@ def to_current_communes(
     mapped = frame.assign(geo_code=target)
     touched = set(mapped.loc[communes & (mapped["geo_code"] != frame["geo_code"]), "geo_code"])
     groups: dict[str, set[str]] = {}
-    for old, new in zip(frame.loc[communes, "geo_code"], mapped.loc[communes, "geo_code"]):
+    for old, new in zip(frame.loc[communes, "geo_code"], mapped.loc[communes, "geo_code"], strict=True):
         if new in touched:
             groups.setdefault(new, set()).add(old)
     keep = mapped[~(communes & mapped["geo_code"].isin(touched))]

@@ -27,7 +27,8 @@ EXAMPLE_MARK ("Exemple — à remplacer"): such a row is skipped with a notice, 
 loads as an empty inventory. Validation collects every problem with its line and its column, in
 French, and raises `InventoryError` (a BadInputError, exit code 2) before anything is fetched or
 drawn. Nothing read here is ever fetched or opened: values are plain text for the renderer, which
-escapes them (Jinja autoescape).
+escapes them (Jinja autoescape). The messages and the template's texts are in
+`templates/texts/initiatives.yaml`.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from difflib import get_close_matches
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -52,6 +53,7 @@ from diagterr.cog import COG_VINTAGE, COMMUNE_CODE_RE, load_cog, normalize
 from diagterr.errors import BadInputError
 from diagterr.store import Manifest
 from diagterr.territory import Territory
+from diagterr.texts import say
 
 log = logging.getLogger(__name__)
 
@@ -162,20 +164,17 @@ class Inventory:
 
     def manifest(self) -> Manifest:
         """Provenance of the inventory for the annex "Sources et méthodes" (the file name, never its path)."""
-        skipped = (" ; ligne d'exemple du modèle ignorée (ligne "
-                   + ", ".join(str(line) for line in self.skipped_examples) + ")" if self.skipped_examples else "")
         return Manifest(
             table="initiatives",
             source_id=SOURCE_ID,
-            title=f"Inventaire des initiatives locales ({self.file_name})",
-            producer="Utilisateur de diagterr (--initiatives), non vérifié",
+            title=say("initiatives.manifest_title", file=self.file_name),
+            producer=say("initiatives.manifest_producer"),
             origin=f"{self.file_name} (sha256 {self.sha256[:12]}…)" if self.sha256 else self.file_name,
-            vintage=f"fichier du {self.modified.strftime('%d/%m/%Y')}" if self.modified else "fichier fourni",
+            vintage=say("initiatives.manifest_vintage", modified=self.modified),
             geo_vintage=COG_VINTAGE,
-            licence="Données de l'utilisateur",
+            licence=say("initiatives.manifest_licence"),
             retrieved_at=self.read_at,
-            method=f"{len(self.initiatives)} ligne(s) validée(s) : codes des communes du territoire, dates, "
-            f"catégories, statuts, adresses web (imprimées, jamais ouvertes){skipped}.",
+            method=say("initiatives.manifest_method", count=len(self.initiatives), skipped=self.skipped_examples),
             rows=len(self.initiatives),
             sha256=self.sha256,
         )
@@ -188,15 +187,11 @@ class Problem:
     line: int | None
     field: str | None
     message: str
-    column_word: str = "colonne"
+    csv: bool = True  # a CSV file names a column, a YAML file a field
 
     def __str__(self) -> str:
-        where = []
-        if self.line is not None:
-            where.append(f"ligne {self.line}")
-        if self.field is not None:
-            where.append(f"{self.column_word} {self.field}")
-        return (", ".join(where) + " : " if where else "") + self.message
+        word = say("initiatives.word_column" if self.csv else "initiatives.word_field")
+        return say("initiatives.problem", line=self.line, field=self.field, word=word, message=self.message)
 
 
 class InventoryError(BadInputError):
@@ -204,13 +199,7 @@ class InventoryError(BadInputError):
 
     def __init__(self, file_name: str, problems: Iterable[Problem]):
         self.problems = tuple(problems)
-        count = len(self.problems)
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(
-            f"fichier d'initiatives « {file_name} » : {count} problème{'s' if count > 1 else ''}, "
-            f"aucun dossier n'a été produit.\n{lines}\n"
-            "Corrigez le fichier, puis relancez (modèle : diagterr initiatives modele)."
-        )
+        super().__init__(say("initiatives.problems", file=file_name, problems=[str(p) for p in self.problems]))
 
 
 @dataclass(slots=True)
@@ -228,19 +217,16 @@ def load_inventory(path: Path, territory: Territory) -> Inventory:
     """Read and validate an inventory file for `territory`; InventoryError lists every problem."""
     path = Path(path)
     if not path.exists():
-        raise BadInputError(f"fichier d'initiatives introuvable : {path}")
+        raise BadInputError(say("initiatives.not_found", path=path))
     if not path.is_file():
-        raise BadInputError(f"« {path} » n'est pas un fichier (--initiatives attend un fichier CSV ou YAML).")
+        raise BadInputError(say("initiatives.not_a_file", path=path))
     kind = file_kind(path)
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise BadInputError(
-            f"fichier d'initiatives « {path.name} » trop volumineux ({path.stat().st_size // 1_000_000} Mo ; "
-            f"{MAX_FILE_BYTES // 1_000_000} Mo au plus) : est-ce bien l'inventaire ?"
-        )
+        raise BadInputError(say("initiatives.too_big", file=path.name, size_mb=path.stat().st_size // 1_000_000,
+                                max_mb=MAX_FILE_BYTES // 1_000_000))
     data = path.read_bytes()
     text = _decode(data, path.name)
     rows, problems = (_read_csv if kind == "csv" else _read_yaml)(text)
-    column_word = "colonne" if kind == "csv" else "champ"
     initiatives: list[Initiative] = []
     skipped: list[int] = []
     validator = _Validator(territory)
@@ -252,24 +238,21 @@ def load_inventory(path: Path, territory: Territory) -> Inventory:
         problems.extend(row_problems)
         if initiative is not None:
             initiatives.append(initiative)
-    problems = [Problem(p.line, p.field, p.message, column_word) for p in problems]
+    problems = [Problem(p.line, p.field, p.message, csv=kind == "csv") for p in problems]
     if problems:
         raise InventoryError(path.name, sorted(problems, key=lambda p: (p.line or 0, _field_order(p.field))))
     for line in skipped:
-        log.warning(
-            "Initiatives : ligne %d ignorée, c'est la ligne d'exemple du modèle (« %s ») ; remplacez-la par "
-            "vos initiatives.", line, EXAMPLE_MARK,
-        )
+        log.warning(say("initiatives.example_skipped", line=line, mark=EXAMPLE_MARK))
     if not initiatives:
-        log.warning("Initiatives : le fichier %s ne contient aucune initiative.", path.name)
-    modified = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).date()
+        log.warning(say("initiatives.no_initiative", file=path.name))
+    modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
     return Inventory(
         file_name=path.name,
         initiatives=tuple(initiatives),
         skipped_examples=tuple(skipped),
         modified=modified,
         sha256=hashlib.sha256(data).hexdigest(),
-        read_at=datetime.now(timezone.utc).date().isoformat(),
+        read_at=datetime.now(UTC).date().isoformat(),
     )
 
 
@@ -281,27 +264,17 @@ def file_kind(path: Path, *, reading: bool = True) -> str:
     if suffix in (".yaml", ".yml"):
         return "yaml"
     spreadsheet = reading and suffix in (".xlsx", ".xls", ".ods")
-    hint = " : dans le tableur, « Enregistrer sous » au format « CSV UTF-8 »" if spreadsheet else ""
-    raise BadInputError(
-        f"fichier d'initiatives « {path.name} » : extension « {suffix or '(aucune)'} » non prise en charge ; "
-        f"attendu .csv, .yaml ou .yml{hint}."
-    )
+    raise BadInputError(say("initiatives.bad_extension", file=path.name, suffix=suffix, spreadsheet=spreadsheet))
 
 
 def _decode(data: bytes, name: str) -> str:
     if b"\x00" in data:
-        raise BadInputError(
-            f"fichier d'initiatives « {name} » : fichier binaire (tableur ?) ; enregistrez-le au format "
-            "« CSV UTF-8 » ou écrivez-le en YAML."
-        )
+        raise BadInputError(say("initiatives.binary", file=name))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise BadInputError(
-            f"fichier d'initiatives « {name} », ligne {line} : le texte n'est pas en UTF-8 (encodage Windows ?) ; "
-            "dans le tableur, enregistrez-le au format « CSV UTF-8 »."
-        ) from None
+        raise BadInputError(say("initiatives.not_utf8", file=name, line=line)) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -322,7 +295,7 @@ def _read_csv(text: str) -> tuple[list[_Row], list[Problem]]:
         except StopIteration:
             break
         except csv.Error as error:  # a field beyond the csv module's limit, a quote never closed…
-            problems.append(Problem(previous_end + 1, None, f"CSV illisible à partir de cette ligne ({error})."))
+            problems.append(Problem(previous_end + 1, None, say("initiatives.csv_unreadable", error=error)))
             break
         start = previous_end + 1
         previous_end = reader.line_num
@@ -334,11 +307,8 @@ def _read_csv(text: str) -> tuple[list[_Row], list[Problem]]:
         if len(cells) > len(columns):
             extra = cells[len(columns):]
             if any(cell.strip() for cell in extra):
-                problems.append(Problem(
-                    start, None,
-                    f"{len(cells)} valeurs pour {len(columns)} colonnes : un « {delimiter} » dans un texte "
-                    "non entouré de guillemets ?",
-                ))
+                problems.append(Problem(start, None, say("initiatives.csv_extra_values", values=len(cells),
+                                                         columns=len(columns), delimiter=delimiter)))
                 continue
         row = _Row(start)
         for name, cell in zip(columns, cells, strict=False):
@@ -366,14 +336,13 @@ def _header(cells: list[str], line: int, problems: list[Problem]) -> list[str | 
             problems.append(Problem(line, cell.strip(), _unknown_field(name)))
             names.append(None)
         elif name in names:
-            problems.append(Problem(line, cell.strip(), "colonne en double"))
+            problems.append(Problem(line, cell.strip(), say("initiatives.column_twice")))
             names.append(None)
         else:
             names.append(name)
     for required in REQUIRED:
         if required not in names:
-            problems.append(Problem(line, None, f"colonne « {required} » absente (obligatoire). "
-                                                f"Colonnes attendues : {', '.join(FIELDS)}."))
+            problems.append(Problem(line, None, say("initiatives.column_missing", name=required, fields=FIELDS)))
     return names
 
 
@@ -387,8 +356,7 @@ def field_name(header: str) -> str:
 
 def _unknown_field(name: str) -> str:
     close = get_close_matches(name, FIELDS, n=1, cutoff=0.6)
-    hint = f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
-    return f"nom inconnu{hint} ; attendus : {', '.join(FIELDS)}."
+    return say("initiatives.unknown_field", close=close[0] if close else None, fields=FIELDS)
 
 
 def _read_yaml(text: str) -> tuple[list[_Row], list[Problem]]:
@@ -396,50 +364,53 @@ def _read_yaml(text: str) -> tuple[list[_Row], list[Problem]]:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        return [], [Problem(mark.line + 1 if mark else None, None, f"YAML illisible ({error.problem or error})")]
+        return [], [Problem(mark.line + 1 if mark else None, None,
+                            say("initiatives.yaml_unreadable", error=error.problem or error))]
     except yaml.YAMLError as error:
-        return [], [Problem(None, None, f"YAML illisible ({error})")]
+        return [], [Problem(None, None, say("initiatives.yaml_unreadable", error=error))]
     if root is None or _is_null(root):
         return [], []
     if isinstance(root, yaml.MappingNode):
         found = [value for key, value in root.value if isinstance(key, yaml.ScalarNode) and key.value == "initiatives"]
         if not found:
-            return [], [Problem(root.start_mark.line + 1, None,
-                                "le fichier YAML doit être une liste d'initiatives (« - nom: … ») ou avoir une clé "
-                                "« initiatives: » qui la contient.")]
+            return [], [Problem(root.start_mark.line + 1, None, say("initiatives.yaml_no_list"))]
         root = found[0]
         if _is_null(root):
             return [], []
     if not isinstance(root, yaml.SequenceNode):
-        return [], [Problem(root.start_mark.line + 1, None,
-                            "une liste d'initiatives est attendue (une entrée « - nom: … » par initiative).")]
+        return [], [Problem(root.start_mark.line + 1, None, say("initiatives.yaml_list_expected"))]
     rows: list[_Row] = []
     problems: list[Problem] = []
     for item in root.value:
         line = item.start_mark.line + 1
         if not isinstance(item, yaml.MappingNode):
-            problems.append(Problem(line, None, "chaque initiative doit être une liste de champs « nom: valeur »."))
+            problems.append(Problem(line, None, say("initiatives.yaml_item_not_mapping")))
             continue
-        row = _Row(line)
-        for key, value in item.value:
-            if not isinstance(key, yaml.ScalarNode):
-                problems.append(Problem(key.start_mark.line + 1, None, "nom de champ illisible."))
-                continue
-            name = field_name(key.value)
-            value_line = value.start_mark.line + 1
-            if name not in FIELDS:
-                problems.append(Problem(key.start_mark.line + 1, key.value, _unknown_field(name)))
-            elif name in row.values:
-                problems.append(Problem(key.start_mark.line + 1, key.value, "champ en double."))
-            elif isinstance(value, yaml.ScalarNode):
-                # The text as written: no YAML typing (07341 stays "07341", not an octal number).
-                row.values[name] = ("" if _is_null(value) else value.value, value_line)
-            elif isinstance(value, yaml.SequenceNode) and all(isinstance(v, yaml.ScalarNode) for v in value.value):
-                row.values[name] = (", ".join(v.value for v in value.value if not _is_null(v)), value_line)
-            else:
-                problems.append(Problem(value_line, key.value, "un texte est attendu (ou une liste de codes pour commune)."))
-        rows.append(row)
+        rows.append(_yaml_row(item, line, problems))
     return rows, problems
+
+
+def _yaml_row(item: yaml.MappingNode, line: int, problems: list[Problem]) -> _Row:
+    """One initiative of a YAML file: its fields as written; problems of its keys and values."""
+    row = _Row(line)
+    for key, value in item.value:
+        if not isinstance(key, yaml.ScalarNode):
+            problems.append(Problem(key.start_mark.line + 1, None, say("initiatives.yaml_key_unreadable")))
+            continue
+        name = field_name(key.value)
+        value_line = value.start_mark.line + 1
+        if name not in FIELDS:
+            problems.append(Problem(key.start_mark.line + 1, key.value, _unknown_field(name)))
+        elif name in row.values:
+            problems.append(Problem(key.start_mark.line + 1, key.value, say("initiatives.yaml_field_twice")))
+        elif isinstance(value, yaml.ScalarNode):
+            # The text as written: no YAML typing (07341 stays "07341", not an octal number).
+            row.values[name] = ("" if _is_null(value) else value.value, value_line)
+        elif isinstance(value, yaml.SequenceNode) and all(isinstance(v, yaml.ScalarNode) for v in value.value):
+            row.values[name] = (", ".join(v.value for v in value.value if not _is_null(v)), value_line)
+        else:
+            problems.append(Problem(value_line, key.value, say("initiatives.yaml_value_not_text")))
+    return row
 
 
 def _is_null(node: yaml.Node) -> bool:
@@ -479,15 +450,14 @@ class _Validator:
             text = _clean(raw)
             limit = MAX_LENGTH.get(name, DEFAULT_MAX_LENGTH)
             if len(text) > limit:
-                problems.append(Problem(line, name, f"texte trop long ({len(text)} caractères, {limit} au plus) : "
-                                                    "résumez-le."))
+                problems.append(Problem(line, name, say("initiatives.too_long", length=len(text), limit=limit)))
             values[name] = text
 
         def line_of(name: str) -> int:
             return row.values.get(name, ("", row.line))[1]
 
         if not values["nom"]:
-            problems.append(Problem(line_of("nom"), "nom", "nom de l'initiative manquant (obligatoire)."))
+            problems.append(Problem(line_of("nom"), "nom", say("initiatives.name_missing")))
         communes = self._communes(values["commune"], line_of("commune"), problems)
         categorie = self._category(values["categorie"], line_of("categorie"), problems)
         statut = self._status(values["statut"], line_of("statut"), problems)
@@ -504,15 +474,11 @@ class _Validator:
     def _communes(self, value: str, line: int, problems: list[Problem]) -> tuple[str, ...]:
         if not value:
             return ()
-        where = f"{self.territory.name}"
         tokens = [t for t in _CODE_SEPARATORS.split(value) if t]
         if any(not re.fullmatch(r"\d+|2[AaBb]\d+", t) for t in tokens):
             # A name, not codes: say which code it would be when it is a commune of the territory.
             commune = self.by_name.get(normalize(value))
-            hint = (f" ; « {commune.name} » a pour code {commune.code}" if commune
-                    else f" (communes du territoire : diagterr search NOM, ou l'annexe du dossier)")
-            problems.append(Problem(line, "commune", f"« {value} » : indiquez le code INSEE de la commune, pas son "
-                                                     f"nom{hint}."))
+            problems.append(Problem(line, "commune", say("initiatives.commune_named", value=value, commune=commune)))
             return ()
         found: list[str] = []
         for token in tokens:
@@ -521,26 +487,22 @@ class _Validator:
                 if code not in found:
                     found.append(code)
                 continue
-            problems.append(Problem(line, "commune", self._code_problem(code, where)))
+            problems.append(Problem(line, "commune", self._code_problem(code)))
         return tuple(found)
 
-    def _code_problem(self, code: str, where: str) -> str:
+    def _code_problem(self, code: str) -> str:
         if not COMMUNE_CODE_RE.match(code):
             padded = code.zfill(5)
             if code.isdigit() and len(code) == 4 and padded in self.codes:
-                return (f"« {code} » : code à 5 caractères attendu ; le tableur a sans doute supprimé le zéro initial "
-                        f"({padded}). Mettez la colonne au format texte.")
-            return f"« {code} » n'est pas un code commune INSEE (5 caractères, ex. 69010)."
+                return say("initiatives.code_leading_zero", code=code, padded=padded)
+            return say("initiatives.code_invalid", code=code)
         current = self.cog.current_commune_for_former_code(code)
         if current is not None and current.code in self.codes:
             former = self.cog.delegated_commune(code)
-            label = f"{former.name}, " if former else ""
-            return (f"« {code} » est un ancien code ({label}aujourd'hui {current.name}) : indiquez le code actuel "
-                    f"{current.code}.")
+            return say("initiatives.code_former", code=code, former=former.name if former else None, current=current)
         known = self.cog.commune(code)
-        if known is not None:
-            return f"« {code} » ({known.name}) n'est pas une commune du territoire ({where})."
-        return f"« {code} » n'est pas une commune du territoire ({where})."
+        return say("initiatives.code_outside", code=code, known=known.name if known else None,
+                   territory=self.territory.name)
 
     @staticmethod
     def _category(value: str, line: int, problems: list[Problem]) -> str | None:
@@ -548,8 +510,8 @@ class _Validator:
             return None
         key = category_key(value)
         if key is None:
-            problems.append(Problem(line, "categorie", f"« {value} » n'est pas une catégorie de ressources de "
-                                                       f"l'Atelier ; choix : {', '.join(CATEGORY_WORDS.values())}."))
+            problems.append(Problem(line, "categorie", say("initiatives.category_unknown", value=value,
+                                                           choices=list(CATEGORY_WORDS.values()))))
         return key
 
     @staticmethod
@@ -558,8 +520,7 @@ class _Validator:
             return None
         status = _STATUS_SPELLINGS.get(normalize(value))
         if status is None:
-            problems.append(Problem(line, "statut", f"« {value} » : statut inconnu ; choix : {', '.join(STATUSES)} "
-                                                    "(ou vide)."))
+            problems.append(Problem(line, "statut", say("initiatives.status_unknown", value=value, choices=STATUSES)))
         return status
 
     @staticmethod
@@ -573,10 +534,9 @@ class _Validator:
             if fr:
                 return date(int(fr[3]), int(fr[2]), int(fr[1]))
         except ValueError:
-            problems.append(Problem(line, "date_debut", f"« {value} » : cette date n'existe pas."))
+            problems.append(Problem(line, "date_debut", say("initiatives.date_impossible", value=value)))
             return None
-        problems.append(Problem(line, "date_debut", f"« {value} » n'est pas une date au format AAAA-MM-JJ ou "
-                                                    "JJ/MM/AAAA (ex. 2024-03-15 ou 15/03/2024)."))
+        problems.append(Problem(line, "date_debut", say("initiatives.date_unreadable", value=value)))
         return None
 
     @staticmethod
@@ -585,8 +545,7 @@ class _Validator:
             return
         parts = urlsplit(value)
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in value:
-            problems.append(Problem(line, "lien", f"« {value} » : seule une adresse web http:// ou https:// est "
-                                                  "acceptée."))
+            problems.append(Problem(line, "lien", say("initiatives.link_refused", value=value)))
 
 
 def category_key(value: str) -> str | None:
@@ -602,31 +561,17 @@ def category_key(value: str) -> str | None:
 
 # -- template -----------------------------------------------------------------------------------
 
-EXAMPLE_ROW = {
-    "nom": f"{EXAMPLE_MARK} : nom de l'initiative",
-    "porteur": "Structure ou personne qui porte l'initiative",
-    "theme": "Thème libre (ex. mobilité, alimentation, jeunesse)",
-    "categorie": " | ".join(CATEGORY_WORDS.values()),
-    "commune": "Code(s) INSEE de communes du territoire, séparés par des virgules (vide : tout le territoire)",
-    "statut": " | ".join(STATUSES),
-    "date_debut": "AAAA-MM-JJ ou JJ/MM/AAAA",
-    "contact": "Nom, courriel ou téléphone (imprimé dans le dossier : demandez l'accord)",
-    "lien": "https://adresse-de-la-page",
-    "description": "Quelques phrases. Cette ligne d'exemple est ignorée tant que son nom commence par "
-    f"« {EXAMPLE_MARK} » : remplacez-la par vos initiatives, une par ligne.",
-}
 
-_YAML_HEADER = f"""\
-# Inventaire des initiatives locales pour diagterr :
-#   diagterr run --epci SIREN --initiatives FICHIER.yaml
-# Une entrée « - nom: … » par initiative. Seul « nom » est obligatoire.
-#   categorie   : {', '.join(CATEGORY_WORDS.values())}
-#   commune     : code(s) INSEE de communes du territoire (vide : tout le territoire)
-#   statut      : {', '.join(STATUSES)}
-#   date_debut  : AAAA-MM-JJ ou JJ/MM/AAAA
-#   lien        : adresse http:// ou https:// (imprimée, jamais ouverte)
-# L'entrée d'exemple ci-dessous est ignorée tant que son nom commence par « {EXAMPLE_MARK} ».
-"""
+def _example(name: str) -> str:
+    """The hint in one cell of the template's example row: the choices of a short list, else a text."""
+    if name == "categorie":
+        return " | ".join(CATEGORY_WORDS.values())
+    if name == "statut":
+        return " | ".join(STATUSES)
+    return say(f"initiatives.example_{name}", mark=EXAMPLE_MARK)
+
+
+EXAMPLE_ROW = {name: _example(name) for name in FIELDS}
 
 
 def template_bytes(kind: str) -> bytes:
@@ -639,7 +584,9 @@ def template_bytes(kind: str) -> bytes:
         # With a BOM, spreadsheets open the accents right; diagterr reads it with or without.
         return buffer.getvalue().encode("utf-8-sig")
     body = yaml.safe_dump([EXAMPLE_ROW], allow_unicode=True, sort_keys=False, width=100)
-    return (_YAML_HEADER + body).encode("utf-8")
+    header = say("initiatives.yaml_header", categories=CATEGORY_WORDS.values(), statuses=STATUSES,
+                 mark=EXAMPLE_MARK)
+    return (header + "\n" + body).encode("utf-8")
 
 
 def write_template(path: Path, force: bool = False) -> str:
@@ -650,9 +597,9 @@ def write_template(path: Path, force: bool = False) -> str:
     path = Path(path)
     kind = file_kind(path, reading=False)
     if path.is_dir():
-        raise BadInputError(f"« {path} » est un dossier : donnez un nom de fichier (ex. {DEFAULT_TEMPLATE}).")
+        raise BadInputError(say("initiatives.is_a_folder", path=path, default=DEFAULT_TEMPLATE))
     if not path.parent.is_dir():
-        raise BadInputError(f"dossier « {path.parent} » inexistant : créez-le ou choisissez un autre chemin.")
+        raise BadInputError(say("initiatives.no_folder", folder=path.parent))
     data = template_bytes(kind)
     try:
         if force:
@@ -661,10 +608,7 @@ def write_template(path: Path, force: bool = False) -> str:
             with path.open("xb") as handle:  # refuses an existing file, without a race
                 handle.write(data)
     except FileExistsError:
-        raise BadInputError(
-            f"« {path} » existe déjà : il n'a pas été modifié. Choisissez un autre nom, ou ajoutez --force pour "
-            "l'écraser."
-        ) from None
+        raise BadInputError(say("initiatives.exists", path=path)) from None
     except OSError as error:
-        raise BadInputError(f"impossible d'écrire « {path} » : {error.strerror or error}.") from None
+        raise BadInputError(say("initiatives.cannot_write", path=path, error=error.strerror or error)) from None
     return kind

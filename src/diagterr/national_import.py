@@ -18,10 +18,11 @@ from diagterr.settings import cache_dir
 from diagterr.sources import insee_comparateur
 from diagterr.sources.http import HttpClient
 from diagterr.store import InputFile, Store, sha256_of
+from diagterr.tables.census import COMPARATEUR
 
 log = logging.getLogger(__name__)
 
-FORMATS = {"comparateur": insee_comparateur.TABLE}
+FORMATS = {"comparateur": COMPARATEUR.name}
 
 
 @dataclass(frozen=True)

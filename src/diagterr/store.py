@@ -15,10 +15,14 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from diagterr.atomic import write_text_atomic, write_with_atomic
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 # geo_level: COM (commune, current COG), DEP, REG, FR, EPCI
 # status: None when published; "secret" for statistical secrecy; "absent" when the source has
@@ -105,7 +109,7 @@ class Store:
     def has(self, name: str) -> bool:
         return self._find(name) is not None
 
-    def read(self, name: str, filters: list | None = None) -> pd.DataFrame | None:
+    def read(self, name: str, filters: list[Any] | None = None) -> pd.DataFrame | None:
         """The table, or None where no root has it.
 
         An observation table present in several roots is their union, row by row: a row of an
@@ -149,7 +153,7 @@ class Store:
         root = self._find(name)
         return [] if root is None else list(pq.read_schema(self._path(root, name, ".parquet")).names)
 
-    def read_geo(self, name: str):
+    def read_geo(self, name: str) -> gpd.GeoDataFrame | None:
         """A GeoParquet table as a GeoDataFrame, or None."""
         import geopandas as gpd
 
@@ -212,7 +216,7 @@ class Store:
         return root / _TABLES / f"{name}{suffix}"
 
 
-def observation_frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
+def observation_frame(rows: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
     """Build a tidy observation table with the canonical columns and dtypes, sorted."""
     if isinstance(rows, pd.DataFrame):
         frame = rows.loc[:, list(OBSERVATION_COLUMNS)].copy()
@@ -224,7 +228,7 @@ def observation_frame(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["geo_level", "geo_code", "variable", "period"]).reset_index(drop=True)
 
 
-def _replace(manifest: Manifest, **changes) -> Manifest:
+def _replace(manifest: Manifest, **changes: Any) -> Manifest:
     from dataclasses import replace
 
     return replace(manifest, **changes)

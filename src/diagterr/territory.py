@@ -169,10 +169,7 @@ def _resolve_commune(index: CogIndex, value: str, display_name: str | None) -> T
     if rec is None:
         raise _commune_error(index, value, code, option="--commune")
     member = _member(index, rec)
-    if rec.type == "arrondissement-municipal":
-        kind_label = "Arrondissement municipal"
-    else:
-        kind_label = "Commune"
+    kind_label = "Arrondissement municipal" if rec.type == "arrondissement-municipal" else "Commune"
     return _territory(index, "commune", rec.code, display_name or rec.name, kind_label, [member])
 
 
@@ -397,7 +394,7 @@ def _territory(
         for dep in sorted({c.departement for c in members})
     )
     regions = tuple(
-        Place("region", reg, rec.name if (rec := index.region(reg)) is not None else reg)
+        Place("region", reg, region.name if (region := index.region(reg)) is not None else reg)
         for reg in sorted({c.region for c in members})
     )
     log.debug("Resolved %s %s: %d communes", kind, code, len(members))

@@ -33,7 +33,7 @@ class FrenchTickFormatter(Formatter):
         self.with_unit = with_unit
         self._places: int | None = None
 
-    def format_ticks(self, values):  # noqa: ANN001, ANN201 - matplotlib's signature
+    def format_ticks(self, values: Sequence[float]) -> list[str]:
         self._places = _tick_decimals(values)
         try:
             return [self(value, i) for i, value in enumerate(values)]

@@ -24,16 +24,20 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
 from matplotlib import font_manager
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from diagterr.dossier import Chart, Series, ValueKind
 from diagterr.formatting import MISSING, valeur
-from diagterr.render.axes import axis_formatter
+from diagterr.render.axes import FrenchTickFormatter, axis_formatter
 from diagterr.resources import templates_dir
 
 STYLE_FILE = Path(__file__).with_name("diagterr.mplstyle")
@@ -111,7 +115,7 @@ def _categories(chart: Chart) -> list[str]:
     return list(seen)
 
 
-def _series_style(index: int) -> dict[str, object]:
+def _series_style(index: int) -> dict[str, Any]:
     colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
     return {
         "color": colour,
@@ -245,6 +249,15 @@ def _bars(fig: Figure, chart: Chart, *, horizontal: bool) -> None:
                 _bar_label(ax, p, v, chart.value_kind, horizontal)
         draw = ax.barh if horizontal else ax.bar
         draw(pos, heights, width * 0.92, color=colour, zorder=3)
+    _bar_axes(ax, chart, categories, horizontal=horizontal)
+    if len(handles) > 1 or len(drawn) < len(handles):
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.02), ncol=min(len(handles), 4),
+                  frameon=False, handlelength=1.2)
+
+
+def _bar_axes(ax: Axes, chart: Chart, categories: list[str], *, horizontal: bool) -> None:
+    """The value axis in French, a zero line when a bar is negative, the categories on the other axis."""
+    base = np.arange(len(categories), dtype=float)
     value_axis = ax.xaxis if horizontal else ax.yaxis
     value_axis.set_major_formatter(axis_formatter(chart.value_kind))
     if any(v < 0 for s in chart.series for v in series_values(s) if not math.isnan(v)):
@@ -271,9 +284,6 @@ def _bars(fig: Figure, chart: Chart, *, horizontal: bool) -> None:
             for tick in ax.get_xticklabels():
                 tick.set_rotation(30)
                 tick.set_horizontalalignment("right")
-    if len(handles) > 1 or len(drawn) < len(handles):
-        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.02), ncol=min(len(handles), 4),
-                  frameon=False, handlelength=1.2)
 
 
 def _stacked(fig: Figure, chart: Chart) -> None:
@@ -300,7 +310,7 @@ def _stacked(fig: Figure, chart: Chart) -> None:
         drawn = np.nan_to_num(values)  # a missing part adds nothing
         start = np.where(drawn >= 0, above, below)
         colour = STACK_COLOURS[index % len(STACK_COLOURS)]
-        kwargs = {"left": start} if horizontal else {"bottom": start}
+        kwargs: dict[str, Any] = {"left": start} if horizontal else {"bottom": start}
         draw(base, drawn, 0.62, color=colour, label=series.label,
              edgecolor="white", linewidth=0.8, zorder=3, **kwargs)
         dark_text = 3 <= index % len(STACK_COLOURS) <= 6
@@ -422,32 +432,14 @@ def _pyramid(fig: Figure, chart: Chart) -> None:
                         ha="left" if side > 0 else "right", va="center", fontsize=7,
                         color=MISSING_COLOUR, style="italic")
     for side, values in zip(sides, comparison, strict=False):
-        xs: list[float] = []
-        ys: list[float] = []
-        for p, v in zip(pos, values, strict=True):
-            if math.isnan(v):
-                xs.append(math.nan)
-                ys.append(math.nan)
-                continue
-            xs += [side * v, side * v]
-            ys += [p - 0.5, p + 0.5]
-        if not math.isnan(values[0]):  # closed on the axis at both ends, like the bars
-            xs, ys = [0.0, *xs], [-0.5, *ys]
-        if not math.isnan(values[-1]):
-            xs, ys = [*xs, 0.0], [*ys, len(brackets) - 0.5]
-        ax.plot(xs, ys, color=PYRAMID_OUTLINE, linewidth=1.2, zorder=5)
+        ax.plot(*_step_outline(side, values), color=PYRAMID_OUTLINE, linewidth=1.2, zorder=5)
     everything = np.concatenate([*territory, *comparison]) if comparison else np.concatenate(territory)
     largest = float(np.nanmax(everything)) if not np.isnan(everything).all() else 1.0
     limit = largest * 1.12
     ax.set_xlim(-limit, limit)
     ax.set_ylim(-0.6, len(brackets) - 0.4)
     ax.axvline(0, color="#777777", linewidth=0.6, zorder=4)
-
-    class _Absolute(type(axis_formatter())):  # the men's side reads as positive shares
-        def __call__(self, x: float, pos: int | None = None) -> str:
-            return super().__call__(abs(x), pos)
-
-    ax.xaxis.set_major_formatter(_Absolute(chart.value_kind))
+    ax.xaxis.set_major_formatter(_AbsoluteTickFormatter(chart.value_kind))
     ax.set_yticks(pos, brackets)
     ax.tick_params(axis="both", length=0)
     ax.grid(axis="y", visible=False)
@@ -456,14 +448,38 @@ def _pyramid(fig: Figure, chart: Chart) -> None:
     for side, label in zip(sides, ("Hommes", "Femmes"), strict=True):
         ax.text(0.5 + side * 0.25, 1.0, label, transform=ax.transAxes, ha="center", va="bottom",
                 fontsize=8.5, fontweight="bold", color="#333333")
-    handles = [Patch(facecolor=PYRAMID_COLOURS[0], label=f"{chart.series[0].label} (hommes)"),
-               Patch(facecolor=PYRAMID_COLOURS[1], label=f"{chart.series[1].label} (femmes)")]
+    handles: list[Artist] = [Patch(facecolor=PYRAMID_COLOURS[0], label=f"{chart.series[0].label} (hommes)"),
+                             Patch(facecolor=PYRAMID_COLOURS[1], label=f"{chart.series[1].label} (femmes)")]
     if comparison:
-        from matplotlib.lines import Line2D
-
         handles.append(Line2D([], [], color=PYRAMID_OUTLINE, linewidth=1.2, label=chart.series[2].label))
     ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.07), ncol=len(handles),
               frameon=False, handlelength=1.4)
+
+
+class _AbsoluteTickFormatter(FrenchTickFormatter):
+    """The pyramid's value axis: the men's side reads as positive shares."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return super().__call__(abs(x), pos)
+
+
+def _step_outline(side: float, values: np.ndarray) -> tuple[list[float], list[float]]:
+    """x and y of a pyramid side's outline over brackets 0..n-1 (`side` -1 men, 1 women); a
+    missing bracket breaks the line."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for p, v in enumerate(values):
+        if math.isnan(v):
+            xs.append(math.nan)
+            ys.append(math.nan)
+            continue
+        xs += [side * v, side * v]
+        ys += [p - 0.5, p + 0.5]
+    if not math.isnan(values[0]):  # closed on the axis at both ends, like the bars
+        xs, ys = [0.0, *xs], [-0.5, *ys]
+    if not math.isnan(values[-1]):
+        xs, ys = [*xs, 0.0], [*ys, len(values) - 0.5]
+    return xs, ys
 
 
 def _figure_size(chart: Chart) -> tuple[float, float]:

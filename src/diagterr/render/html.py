@@ -17,10 +17,11 @@ from functools import cache
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from diagterr import __version__
+from diagterr import __version__, formatting
 from diagterr.dossier import (
     Column,
     CommuneMap,
+    Comparison,
     Dossier,
     Indicator,
     IndicatorTable,
@@ -28,7 +29,6 @@ from diagterr.dossier import (
     SourceEntry,
     SourceRef,
 )
-from diagterr import formatting
 from diagterr.resources import templates_dir
 
 MAIN_TEMPLATE = "dossier.html.j2"
@@ -273,15 +273,15 @@ class DossierView:
             return Cell(formatting.MISSING, note_numbers[text], missing=True)
 
         for ind in block.indicators:
-            by_level = {(c.level, c.code): c for c in ind.comparisons}
+            by_level: dict[tuple[str, str], Comparison] = {(c.level, c.code): c for c in ind.comparisons}
             cells = []
             for level, code, _ in view.levels:
-                c = by_level.get((level, code))
-                if c is None:
+                comparison = by_level.get((level, code))
+                if comparison is None:
                     cells.append(Cell(ABSENT))
                     view.has_absent = True
                 else:
-                    cells.append(cell(c.value, c.missing_reason, ind))
+                    cells.append(cell(comparison.value, comparison.missing_reason, ind))
             view.rows.append(
                 IndicatorRow(
                     indicator=ind,

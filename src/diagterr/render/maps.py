@@ -18,12 +18,13 @@ from collections.abc import Iterable, Sequence
 import geopandas as gpd
 import numpy as np
 from matplotlib import patheffects
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from diagterr.dossier import CommuneMap, ValueKind
-from diagterr.render.charts import ACCENT, COLUMN_WIDTH_IN, figure_to_svg, house_style
 from diagterr.formatting import DEFAULT_DECIMALS, INLINE_UNIT, MISSING, nombre, valeur
+from diagterr.render.charts import ACCENT, COLUMN_WIDTH_IN, figure_to_svg, house_style
 
 MAINLAND_CRS = "EPSG:2154"  # RGF93 v1 / Lambert-93
 # DROM: the legal projection of each overseas département, by the first 3 digits of the code.
@@ -100,7 +101,7 @@ def class_labels(minimum: float, bins: Sequence[float], kind: ValueKind | None) 
     """
     kind = kind or "ratio"
     lower = [minimum, *bins[:-1]]
-    for extra in range(0, 4):
+    for extra in range(4):
         decimals = DEFAULT_DECIMALS.get(kind, 1) + extra
         labels = []
         for low, high in zip(lower, bins, strict=True):
@@ -174,7 +175,7 @@ def _label_text(name: str) -> str:
     return textwrap.fill(name, width=16, break_on_hyphens=True)
 
 
-def _map_axes_layout(bounds: np.ndarray, *, legend: bool, max_height: float) -> tuple[Figure, object, object]:
+def _map_axes_layout(bounds: np.ndarray, *, legend: bool, max_height: float) -> tuple[Figure, Axes, Axes | None]:
     """Figure with the map axes (and a legend axes on the right for a choropleth)."""
     width = COLUMN_WIDTH_IN
     map_width = width * (0.72 if legend else 1.0)
@@ -249,8 +250,8 @@ def map_figure(
             communes.loc[known, "colour"] = [palette[class_of(v, bins)] for v in data]
             communes.loc[known].plot(ax=ax, color=communes.loc[known, "colour"], edgecolor="white",
                                      linewidth=0.8, zorder=2)
-            labels = [valeur(v, kind) for v in bins] if discrete else class_labels(float(data.min()), bins, kind)
-            for colour, label in zip(palette, labels, strict=True):
+            legend_labels = [valeur(v, kind) for v in bins] if discrete else class_labels(float(data.min()), bins, kind)
+            for colour, label in zip(palette, legend_labels, strict=True):
                 legend_handles.append(Patch(facecolor=colour, edgecolor="none", label=label))
         if (~known).any():
             missing = communes.loc[~known]

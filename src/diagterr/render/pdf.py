@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -41,7 +42,7 @@ class LocalOnlyFetcher(URLFetcher):
         super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
         self.root = (root or templates_dir()).resolve()
 
-    def fetch(self, url: str, headers=None):  # noqa: ANN001 - WeasyPrint's signature
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:  # WeasyPrint's signature
         scheme = urlsplit(url).scheme.lower()
         if scheme == "data":
             return super().fetch(url, headers)

@@ -13,10 +13,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from diagterr.atomic import write_bytes_atomic
 from diagterr import formatting
+from diagterr.atomic import write_bytes_atomic
 from diagterr.render.html import environment
 from diagterr.render.pdf import write_pdf
+from diagterr.texts import say
 
 TEMPLATE = "synthese.html.j2"
 
@@ -70,16 +71,11 @@ def write_synthesis(sites: list[tuple[str, dict[str, Any]]], folder: Path, editi
     rows = synthesis_rows(sites)
     names = [name for name, _ in sites]
     html = environment().get_template(TEMPLATE).render(
-        title="Synthèse des sites",
+        title=say("synthese.title"),
         edition_date=edition_date,
         sites=names,
         rows=rows,
-        notes=[
-            "Chaque valeur vient du dossier du site (indicateurs.json), avec sa source et son millésime ; "
-            "n.d. : non disponible (raison dans le dossier du site).",
-            "France : la valeur de comparaison publiée dans les dossiers (France hors Mayotte pour le "
-            "recensement quand il n'y est pas publié).",
-        ],
+        notes=[say("synthese.note_values"), say("synthese.note_france")],
     )
     pdf = folder / "synthese.pdf"
     write_pdf(html, pdf)

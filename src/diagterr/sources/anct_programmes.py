@@ -1,7 +1,8 @@
 """ANCT programme lists on data.gouv.fr: the latest list of each programme, per commune.
 
 Dataset ids, file names and columns from ../shared/sources/APIS.md §8.1 and
-`anct__programme_datasets_DOCUMENTED.json` (DOCUMENTED, no recorded body):
+`anct__programme_datasets_DOCUMENTED.json` (DOCUMENTED, no recorded body); each list's programme is
+declared in diagterr.tables.programmes:
 
 | list | dataset | file | columns (`,`-separated) |
 |---|---|---|---|
@@ -22,7 +23,7 @@ France services: no data.gouv.fr dataset id is documented (APIS.md §8.1) and th
 search; see diagterr.sources.bpe_france_services (INSEE BPE, facility A128, through Melodi).
 
 Each list is national: a commune absent from the latest list is not in the programme. The table
-`TABLE` holds every row of every list fetched (codes of the file's COG brought to the current COG
+`PROGRAMMES_ANCT` holds every row of every list fetched (codes of the file's COG brought to the current COG
 through the former codes); the theme uses it in place of the samples' rows of the same programmes.
 A missing documented column, another separator, a malformed commune code, SIREN or date raises
 SourceSchemaError: the dossier never guesses.
@@ -36,31 +37,37 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 
-from diagterr.cog import COG_VINTAGE, COMMUNE_CODE_RE, SIREN_RE, CogIndex, load_cog
+from diagterr.cog import COG_VINTAGE, COMMUNE_CODE_RE, SIREN_RE, CogIndex, current_commune, load_cog
 from diagterr.errors import SourceError, SourceSchemaError
 from diagterr.sources import anct_ort, datagouv
+from diagterr.sources.fetcher import FetchContext, Fetcher
 from diagterr.sources.http import HttpClient
 from diagterr.store import Manifest, Store
+from diagterr.tables.programmes import (
+    ACV,
+    CRTE,
+    ORT,
+    PROGRAMMES_ANCT,
+    PVD,
+    TERRITOIRES_INDUSTRIE,
+    VILLAGES_AVENIR,
+    Programme,
+)
 
 logger = logging.getLogger(__name__)
 
 SOURCE_ID = "anct_datagouv"
-TABLE = "programmes_anct"
 PRODUCER = "Agence nationale de la cohésion des territoires (ANCT)"
 LICENCE = "Licence Ouverte / Etalab 2.0"
-CRTE_LABEL = "Contrat pour la réussite de la transition écologique (CRTE)"
-ORT_LABEL = "Opération de revitalisation de territoire (ORT)"
-COLUMNS = ("commune", "programme", "identifiant", "detail", "date_signature", "liste", "fichier", "mise_en_ligne")
 
 
 @dataclass(frozen=True, slots=True)
 class ProgrammeList:
-    key: str  # "pvd": the `liste` column and the manifest's params
-    programme: str  # label of the programme, as in the samples' table "programmes"
+    of: Programme  # the programme listed (diagterr.tables.programmes)
     dataset_id: str
     file_name: re.Pattern[str]  # documented file name, with groups `cog` and `day`
     required: tuple[str, ...]  # documented columns; another header fails
@@ -72,6 +79,16 @@ class ProgrammeList:
     resource_id: str | None = None  # a resource replaced in place (ORT): chosen by id, not by name
 
     @property
+    def key(self) -> str:
+        """"pvd": the `liste` column and the manifest's params."""
+        return self.of.key
+
+    @property
+    def programme(self) -> str:
+        """Label of the programme, as in the samples' table `programmes`."""
+        return self.of.label
+
+    @property
     def page(self) -> str:
         return f"https://www.data.gouv.fr/fr/datasets/{self.dataset_id}/"
 
@@ -81,19 +98,19 @@ def _name(prefix: str) -> re.Pattern[str]:
 
 
 LISTS: tuple[ProgrammeList, ...] = (
-    ProgrammeList("pvd", "Petites villes de demain", "5fc1259b703620ed60a49d97", _name("pvd"),
+    ProgrammeList(PVD, "5fc1259b703620ed60a49d97", _name("pvd"),
                   ("insee_com", "lib_com", "id_pvd", "date_signature"), "id_pvd", None, "date_signature"),
-    ProgrammeList("acv", "Action cœur de ville", "5acc7eddc751df5e21efdf20", _name("acv"),
+    ProgrammeList(ACV, "5acc7eddc751df5e21efdf20", _name("acv"),
                   ("insee_com", "lib_com", "id_acv", "lib_acv", "date_signature"), "id_acv", "lib_acv",
                   "date_signature"),
-    ProgrammeList("va", "Villages d'avenir", "65a11234a86f08c56f0c47b0", _name("va"), ("insee_com",), "id_va"),
-    ProgrammeList("ti", "Territoires d'industrie", "5fc1472f114718d419e42f8a", _name("ti"),
+    ProgrammeList(VILLAGES_AVENIR, "65a11234a86f08c56f0c47b0", _name("va"), ("insee_com",), "id_va"),
+    ProgrammeList(TERRITOIRES_INDUSTRIE, "5fc1472f114718d419e42f8a", _name("ti"),
                   ("insee_com", "lib_ti"), None, "lib_ti"),
-    ProgrammeList("crte", CRTE_LABEL, "60799532757dbdef335c00c5",
+    ProgrammeList(CRTE, "60799532757dbdef335c00c5",
                   re.compile(r"^liste-crte-grpt(?P<cog>\d{4})-(?P<day>\d{8})\.csv$", re.IGNORECASE),
                   ("siren_epci", "lib_groupement", "type_grp_crte", "date_signature", "nature_juridique"),
                   "id_crte", "lib_crte", "date_signature", code_column="siren_epci", grain="groupement"),
-    ProgrammeList("ort", ORT_LABEL, "63c69d70de98bf9a1fa11948", re.compile(r".*"), anct_ort.REQUIRED,
+    ProgrammeList(ORT, "63c69d70de98bf9a1fa11948", re.compile(r".*"), anct_ort.REQUIRED,
                   resource_id=anct_ort.RESOURCE_ID),
 )
 _DATE_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -101,7 +118,7 @@ _DATE_FR = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 
 
 def fetch_lists(client: HttpClient, store: Store, lists: Sequence[ProgrammeList] = LISTS) -> Manifest | None:
-    """Resolve, download and read the latest file of each list; write `TABLE` (first root).
+    """Resolve, download and read the latest file of each list; write `PROGRAMMES_ANCT` (first root).
 
     Two requests per list (the resources, the file), cached. A list that fails keeps the rows a
     previous fetch gave; the others are written, then a SourceError names the lists that failed.
@@ -123,16 +140,26 @@ def fetch_lists(client: HttpClient, store: Store, lists: Sequence[ProgrammeList]
             failures.append(f"{programme_list.programme} : {error}")
     written = None
     if fresh:
-        previous = Store([store.roots[0]]).read(TABLE)
+        previous = Store([store.roots[0]]).read(PROGRAMMES_ANCT.name)
         kept = [] if previous is None else [previous[~previous["liste"].isin(list(fresh))]]
         frame = _frame(pd.concat([*kept, *(f for f, _ in fresh.values())], ignore_index=True))
-        old = Store([store.roots[0]]).manifest(TABLE)
+        old = Store([store.roots[0]]).manifest(PROGRAMMES_ANCT.name)
         files = {k: v for k, v in (old.params.items() if old else ()) if k in {pl.key for pl in LISTS}}
         files |= {key: name for key, (_, name) in fresh.items()}
-        written = store.write_table(TABLE, frame, manifest(files, datetime.now(timezone.utc).isoformat(timespec="seconds")))
+        written = store.write_table(PROGRAMMES_ANCT.name, frame,
+                                    manifest(files, datetime.now(UTC).isoformat(timespec="seconds")))
     if failures:
         raise SourceError(" ; ".join(failures))
     return written
+
+
+def _fetch(context: FetchContext) -> list[Manifest] | None:
+    written = fetch_lists(context.client, context.store)
+    return [written] if written is not None else None
+
+
+FETCHER = Fetcher(SOURCE_ID, "Programmes de l'ANCT (listes data.gouv.fr)", "Listes de programmes de l'ANCT incomplètes",
+                  _fetch)
 
 
 def _resource(client: HttpClient, programme_list: ProgrammeList) -> datagouv.Resource:
@@ -153,7 +180,7 @@ def file_label(resource: datagouv.Resource) -> str:
 
 
 def parse_list(programme_list: ProgrammeList, resource: datagouv.Resource, body: bytes, cog: CogIndex) -> pd.DataFrame:
-    """The rows of one list file: one row per commune (current COG), columns COLUMNS."""
+    """The rows of one list file: one row per commune (current COG), the columns of PROGRAMMES_ANCT."""
     where = f"{programme_list.programme} ({resource.file_name})"
     try:
         text = body.decode("utf-8-sig")
@@ -218,14 +245,6 @@ def _groupement_detail(programme_list: ProgrammeList, record: dict[str, str]) ->
     return " ; ".join(p for p in (name, f"signataire : {signatory}" if signatory else "") if p)
 
 
-def current_commune(code: str, cog: CogIndex) -> str | None:
-    """The current commune of a code of an older COG: itself, or the commune nouvelle it merged into."""
-    if cog.commune(code) is not None:
-        return code
-    merged = cog.current_commune_for_former_code(code)
-    return merged.code if merged is not None else None
-
-
 def manifest(files: dict[str, str], retrieved_at: str) -> Manifest:
     """Provenance of the table; `files`: list key -> file name read."""
     by_key = {pl.key: pl for pl in LISTS}
@@ -233,7 +252,7 @@ def manifest(files: dict[str, str], retrieved_at: str) -> Manifest:
     cogs = sorted({m["cog"] for k, name in files.items() if k in by_key
                    for m in [by_key[k].file_name.match(name)] if m and m.groupdict().get("cog")})
     return Manifest(
-        table=TABLE,
+        table=PROGRAMMES_ANCT.name,
         source_id=SOURCE_ID,
         title="Listes des communes des programmes de l'ANCT (data.gouv.fr)",
         producer=PRODUCER,
@@ -249,14 +268,6 @@ def manifest(files: dict[str, str], retrieved_at: str) -> Manifest:
                 "suivi du périmètre donne les groupements signataires ; un EPCI signataire couvre toutes ses "
                 "communes membres (composition du " + COG_VINTAGE + "), une commune signataire elle-même."),
     )
-
-
-def lists_in(manifest_: Manifest | None) -> dict[str, str]:
-    """Programme label -> file name, for the lists a stored table holds."""
-    if manifest_ is None:
-        return {}
-    by_key = {pl.key: pl for pl in LISTS}
-    return {by_key[k].programme: name for k, name in manifest_.params.items() if k in by_key}
 
 
 def _date(value: str | None, where: str, line: int) -> str | None:
@@ -275,5 +286,5 @@ def _date(value: str | None, where: str, line: int) -> str | None:
 
 
 def _frame(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.loc[:, list(COLUMNS)].astype("string")
+    frame = frame.loc[:, list(PROGRAMMES_ANCT.columns)].astype("string")
     return frame.sort_values(["liste", "commune", "identifiant"]).reset_index(drop=True)

@@ -14,42 +14,41 @@ national count of zero or no answer raises SourceSchemaError rather than print z
 an inventory: a commune of the territory absent from the answer has no France services site that
 year. The latest TIME_PERIOD of the answer is kept; a secret value is shown as such, never 0.
 
-`TABLE`: one row per commune asked, in the columns of diagterr.sources.anct_programmes plus
+`PROGRAMMES_FRANCE_SERVICES`: one row per commune asked, in the columns of the ANCT lists plus
 `nombre` (sites; "" when secret); a later fetch replaces the rows of the communes it asked.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
-from diagterr.cog import COG_VINTAGE, load_cog
+from diagterr.cog import COG_VINTAGE, current_commune, load_cog
 from diagterr.errors import SourceSchemaError
 from diagterr.sources import melodi
-from diagterr.sources.anct_programmes import COLUMNS, current_commune
+from diagterr.sources.fetcher import FetchContext, Fetcher
 from diagterr.sources.http import HttpClient
 from diagterr.store import Manifest, Store
+from diagterr.tables.programmes import FRANCE_SERVICES, PROGRAMMES_FRANCE_SERVICES
 from diagterr.territory import Territory
 
 SOURCE_ID = "insee_bpe_france_services"
-TABLE = "programmes_france_services"
 DATASET = "DS_BPE"
 FACILITY = "A128"
 MEASURE = "FACILITIES"
 FILTERS = {"FACILITY_TYPE": FACILITY, "BPE_MEASURE": MEASURE}
-PROGRAMME = "France services"
-TABLE_COLUMNS = (*COLUMNS, "nombre")
 
 
 def fetch_for_territory(client: HttpClient, store: Store, territory: Territory, _boundaries=None) -> Manifest:
-    """Sites of the territory's communes; write `TABLE` (first root), keeping other communes' rows."""
+    """Sites of the territory's communes; write `PROGRAMMES_FRANCE_SERVICES` (first root), keeping the
+    other communes' rows."""
     national = melodi.fetch_observations(client, DATASET, FILTERS, geo="FRANCE-F")
     national = [o for o in national if o.geo_level == "FRANCE"]
     _check(national, "FRANCE-F")
     period = melodi.latest_period(national)
     total = next((o.value for o in national if o.time_period == period), None)
-    if not total:
+    if not total or period is None:
         raise SourceSchemaError(
             f"BPE (Melodi) : aucune implantation France services ({FACILITY}) en France pour {period} : le code "
             "d'équipement a changé, les communes ne sont pas lues comme « sans France services »."
@@ -70,9 +69,9 @@ def fetch_for_territory(client: HttpClient, store: Store, territory: Territory, 
             geo_years.add(o.cog_year)
             if o.value is None:
                 counts[code] = None
-            elif counts.get(code, 0.0) is not None:
-                counts[code] = counts.get(code, 0.0) + o.value  # two former communes of a commune nouvelle
-    retrieved = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            elif (so_far := counts.get(code, 0.0)) is not None:
+                counts[code] = so_far + o.value  # two former communes of a commune nouvelle
+    retrieved = datetime.now(UTC).isoformat(timespec="seconds")
     rows = []
     for code in sorted(codes):
         count = counts.get(code, 0.0)
@@ -80,21 +79,30 @@ def fetch_for_territory(client: HttpClient, store: Store, territory: Territory, 
             detail = "nombre d'implantations non publié (secret statistique)"
         else:
             detail = f"{int(count)} implantation{'s' if count > 1 else ''} France services (BPE {period})"
-        rows.append({"commune": code, "programme": PROGRAMME, "identifiant": "", "detail": detail,
-                     "date_signature": None, "liste": "fs", "fichier": f"Melodi {DATASET} {FACILITY} {period}",
-                     "mise_en_ligne": retrieved[:10], "nombre": "" if count is None else str(int(count))})
-    frame = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
-    previous = Store([store.roots[0]]).read(TABLE)
+        rows.append({"commune": code, "programme": FRANCE_SERVICES.label, "identifiant": "", "detail": detail,
+                     "date_signature": None, "liste": FRANCE_SERVICES.key,
+                     "fichier": f"Melodi {DATASET} {FACILITY} {period}", "mise_en_ligne": retrieved[:10],
+                     "nombre": "" if count is None else str(int(count))})
+    frame = pd.DataFrame(rows, columns=list(PROGRAMMES_FRANCE_SERVICES.columns))
+    previous = Store([store.roots[0]]).read(PROGRAMMES_FRANCE_SERVICES.name)
     if previous is not None:
         frame = pd.concat([previous[~previous["commune"].isin(codes)], frame], ignore_index=True)
-    frame = frame.loc[:, list(TABLE_COLUMNS)].astype("string").sort_values("commune").reset_index(drop=True)
+    frame = frame.loc[:, list(PROGRAMMES_FRANCE_SERVICES.columns)].astype("string")
+    frame = frame.sort_values("commune").reset_index(drop=True)
     geo = f"COG {', '.join(map(str, sorted(geo_years)))} ramené au {COG_VINTAGE}" if geo_years else COG_VINTAGE
-    return store.write_table(TABLE, frame, manifest(period, geo, retrieved))
+    return store.write_table(PROGRAMMES_FRANCE_SERVICES.name, frame, manifest(period, geo, retrieved))
+
+
+def _fetch(context: FetchContext) -> list[Manifest]:
+    return [fetch_for_territory(context.client, context.store, context.territory, context.boundaries)]
+
+
+FETCHER = Fetcher(SOURCE_ID, "France services (INSEE, BPE)", "France services (BPE) indisponibles", _fetch)
 
 
 def manifest(period: str, geo_vintage: str, retrieved_at: str) -> Manifest:
     return Manifest(
-        table=TABLE,
+        table=PROGRAMMES_FRANCE_SERVICES.name,
         source_id=SOURCE_ID,
         title=f"Base permanente des équipements {period} : implantations France services (équipement {FACILITY})",
         producer="INSEE",

@@ -17,17 +17,17 @@ proprio_personne, unite_fonciere_surface` (m²)`, unite_fonciere_refcad, source_
 proprio_type_lib, source_nature, urba_zone_type`. A missing field, or a page of another shape,
 raises SourceSchemaError: the provider changed its schema, the dossier must not guess.
 
-Online, `fetch_for_territory` (a step of `pipeline.ONLINE_STEPS`) writes the sites of the
-territory's communes into `TABLE` and one row per commune asked into `COVERAGE` (date of the
-request, number of sites): a commune asked with no site is a true "none recorded", a commune never
-asked is "not available". Offline, the samples hold neither table: the section says so.
+Online, `FETCHER` (see diagterr.sources.online) writes the sites of the territory's communes into
+`CARTOFRICHES` and one row per commune asked into `CARTOFRICHES_COVERAGE` (date of the request,
+number of sites): a commune asked with no site is a true "none recorded", a commune never asked is
+"not available". Offline, the samples hold neither table: the section says so.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import geopandas as gpd
@@ -38,8 +38,10 @@ from diagterr.cog import COG_VINTAGE, COMMUNE_CODE_RE
 from diagterr.errors import BadInputError, SourceSchemaError
 from diagterr.sources import cerema_api
 from diagterr.sources.cerema_api import BASE_URL
+from diagterr.sources.fetcher import FetchContext, Fetcher
 from diagterr.sources.http import HttpClient
 from diagterr.store import Manifest, Store
+from diagterr.tables.programmes import CARTOFRICHES, CARTOFRICHES_COVERAGE
 from diagterr.territory import Territory
 
 logger = logging.getLogger(__name__)
@@ -52,22 +54,16 @@ FRICHES_URL = f"{BASE_URL}/cartofriches/friches/"
 GEOFRICHES_URL = f"{BASE_URL}/cartofriches/geofriches/"
 PAGE_SIZE = 500
 MAX_PAGES = 200  # 100 000 sites: far beyond any commune; a loop of `next` links ends here
-TABLE = "cartofriches"
-COVERAGE = "cartofriches_communes"  # commune, releve (ISO date of the request), sites
-COVERAGE_COLUMNS = ("commune", "releve", "sites")
 
 # Fields every site must have (the summary fields of the real answers). A geofriches feature has
 # no `site_id` in its properties (REAL specimen): the Cerema client indexes the features by their
 # `id`, read here when present.
 REQUIRED_FIELDS = ("site_nom", "site_statut", "comm_insee", "unite_fonciere_surface")
 REQUIRED_IN_RESULTS = ("site_id", *REQUIRED_FIELDS)
-# Columns of the store table, in order.
-COLUMNS = ("commune", "site_id", "site_nom", "site_type", "site_statut", "surface_m2", "commune_nom",
-           "source_nom", "source_nature", "urba_zone_type", "proprio_personne")
 
 
 def fetch_friches(client: HttpClient, codes: Sequence[str]) -> pd.DataFrame:
-    """The brownfields of the communes `codes`: one row per site, columns COLUMNS, sorted.
+    """The brownfields of the communes `codes`: one row per site, the columns of CARTOFRICHES, sorted.
 
     One request per commune (and per page), as the Cerema's client does. A commune without
     brownfield gives no row.
@@ -80,7 +76,7 @@ def fetch_friches(client: HttpClient, codes: Sequence[str]) -> pd.DataFrame:
 
 
 def fetch_geofriches(client: HttpClient, codes: Sequence[str]) -> gpd.GeoDataFrame:
-    """The same sites with their outline (EPSG:4326): columns COLUMNS and geometry."""
+    """The same sites with their outline (EPSG:4326): the columns of CARTOFRICHES and geometry."""
     rows: list[dict[str, Any]] = []
     geometries = []
     for code in _codes(codes):
@@ -94,29 +90,30 @@ def fetch_geofriches(client: HttpClient, codes: Sequence[str]) -> gpd.GeoDataFra
                 site["site_id"] = feature["id"]
             rows.append(_row(site, code, GEOFRICHES_URL, REQUIRED_FIELDS))
             geometries.append(_geometry(feature, properties, code))
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(CARTOFRICHES.columns))
     result = gpd.GeoDataFrame(frame, geometry=geometries, crs="EPSG:4326")
     order = result.sort_values(["commune", "site_id"]).index
-    return result.loc[order].reset_index(drop=True).astype({c: "string" for c in COLUMNS if c != "surface_m2"})
+    texts = {c: "string" for c in CARTOFRICHES.columns if c != "surface_m2"}
+    return result.loc[order].reset_index(drop=True).astype(texts)
 
 
 def fetch_for_territory(client: HttpClient, store: Store, territory: Territory,
                         today: str | None = None) -> Manifest:
-    """Read the brownfields of every commune of `territory`; replace their rows in `TABLE` and
-    `COVERAGE` (first root), keeping the rows of the other communes fetched before.
+    """Read the brownfields of every commune of `territory`; replace their rows in `CARTOFRICHES` and
+    `CARTOFRICHES_COVERAGE` (first root), keeping the rows of the other communes fetched before.
 
     Every commune is read before anything is written: a failure (SourceError) leaves both tables
     as they were. `today`: ISO date of the request (the clock of a test).
     """
     codes = _codes(territory.commune_codes)
     sites = fetch_friches(client, codes)
-    day = today or datetime.now(timezone.utc).date().isoformat()
+    day = today or datetime.now(UTC).date().isoformat()
     counts = sites.groupby("commune").size()
     coverage = pd.DataFrame(
         {"commune": codes, "releve": [day] * len(codes), "sites": [int(counts.get(c, 0)) for c in codes]}
     )
     own = Store([store.roots[0]])
-    previous_sites, previous_coverage = own.read(TABLE), own.read(COVERAGE)
+    previous_sites, previous_coverage = own.read(CARTOFRICHES.name), own.read(CARTOFRICHES_COVERAGE.name)
     if previous_sites is not None:
         sites = _frame(previous_sites[~previous_sites["commune"].isin(codes)].to_dict("records")
                        + sites.to_dict("records"))
@@ -125,15 +122,22 @@ def fetch_for_territory(client: HttpClient, store: Store, territory: Territory,
     coverage = (coverage.astype({"commune": "string", "releve": "string", "sites": "int64"})
                 .sort_values("commune").reset_index(drop=True))
     all_codes = list(coverage["commune"])
-    store.write_table(COVERAGE, coverage, manifest(all_codes, day))
-    return store.write_table(TABLE, sites, manifest(all_codes, day))
+    store.write_table(CARTOFRICHES_COVERAGE.name, coverage, manifest(all_codes, day))
+    return store.write_table(CARTOFRICHES.name, sites, manifest(all_codes, day))
+
+
+def _fetch(context: FetchContext) -> list[Manifest]:
+    return [fetch_for_territory(context.client, context.store, context.territory)]
+
+
+FETCHER = Fetcher(SOURCE_ID, "Friches (Cartofriches, Cerema)", "Friches indisponibles", _fetch)
 
 
 def manifest(codes: Sequence[str], retrieved_at: str) -> Manifest:
     """Provenance of the table of `codes` (rows and checksum are set by the store)."""
     codes = _codes(codes)
     return Manifest(
-        table=TABLE,
+        table=CARTOFRICHES.name,
         source_id=SOURCE_ID,
         title=TITLE,
         producer=PRODUCER,
@@ -145,7 +149,7 @@ def manifest(codes: Sequence[str], retrieved_at: str) -> Manifest:
         retrieved_at=retrieved_at,
         params={"codes": ",".join(_codes(codes)), "page_size": str(PAGE_SIZE)},
         method="Champs de synthèse de Cartofriches, un site par ligne ; surface de l'unité foncière en m². "
-        "Date de relevé par commune dans la table cartofriches_communes.",
+        f"Date de relevé par commune dans la table {CARTOFRICHES_COVERAGE.name}.",
     )
 
 
@@ -218,8 +222,8 @@ def _geometry(feature: Mapping[str, Any], properties: Mapping[str, Any], code: s
 
 
 def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    frame = frame.astype({c: "string" for c in COLUMNS if c != "surface_m2"} | {"surface_m2": "Float64"})
+    frame = pd.DataFrame(rows, columns=list(CARTOFRICHES.columns))
+    frame = frame.astype({c: "string" for c in CARTOFRICHES.columns if c != "surface_m2"} | {"surface_m2": "Float64"})
     frame = frame.sort_values(["commune", "site_id"]).reset_index(drop=True)
     logger.info("Cartofriches: %d site(s)", len(frame))
     return frame

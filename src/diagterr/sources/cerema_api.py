@@ -45,7 +45,7 @@ def pages(
             raise SourceSchemaError(f"{label} : la page suivante de {where} renvoie à une page déjà lue.")
         seen.add(where)
         body = client.get_json(next_url, query, source_id=source_id)
-        if not isinstance(body, Mapping) or not isinstance(body.get(key), list) or not PAGE_KEYS <= set(body):
+        if not isinstance(body, Mapping) or not isinstance(body.get(key), list) or not set(body) >= PAGE_KEYS:
             raise SourceSchemaError(
                 f"{label} : {where} devait renvoyer une page {{count, next, previous, {key}}}, reçu {shape(body)}."
             )

@@ -33,32 +33,25 @@ import pandas as pd
 from diagterr.errors import SourceSchemaError
 from diagterr.sources import cerema_api
 from diagterr.sources.cerema_api import BASE_URL
+from diagterr.sources.fetcher import FetchContext, Fetcher
 from diagterr.sources.http import HttpClient
 from diagterr.sources.registry import source_info
 from diagterr.store import OBSERVATION_COLUMNS, Manifest, Store
+from diagterr.tables.climate import CONSO_FIRST_YEAR, CONSO_NAF, DESTINATIONS
 from diagterr.territory import Territory
 
 logger = logging.getLogger(__name__)
 
 SOURCE_ID = "cerema_conso_naf"
 COMMUNE_URL = BASE_URL + "/indicateurs/conso_espace/communes/{code}/"
-TABLE = "conso_naf"
-FIRST_YEAR = 2009
 MAX_PAGES = 20  # a commune has one record per year: one page; a loop of `next` links ends here
-# Destinations, in the order shown: variable → French label.
-DESTINATIONS: dict[str, str] = {
-    "conso_hab": "Habitat",
-    "conso_act": "Activité",
-    "conso_mix": "Mixte",
-    "conso_inc": "Destination inconnue",
-}
 REQUIRED = ("annee", "idcom", *DESTINATIONS)
 
 
 def fetch_commune(client: HttpClient, code: str) -> list[dict[str, Any]]:
-    """Observation rows (m²) of one commune, every year the API has from FIRST_YEAR."""
+    """Observation rows (m²) of one commune, every year the API has from CONSO_FIRST_YEAR."""
     url = COMMUNE_URL.format(code=code)
-    params: dict[str, str] | None = {"annee_min": str(FIRST_YEAR)}
+    params: dict[str, str] | None = {"annee_min": str(CONSO_FIRST_YEAR)}
     records, count = [], None
     for body, where in cerema_api.pages(client, url, params, source_id=SOURCE_ID,
                                         label="Cerema (consommation d'espaces)", max_pages=MAX_PAGES):
@@ -90,14 +83,22 @@ def fetch_for_territory(client: HttpClient, store: Store, territory: Territory, 
     for code in territory.commune_codes:
         rows += fetch_commune(client, code)
     fresh = frame_of(rows)
-    existing = Store([store.roots[0]]).read(TABLE)
+    existing = Store([store.roots[0]]).read(CONSO_NAF.name)
     if existing is not None:
         fresh = pd.concat([existing[~existing["geo_code"].isin(territory.commune_codes)], fresh], ignore_index=True)
     fresh = frame_of(fresh.to_dict("records")).sort_values(["geo_code", "variable", "period"]).reset_index(drop=True)
     years = sorted(fresh["period"].unique())
     retrieved_at = datetime.now(UTC).isoformat(timespec="seconds")
     logger.info("Cerema conso NAF: %d commune(s) for %s", len(territory.commune_codes), territory.code)
-    return store.write_table(TABLE, fresh, conso_manifest(years, retrieved_at))
+    return store.write_table(CONSO_NAF.name, fresh, conso_manifest(years, retrieved_at))
+
+
+def fetch(context: FetchContext) -> list[Manifest]:
+    """The fetcher's entry: every commune of the territory."""
+    return [fetch_for_territory(context.client, context.store, context.territory)]
+
+
+FETCHER = Fetcher(SOURCE_ID, "Consommation d'espaces (Cerema)", "Consommation d'espaces indisponible", fetch)
 
 
 def frame_of(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -112,16 +113,16 @@ def conso_manifest(years: Sequence[str], retrieved_at: str) -> Manifest:
     info = source_info(SOURCE_ID)
     span = f"{years[0]}-{years[-1]}" if years else "—"
     return Manifest(
-        table=TABLE,
+        table=CONSO_NAF.name,
         source_id=SOURCE_ID,
         title="Consommation d'espaces naturels, agricoles et forestiers par commune et par année (Cerema)",
         producer=info.producer,
-        origin=COMMUNE_URL.format(code="{code_insee}") + f"?annee_min={FIRST_YEAR}",
+        origin=COMMUNE_URL.format(code="{code_insee}") + f"?annee_min={CONSO_FIRST_YEAR}",
         vintage=f"fichiers fonciers, consommation {span}",
         geo_vintage="communes de l'API (non vérifié : millésime du COG non publié par l'API)",
         licence=info.licence,
         retrieved_at=retrieved_at,
-        params={"annee_min": str(FIRST_YEAR)},
+        params={"annee_min": str(CONSO_FIRST_YEAR)},
         method=(
             "Une requête par commune ; surfaces en m² telles que publiées, par destination (habitat, activité, "
             "mixte, inconnue), additionnées sur les communes du territoire ; une année N est la consommation du "
@@ -131,10 +132,6 @@ def conso_manifest(years: Sequence[str], retrieved_at: str) -> Manifest:
 
 
 # -- internals ---------------------------------------------------------------------------------
-
-
-
-
 
 
 def _record(item: Any, code: str, where: str) -> dict[str, Any]:
@@ -150,7 +147,7 @@ def _record(item: Any, code: str, where: str) -> dict[str, Any]:
     year = item["annee"]
     if isinstance(year, str) and year.isdigit():
         year = int(year)
-    if not isinstance(year, int) or isinstance(year, bool) or not FIRST_YEAR <= year <= 2100:
+    if not isinstance(year, int) or isinstance(year, bool) or not CONSO_FIRST_YEAR <= year <= 2100:
         raise SourceSchemaError(f"Cerema (consommation d'espaces) : année illisible {item['annee']!r} dans {where}.")
     record: dict[str, Any] = {"annee": year}
     for variable in DESTINATIONS:

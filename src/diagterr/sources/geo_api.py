@@ -23,12 +23,12 @@ from diagterr.errors import BadInputError, NotFoundAtSourceError, SourceSchemaEr
 from diagterr.sources.http import HttpClient, url_with_params
 from diagterr.sources.registry import source_info
 from diagterr.store import Manifest
+from diagterr.tables.geography import API_GEO_BOUNDARIES
 
 logger = logging.getLogger(__name__)
 
 SOURCE_ID = "api_geo"
 BASE_URL = "https://geo.api.gouv.fr"
-BOUNDARIES_TABLE = "api_geo_commune_boundaries"
 BOUNDARY_PARAMS: dict[str, str] = {
     "format": "geojson",
     "geometry": "contour",
@@ -121,7 +121,7 @@ def boundaries_manifest(codes: Sequence[str], retrieved_at: str) -> Manifest:
     info = source_info(SOURCE_ID)
     urls = [url_with_params(u, p) for u, p in boundary_requests(codes)]
     return Manifest(
-        table=BOUNDARIES_TABLE,
+        table=API_GEO_BOUNDARIES.name,
         source_id=SOURCE_ID,
         title="Contours des communes (API Géo)",
         producer=info.producer,

@@ -29,46 +29,46 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
 
 from diagterr.errors import BadInputError, SourceSchemaError
+from diagterr.sources.fetcher import FetchContext, Fetcher
 from diagterr.sources.http import HttpClient, url_with_params
 from diagterr.sources.registry import source_info
 from diagterr.store import Manifest, Store
+from diagterr.tables.climate import GEORISQUES
 from diagterr.territory import Territory
 
 logger = logging.getLogger(__name__)
 
 SOURCE_ID = "georisques"
 BASE_URL = "https://www.georisques.gouv.fr/api/v1"
-TABLE = "georisques"
 PAGE_SIZE = 100  # page_size ≤ 100 (france_opendata)
 MAX_PAGES = 100
 ENDPOINTS = ("gaspar/risques", "gaspar/catnat", "radon", "zonage_sismique")
-COLUMNS = ("commune", "jeu", "code", "libelle", "date_debut", "date_fin", "date_arrete", "date_jo", "source_id")
+
+Keys = tuple[frozenset[str], frozenset[str]]  # (required, optional)
 
 # Envelope: `data` is required, the other keys documented may be there; anything else fails.
 ENVELOPE_KEYS = frozenset({"results", "page", "total_pages", "data", "response_code", "message", "next", "previous"})
 PAGINATION_KEYS = ("results", "page", "total_pages")
-RISQUES_KEYS = (frozenset({"code_insee", "libelle_commune", "risques_detail"}), frozenset())
-RISQUE_DETAIL_KEYS = (frozenset({"num_risque", "libelle_risque_long"}), frozenset({"zone_sismicite"}))
+RISQUES_KEYS: Keys = (frozenset({"code_insee", "libelle_commune", "risques_detail"}), frozenset())
+RISQUE_DETAIL_KEYS: Keys = (frozenset({"num_risque", "libelle_risque_long"}), frozenset({"zone_sismicite"}))
 CATNAT_DATES = ("date_debut_evt", "date_fin_evt", "date_publication_arrete", "date_publication_jo")
-CATNAT_KEYS = (
+CATNAT_KEYS: Keys = (
     frozenset({"code_national_catnat", *CATNAT_DATES, "libelle_risque_jo", "code_insee", "libelle_commune"}),
     frozenset(),
 )
-RADON_KEYS = (frozenset({"code_insee", "classe_potentiel"}), frozenset({"libelle_commune"}))
+RADON_KEYS: Keys = (frozenset({"code_insee", "classe_potentiel"}), frozenset({"libelle_commune"}))
 RADON_CLASSES = frozenset({"1", "2", "3"})
-ZONAGE_KEYS = (frozenset({"code_insee", "code_zone", "zone_sismicite"}), frozenset())
+ZONAGE_KEYS: Keys = (frozenset({"code_insee", "code_zone", "zone_sismicite"}), frozenset())
 SEISMIC_ZONES = frozenset({"1", "2", "3", "4", "5"})
 
 _COMMUNE_CODE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 _DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
-
-Keys = tuple[frozenset[str], frozenset[str]]  # (required, optional)
 
 
 # -- one commune ---------------------------------------------------------------------------------
@@ -203,24 +203,34 @@ def fetch_risks_for_territory(client: HttpClient, store: Store, territory: Terri
     for commune in territory.communes:
         rows += commune_rows(client, commune.code, commune.name)
     fresh = frame_of(rows)
-    existing = Store([store.roots[0]]).read(TABLE)
+    existing = Store([store.roots[0]]).read(GEORISQUES.name)
     if existing is not None:
         fresh = frame_of(
             existing[~existing["commune"].isin(territory.commune_codes)].to_dict("records") + fresh.to_dict("records")
         )
     logger.info("Géorisques: %d communes, %d rows", len(territory.communes), len(rows))
-    return store.write_table(TABLE, fresh, risks_manifest(territory, datetime.now(timezone.utc).isoformat(timespec="seconds")))
+    retrieved_at = datetime.now(UTC).isoformat(timespec="seconds")
+    return store.write_table(GEORISQUES.name, fresh, risks_manifest(territory, retrieved_at))
+
+
+def fetch(context: FetchContext) -> list[Manifest]:
+    """The fetcher's entry: every commune of the territory."""
+    return [fetch_risks_for_territory(context.client, context.store, context.territory)]
+
+
+FETCHER = Fetcher(SOURCE_ID, "Risques naturels (Géorisques)", "Risques naturels indisponibles", fetch)
 
 
 def frame_of(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame(list(rows), columns=list(COLUMNS)).astype({c: "string" for c in COLUMNS})
+    columns = GEORISQUES.columns
+    frame = pd.DataFrame(list(rows), columns=list(columns)).astype({c: "string" for c in columns})
     return frame.sort_values(["commune", "jeu", "date_debut", "code"], na_position="first").reset_index(drop=True)
 
 
 def risks_manifest(territory: Territory, retrieved_at: str) -> Manifest:
     info = source_info(SOURCE_ID)
     return Manifest(
-        table=TABLE,
+        table=GEORISQUES.name,
         source_id=SOURCE_ID,
         title="Risques naturels par commune : GASPAR (risques recensés, arrêtés CatNat), zonage sismique, "
         "potentiel radon (API Géorisques v1)",

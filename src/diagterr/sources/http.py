@@ -23,13 +23,13 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from requests_cache import CachedSession
+from requests_cache import AnyResponse, CachedSession
 from requests_cache.backends import BaseCache
 from requests_cache.policy import ExpirationTime
 
@@ -185,7 +185,7 @@ class HttpClient:
     def close(self) -> None:
         self.session.close()
 
-    def __enter__(self) -> HttpClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -211,20 +211,19 @@ class HttpClient:
         statuses of RETRY_STATUSES, or status → most retries (≤ MAX_RETRIES), e.g.
         `{429: 4, 500: 1, 502: 4, 503: 4, 504: 4}`. Any other error status ends the fetch at once.
         """
-        options = dict(
-            source_id=source_id,
-            expire_after=expire_after,
-            timeout=timeout,
-            headers=_extra_headers(headers),
-            budget=_retry_budget(retry_statuses),
-        )
-        response = self._get(url, params, **options)
+        extra_headers, budget = _extra_headers(headers), _retry_budget(retry_statuses)
+
+        def get(force_refresh: bool = False) -> requests.Response:
+            return self._get(url, params, source_id=source_id, expire_after=expire_after, timeout=timeout,
+                             headers=extra_headers, budget=budget, force_refresh=force_refresh)
+
+        response = get()
         try:
             return _decode_json(response)
         except ValueError:
             logger.warning("%s: invalid JSON from %s, downloading it again", source_id, response.url)
             self._forget(response)
-        response = self._get(url, params, **options, force_refresh=True)
+        response = get(force_refresh=True)
         try:
             return _decode_json(response)
         except ValueError as exc:
@@ -310,16 +309,7 @@ class HttpClient:
                     break
                 wait_s = _backoff(attempt)
             else:
-                if response.from_cache:
-                    if response.status_code != 200:  # only-if-cached answers 504 on a miss
-                        raise OfflineUnavailableError(
-                            f"{_label(source_id)} : {full_url} n'est pas dans le cache : "
-                            "relancez sans --offline pour le télécharger."
-                        )
-                    stats.cache_hits += 1
-                    return response
-                if response.status_code == 200:
-                    stats.network += 1
+                if _served(response, stats, source_id, full_url):
                     return response
                 status = response.status_code
                 _raise_for_final_status(response, source_id, full_url, budget)
@@ -327,15 +317,7 @@ class HttpClient:
                 failures[status] = failures.get(status, 0) + 1
                 if failures[status] > budget[status]:
                     break
-                wait_s = _retry_after(response, self._clock)
-                if wait_s is None:
-                    wait_s = _backoff(attempt)
-                elif wait_s > MAX_WAIT_S:
-                    raise SourceError(
-                        f"{_label(source_id)} : {full_url} demande d'attendre {wait_s:.0f} s avant "
-                        f"de réessayer (HTTP {status}). Relancez plus tard.",
-                        status=status,
-                    )
+                wait_s = _wait_after_status(response, attempt, self._clock, source_id, full_url)
             if attempt == MAX_ATTEMPTS:
                 break
             stats.retries += 1
@@ -458,6 +440,41 @@ def _no_network(exc: Exception) -> bool:
             nested = current.args[0]
         current = nested if isinstance(nested, BaseException) else current.__cause__
     return False
+
+
+def _served(response: AnyResponse, stats: SourceStats, source_id: str, full_url: str) -> bool:
+    """Whether `response` is the answer (a 200, from the cache or the network: counted in
+    `stats`); a miss of the offline cache is OfflineUnavailableError."""
+    if response.from_cache:
+        if response.status_code != 200:  # only-if-cached answers 504 on a miss
+            raise OfflineUnavailableError(
+                f"{_label(source_id)} : {full_url} n'est pas dans le cache : "
+                "relancez sans --offline pour le télécharger."
+            )
+        stats.cache_hits += 1
+        return True
+    if response.status_code == 200:
+        stats.network += 1
+        return True
+    return False
+
+
+def _wait_after_status(
+    response: requests.Response, attempt: int, clock: Callable[[], float], source_id: str, full_url: str
+) -> float:
+    """Seconds before the next attempt after a retryable error status: its Retry-After, else the
+    backoff; a Retry-After beyond MAX_WAIT_S ends the fetch (SourceError)."""
+    wait_s = _retry_after(response, clock)
+    if wait_s is None:
+        return _backoff(attempt)
+    if wait_s > MAX_WAIT_S:
+        status = response.status_code
+        raise SourceError(
+            f"{_label(source_id)} : {full_url} demande d'attendre {wait_s:.0f} s avant "
+            f"de réessayer (HTTP {status}). Relancez plus tard.",
+            status=status,
+        )
+    return wait_s
 
 
 def _backoff(attempt: int) -> float:

@@ -23,11 +23,11 @@ import pandas as pd
 from diagterr.aggregate import sum_by_group
 from diagterr.errors import SourceSchemaError
 from diagterr.store import InputFile, Manifest, Store, observation_frame
+from diagterr.tables.census import COMPARATEUR
 
 log = logging.getLogger(__name__)
 
-SOURCE_ID = "insee_comparateur"
-TABLE = "insee_comparateur"
+SOURCE_ID = COMPARATEUR.source_id
 URL = "https://www.insee.fr/fr/statistiques/fichier/2521169/base_cc_comparateur_csv.zip"
 
 
@@ -86,21 +86,6 @@ COLUMN_RULES: tuple[ColumnRule, ...] = (
 )
 
 NON_AGGREGABLE = frozenset(r.variable for r in COLUMN_RULES if not r.aggregable)
-
-_FILOSOFI = frozenset({"menages_fiscaux", "part_menages_imposes_pct", "mediane_niveau_vie", "taux_pauvrete_pct"})
-
-
-def vintage_label(variable: str, period: str) -> str:
-    """The source behind one variable of the file, e.g. "RP 2018", "Filosofi 2019"."""
-    if variable in _FILOSOFI:
-        return f"Filosofi {period}"
-    if variable.startswith("etab"):
-        return f"REE-Sirene {period}"
-    if variable in ("naissances", "deces"):
-        return f"État civil {period}"
-    if variable == "superficie_km2":
-        return "Superficie du COG"
-    return f"RP {period}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,18 +241,6 @@ def _frame(level: str, value: pd.Series, status: pd.Series, variable: str, perio
     )
 
 
-def _obs(level: str, code: str, variable: str, period: str, value, status: str | None) -> dict:
-    return {
-        "geo_level": level,
-        "geo_code": code,
-        "variable": variable,
-        "period": period,
-        "value": value,
-        "status": status,
-        "source_id": SOURCE_ID,
-    }
-
-
 def geography_from_cog(cog) -> tuple[dict[str, CommuneGeography], frozenset[str]]:
     """File code -> today's commune, département, région; and the arrondissements municipaux.
 
@@ -319,13 +292,13 @@ def import_comparateur(
     geo_vintage: str = "géographie de l'édition (codes ramenés au COG 2026)",
     inputs: tuple[InputFile, ...] = (),
 ) -> tuple[Manifest, dict[str, int]]:
-    """Read the national file and write the `insee_comparateur` table into `store`."""
+    """Read the national file and write the `tables.census.COMPARATEUR` table into `store`."""
     frame = read_comparateur_csv(path)
     geography, arrondissements = geography_from_cog(cog)
     observations, stats = comparateur_observations(frame, geography, arrondissements, keep_communes)
     scope = "toutes les communes" if keep_communes is None else f"les {len(keep_communes)} communes retenues"
     manifest = Manifest(
-        table=TABLE,
+        table=COMPARATEUR.name,
         source_id=SOURCE_ID,
         title=f"Base du comparateur de territoires ({vintage_of_file(observations)})",
         producer="INSEE",
@@ -345,6 +318,6 @@ def import_comparateur(
             "imposés ne sont pas sommés (non agrégeables) : ils ne figurent qu'au niveau communal."
         ),
     )
-    written = store.write_table(TABLE, observations, manifest)
+    written = store.write_table(COMPARATEUR.name, observations, manifest)
     log.info("comparateur : %d observations écrites (%s)", written.rows, written.vintage)
     return written, stats

@@ -8,7 +8,7 @@ rows, the header on row 6, three sheets:
 - « Liste des fusions » and « Liste des scissions »: `ANNEE_MODIF` (the COG year — 1 January — of
   the change), `COM_INI`, `COM_FIN`, `LIB_COM_INI`, `LIB_COM_FIN`; one row per former and new code.
 
-`parse` turns it into the lineage table `TABLE` (columns `COLUMNS`): one row per former code and
+`parse` turns it into the lineage table `COMMUNES_LINEAGE` (tables/geography.py): one row per former code and
 current commune, the year the former code stopped being a commune (`annee_fin`: the latest
 ANNEE_MODIF of a fusion or scission of that code into another; missing when the lists do not
 give it, never guessed), its name, and `nature` « fusion » (one successor) or « scission »
@@ -30,13 +30,14 @@ from openpyxl.utils.exceptions import InvalidFileException
 from diagterr.cog import COG_VINTAGE, COMMUNE_CODE_RE, CogIndex, load_cog
 from diagterr.errors import SourceSchemaError
 from diagterr.harmonise import RULE
+from diagterr.sources.fetcher import FetchContext, Fetcher
 from diagterr.sources.http import HttpClient
 from diagterr.store import Manifest, Store
+from diagterr.tables.geography import COMMUNES_LINEAGE
 
 log = logging.getLogger(__name__)
 
 SOURCE_ID = "insee_table_passage"
-TABLE = "communes_lineage"
 # The edition read: the geography it leads to is read from the file (CODGEO_YYYY), never from here.
 URL = "https://www.insee.fr/fr/statistiques/fichier/7671867/table_passage_geo2003_geo2025.zip"
 PAGE = "https://www.insee.fr/fr/information/7671867"
@@ -45,36 +46,40 @@ FUSIONS_SHEET = "Liste des fusions"
 SCISSIONS_SHEET = "Liste des scissions"
 HEADER_ROW = 6  # 1-based, as INSEE says "first row 6"; five title rows above
 CHANGE_HEADER = ("ANNEE_MODIF", "COM_INI", "COM_FIN", "LIB_COM_INI", "LIB_COM_FIN")
-COLUMNS = ("commune", "nom_commune", "ancien_code", "ancien_nom", "annee_fin", "nature")
 _XLSX = re.compile(r"^table_passage_geo2003_geo(\d{4})\.xlsx$")
 _YEAR = re.compile(r"^(\d{4})(?:\.0)?$")
 
 
-
 def fetch_lineage(client: HttpClient, store: Store, *, now: datetime | None = None) -> Manifest | None:
-    """Download the national table de passage (one request, cached) and write `TABLE` whole.
+    """Download the national table de passage (one request, cached) and write `COMMUNES_LINEAGE` whole.
 
     The table is national (every former code of France): one download serves every territory.
     Nothing is downloaded when the store's own table (first root) already comes from `URL`,
     unless the client refreshes.
     """
-    own = Store(store.roots[:1]).manifest(TABLE)  # the user's store only, never the samples
+    own = Store(store.roots[:1]).manifest(COMMUNES_LINEAGE.name)  # the user's store only, never the samples
     if own is not None and own.params.get("url") == URL and not client.refresh:
-        log.debug("%s: already in the store from %s", TABLE, URL)
+        log.debug("%s: already in the store from %s", COMMUNES_LINEAGE.name, URL)
         return None
     body = client.get_bytes(URL, source_id=SOURCE_ID)
     frame, target_year = parse(body)
     retrieved = (now or datetime.now(UTC)).isoformat(timespec="seconds")
-    return store.write_table(TABLE, frame, manifest(target_year, retrieved, len(frame)))
+    return store.write_table(COMMUNES_LINEAGE.name, frame, manifest(target_year, retrieved, len(frame)))
 
 
-def fetch_for_territory(client: HttpClient, store: Store, _territory: object, _boundaries: object) -> None:
-    """OnlineStep entry: the file is national, the territory does not change the request."""
-    fetch_lineage(client, store)
+def fetch(context: FetchContext) -> list[Manifest] | None:
+    """The fetcher's entry: the file is national, the territory does not change the request."""
+    written = fetch_lineage(context.client, context.store)
+    return [written] if written is not None else None
+
+
+# Run first of all: Melodi's figures published under former codes are mapped through it.
+FETCHER = Fetcher(SOURCE_ID, "Communes fusionnées depuis 2003 (table de passage de l'INSEE)",
+                  "Table de passage des communes de l'INSEE indisponible", fetch)
 
 
 def parse(body: bytes, cog: CogIndex | None = None) -> tuple[pd.DataFrame, int]:
-    """The lineage frame (columns COLUMNS, diagterr's COG) and the COG year the file leads to."""
+    """The lineage frame (columns of COMMUNES_LINEAGE, diagterr's COG) and the COG year the file leads to."""
     name, workbook = _open_zip(body)
     target_year = int(_XLSX.match(name)[1])  # type: ignore[index]
     sheets = _read_sheets(workbook, name)
@@ -114,7 +119,7 @@ def parse(body: bytes, cog: CogIndex | None = None) -> tuple[pd.DataFrame, int]:
 
 def lineage_frame(rows: list[dict]) -> pd.DataFrame:
     """The lineage table with its columns and dtypes, sorted, one row per (commune, ancien_code)."""
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(COMMUNES_LINEAGE.columns))
     for column in ("commune", "nom_commune", "ancien_code", "ancien_nom", "nature"):
         frame[column] = frame[column].astype("string")
     frame["annee_fin"] = pd.array(
@@ -126,7 +131,7 @@ def lineage_frame(rows: list[dict]) -> pd.DataFrame:
 
 def manifest(target_year: int, retrieved_at: str, rows: int) -> Manifest:
     return Manifest(
-        table=TABLE,
+        table=COMMUNES_LINEAGE.name,
         source_id=SOURCE_ID,
         title=f"Table de passage des communes (codes depuis 2003 vers le COG {target_year})",
         producer="INSEE",

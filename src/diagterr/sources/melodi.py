@@ -588,7 +588,8 @@ def _catalog(body: Any, url: str) -> list[CatalogEntry]:
 def _catalog_entry(item: Any, url: str) -> CatalogEntry:
     if not isinstance(item, Mapping) or not isinstance(item.get("identifier"), str):
         raise _schema(url, "identifier")
-    temporal = item.get("temporal") if isinstance(item.get("temporal"), Mapping) else {}
+    temporal_field = item.get("temporal")
+    temporal: Mapping[str, Any] = temporal_field if isinstance(temporal_field, Mapping) else {}
     resolution = item.get("spatialResolution") or []
     if not isinstance(resolution, list):
         raise _schema(url, "spatialResolution")

@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from diagterr.sources import melodi
+from diagterr.tables import census
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class CensusDataset:
     """A Melodi dataset, the store table it fills and the variables it gives."""
 
     dataset_id: str
-    table: str
+    table: str  # name of its TableSpec (diagterr.tables), which lists the same variables
     selections: tuple[Selection, ...]
     filters: Mapping[str, str] = field(default_factory=dict)  # sent to Melodi: less to download
     free_dimensions: frozenset[str] = NOT_BREAKDOWNS  # dimensions not checked for totals
@@ -136,7 +137,7 @@ def _counts(measure: str, **codes: str) -> dict[str, str]:
 
 RP_SERIE_HISTORIQUE = CensusDataset(
     "DS_RP_SERIE_HISTORIQUE",
-    "rp_serie_historique",
+    census.RP_SERIE_HISTORIQUE.name,
     (
         Selection("pop", _counts("POP")),
         Selection("naissances_periode", _counts("BRTH")),
@@ -150,7 +151,7 @@ RP_SERIE_HISTORIQUE = CensusDataset(
 
 RP_POPULATION = CensusDataset(
     "DS_RP_POPULATION_PRINC",
-    "rp_population",
+    census.RP_POPULATION.name,
     (
         Selection("pop", {"RP_MEASURE": "POP"}),
         Selection("pop_T_{AGE}", {"RP_MEASURE": "POP", "AGE": ANY}),
@@ -161,7 +162,7 @@ RP_POPULATION = CensusDataset(
 
 RP_MENAGES = CensusDataset(
     "DS_RP_MENAGES_PRINC",
-    "rp_menages",
+    census.RP_MENAGES.name,
     (
         Selection("menages", {"RP_MEASURE": "DWELLINGS"}),
         Selection("menages_{NOC}", {"RP_MEASURE": "DWELLINGS", "NOC": ANY}),
@@ -171,7 +172,7 @@ RP_MENAGES = CensusDataset(
 
 RP_LOGEMENT = CensusDataset(
     "DS_RP_LOGEMENT_PRINC",
-    "rp_logement",
+    census.RP_LOGEMENT.name,
     (
         Selection("logements", _counts("DWELLINGS")),
         Selection("residences_principales", _counts("DWELLINGS", OCS="DW_MAIN")),
@@ -186,7 +187,7 @@ RP_LOGEMENT = CensusDataset(
 
 RP_EMPLOI_RESIDENTS = CensusDataset(
     "DS_RP_EMPLOI_LR_PRINC",
-    "rp_emploi_residents",
+    census.RP_EMPLOI_RESIDENTS.name,
     (
         Selection("pop_15_64", {"AGE": "Y15T64"}),
         Selection("actifs_occupes_15_64", {"AGE": "Y15T64", "EMPSTA_ENQ": "1"}),
@@ -198,14 +199,14 @@ RP_EMPLOI_RESIDENTS = CensusDataset(
 
 RP_EMPLOI_LIEU_TRAVAIL = CensusDataset(
     "DS_RP_EMPLOI_LT_PRINC",
-    "rp_emploi_lieu_travail",
+    census.RP_EMPLOI_LIEU_TRAVAIL.name,
     (Selection("emplois", {}),),
     free_dimensions=NOT_BREAKDOWNS | {"RP_MEASURE"},
 )
 
 RP_POPULATION_PCS = CensusDataset(
     "DS_RP_POPULATION_COMP",
-    "rp_population_pcs",
+    census.RP_POPULATION_PCS.name,
     (
         Selection("pop_15_plus", {"AGE": "Y_GE15"}),
         Selection("pop_15_plus_pcs_{PCS}", {"AGE": "Y_GE15", "PCS": ANY}),
@@ -216,7 +217,7 @@ RP_POPULATION_PCS = CensusDataset(
 
 RP_NAVETTES = CensusDataset(
     "DS_RP_NAVETTES_PRINC",
-    "rp_navettes",
+    census.RP_NAVETTES.name,
     (
         Selection("actifs_occupes", {}),
         Selection("navetteurs_mode_{TRANS}", {"TRANS": ANY}),
@@ -227,7 +228,7 @@ RP_NAVETTES = CensusDataset(
 
 FILOSOFI = CensusDataset(
     "DS_FILOSOFI_CC",
-    "filosofi",
+    census.FILOSOFI.name,
     (
         Selection("mediane_niveau_vie", {"FILOSOFI_MEASURE": "MED_SL"}, additive=False),
         Selection("taux_pauvrete_pct", {"FILOSOFI_MEASURE": "PR_MD60"}, additive=False),
@@ -236,11 +237,11 @@ FILOSOFI = CensusDataset(
 )
 
 NAISSANCES = CensusDataset(
-    "DS_ETAT_CIVIL_NAIS_COMMUNES", "etat_civil_naissances", (Selection("naissances", {}),),
+    "DS_ETAT_CIVIL_NAIS_COMMUNES", census.ETAT_CIVIL_NAISSANCES.name, (Selection("naissances", {}),),
     free_dimensions=NOT_BREAKDOWNS | {"EC_MEASURE"}, comparisons=False,
 )
 DECES = CensusDataset(
-    "DS_ETAT_CIVIL_DECES_COMMUNES", "etat_civil_deces", (Selection("deces", {}),),
+    "DS_ETAT_CIVIL_DECES_COMMUNES", census.ETAT_CIVIL_DECES.name, (Selection("deces", {}),),
     free_dimensions=NOT_BREAKDOWNS | {"EC_MEASURE"}, comparisons=False,
 )
 
@@ -258,5 +259,3 @@ CENSUS_DATASETS: tuple[CensusDataset, ...] = (
     NAISSANCES,
     DECES,
 )
-
-BY_TABLE: dict[str, CensusDataset] = {d.table: d for d in CENSUS_DATASETS}

@@ -3,6 +3,8 @@
 A dataset is fetched for a territory only when the store lacks it, or when the Melodi catalogue
 announces a vintage newer than the one the store holds for the territory's communes: the
 vintage is read from the catalogue (`temporal.endPeriod`), never hard-coded.
+
+`FETCHER` (a member of `sources.online`) brings every dataset of `KEPT_UP_TO_DATE` up to date.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from diagterr.errors import SourceError
 from diagterr.harmonise import to_current_geography
 from diagterr.sources import melodi
+from diagterr.sources.fetcher import FetchContext, Fetcher
 from diagterr.sources.http import HttpClient
 from diagterr.sources.melodi_census import CENSUS_DATASETS, CensusDataset
 from diagterr.sources.melodi_economy import ECONOMY_DATASETS
 from diagterr.store import Manifest, Store
+from diagterr.tables.census import POPULATIONS_LEGALES
 from diagterr.territory import Territory
 
 log = logging.getLogger(__name__)
@@ -51,7 +56,7 @@ class MelodiDataset:
 # Legal populations: population municipale, comptée à part, totale (POPREF_MEASURE, REAL specimens).
 POPULATIONS_REFERENCE = MelodiDataset(
     dataset_id="DS_POPULATIONS_REFERENCE",
-    table="populations_legales",
+    table=POPULATIONS_LEGALES.name,
     measure_dimension="POPREF_MEASURE",
     variables={"PMUN": "pmun", "PCAP": "pcap", "PTOT": "ptot"},
 )
@@ -125,7 +130,8 @@ def refresh(client: HttpClient, store: Store, territory: Territory, dataset: Mel
         # announced but not yet published for these geographies); we do not ask again until it moves.
         manifest = replace(manifest, params={**manifest.params, "catalogue_end_period": announced})
     if notes:
-        manifest = replace(manifest, method=manifest.method + " " + " ; ".join(n[0].upper() + n[1:] for n in notes) + ".")
+        added = " ; ".join(n[0].upper() + n[1:] for n in notes) + "."
+        manifest = replace(manifest, method=f"{manifest.method} {added}" if manifest.method else added)
     manifest = store.upsert_observations(dataset.table, harmonised.frame, manifest)
     log.info("%s : millésime %s enregistré (%d lignes)", dataset.dataset_id,
              _latest(table.frame), len(table.frame))
@@ -139,3 +145,42 @@ def _already_asked(store: Store, dataset: MelodiDataset | CensusDataset, announc
 def _latest(frame: pd.DataFrame) -> str | None:
     periods = frame["period"].dropna()
     return max(periods) if len(periods) else None
+
+
+def fetch(context: FetchContext) -> list[Manifest]:
+    """Online: bring the Melodi datasets (legal populations, census, Filosofi, civil registration)
+    to the latest vintage INSEE announces, for the territory and its comparison levels.
+
+    The catalogue is read once (cached a week). A failure is a gap only where the store has
+    nothing for the territory; otherwise the dossier uses what the store holds and the log says
+    the vintage could not be checked. Without network, nothing more is tried.
+    """
+    client, store, territory = context.client, context.store, context.territory
+    try:
+        catalog = {entry.identifier: entry for entry in melodi.fetch_catalog(client)}
+    except SourceError as error:
+        if client.network_down:
+            return []
+        log.warning("Catalogue Melodi illisible (%s) : chaque jeu est vérifié séparément.", error)
+        catalog = {}
+    manifests: list[Manifest] = []
+    for dataset in KEPT_UP_TO_DATE:
+        context.report(f"INSEE Melodi : {dataset.dataset_id}")
+        try:
+            result = refresh(client, store, territory, dataset, catalog.get(dataset.dataset_id))
+        except SourceError as error:
+            if client.network_down:
+                return manifests
+            if covered_period(store, dataset, territory) is None:
+                context.gap(melodi.SOURCE_ID, f"{dataset.dataset_id} : {error}")
+            else:
+                log.warning("Millésime de %s non vérifié en ligne (%s) : les données déjà disponibles "
+                            "sont utilisées.", dataset.dataset_id, error)
+            continue
+        if result.manifest is not None:
+            manifests.append(result.manifest)
+    return manifests
+
+
+FETCHER = Fetcher(melodi.SOURCE_ID, "Derniers millésimes de l'INSEE (Melodi)",
+                  "Derniers millésimes de l'INSEE (Melodi) indisponibles", fetch)

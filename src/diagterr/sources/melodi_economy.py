@@ -1,6 +1,7 @@
 """The economy datasets of Melodi (Flores salaried jobs and employer establishments, SIDE
 establishment stocks and creations, tourism capacity) as `CensusDataset`s: which codes become
 which store variables, with as few requests as the filters allow (one per dataset and level).
+The tables, their variables and the French labels of the codes are declared in tables/economy.py.
 
 The rule is melodi_census's: a `Selection` names one variable; every dimension it does not name
 must be at its total `_T`; `*` (ANY) lets the data name the variable (`emplois_{ACTIVITY}` →
@@ -41,25 +42,11 @@ communes (A38: 39 sectors × 2 measures per commune).
 from __future__ import annotations
 
 from diagterr.sources.melodi_census import ANY, TOTAL, CensusDataset, Selection
+from diagterr.tables import economy
+from diagterr.tables.economy import HOTEL, tourism_variable
 
 ALL_EMPLOYERS = "1T9X7"  # LEGAL_FORM_WITH_PUBLIC: every legal form but private employers (7)
 JOBS, ESTABLISHMENTS = "EMPL3112", "UNIT_LOC"  # FLORES_MEASURE
-
-# Tourism: (TOUR_MEASURE, ACTIVITY) pairs the dossier shows, with their French label and unit.
-HOTEL, OTHER_COLLECTIVE, CAMPSITE = "I551", "I552", "I553"
-TOURISM_CAPACITY: tuple[tuple[str, str, str, str], ...] = (
-    ("UNIT_LOC", HOTEL, "Hôtels", "hôtels"),
-    ("PLACE", HOTEL, "Chambres d'hôtel", "chambres"),
-    ("UNIT_LOC", CAMPSITE, "Campings", "campings"),
-    ("PLACE", CAMPSITE, "Emplacements de camping", "emplacements"),
-    ("UNIT_LOC", OTHER_COLLECTIVE, "Autres hébergements collectifs (villages vacances, résidences de tourisme…)",
-     "établissements"),
-    ("BEDPLACE", OTHER_COLLECTIVE, "Lits des autres hébergements collectifs", "lits"),
-)
-
-
-def tourism_variable(measure: str, activity: str) -> str:
-    return f"tourisme_{measure}_{activity}"
 
 
 def _flores(measure: str, **codes: str) -> dict[str, str]:
@@ -68,7 +55,7 @@ def _flores(measure: str, **codes: str) -> dict[str, str]:
 
 FLORES_SECTORS = CensusDataset(
     "DS_FLORES_A38",
-    "flores_secteurs",
+    economy.FLORES_SECTEURS.name,
     (
         Selection("emplois_salaries", _flores(JOBS)),
         Selection("emplois_{ACTIVITY}", _flores(JOBS, ACTIVITY=ANY)),
@@ -81,7 +68,7 @@ FLORES_SECTORS = CensusDataset(
 
 FLORES_SIZES = CensusDataset(
     "DS_FLORES_A5",
-    "flores_tailles",
+    economy.FLORES_TAILLES.name,
     (
         Selection("etablissements_employeurs", _flores(ESTABLISHMENTS)),
         Selection("etablissements_employeurs_{NUMBER_EMPL}", _flores(ESTABLISHMENTS, NUMBER_EMPL=ANY)),
@@ -93,7 +80,7 @@ FLORES_SIZES = CensusDataset(
 
 FLORES_SPHERES = CensusDataset(
     "DS_FLORES_ECONOMIC_SPHERE",
-    "flores_spheres",
+    economy.FLORES_SPHERES.name,
     (
         Selection("emplois_salaries", _flores(JOBS)),
         Selection("emplois_sphere_{ECONOMIC_SPHERE}", _flores(JOBS, ECONOMIC_SPHERE=ANY)),
@@ -106,7 +93,7 @@ FLORES_SPHERES = CensusDataset(
 
 SIDE_STOCKS = CensusDataset(
     "DS_SIDE_STOCKS_ET_COM",
-    "side_etablissements",
+    economy.SIDE_ETABLISSEMENTS.name,
     (
         Selection("etablissements", {"SIDE_MEASURE": "UNIT_LOC"}),
         Selection("etablissements_{ACTIVITY}", {"SIDE_MEASURE": "UNIT_LOC", "ACTIVITY": ANY}),
@@ -116,7 +103,7 @@ SIDE_STOCKS = CensusDataset(
 
 SIDE_CREATIONS = CensusDataset(
     "DS_SIDE_CREA_ETAB_COM",
-    "side_creations",
+    economy.SIDE_CREATIONS.name,
     (
         Selection("creations_etablissements", {"SIDE_MEASURE": "UNIT_LOC_BURE"}),
         Selection("creations_etablissements_{ACTIVITY}", {"SIDE_MEASURE": "UNIT_LOC_BURE", "ACTIVITY": ANY}),
@@ -126,7 +113,7 @@ SIDE_CREATIONS = CensusDataset(
 
 TOURISM = CensusDataset(
     "DS_TOUR_CAP",
-    "tourisme_capacite",
+    economy.TOURISME_CAPACITE.name,
     (
         # First (the probe of the refresh): the hotels, published for every commune with one.
         Selection(tourism_variable("UNIT_LOC", HOTEL), {"TOUR_MEASURE": "UNIT_LOC", "ACTIVITY": HOTEL}),
@@ -143,60 +130,3 @@ ECONOMY_DATASETS: tuple[CensusDataset, ...] = (
     SIDE_CREATIONS,
     TOURISM,
 )
-
-# NAF rév. 2, aggregation level A38 (INSEE nomenclature), short French labels for the dossier.
-A38_LABELS: dict[str, str] = {
-    "AZ": "Agriculture, sylviculture, pêche",
-    "BZ": "Industries extractives",
-    "CA": "Industries alimentaires",
-    "CB": "Textile, habillement, cuir",
-    "CC": "Bois, papier, imprimerie",
-    "CD": "Cokéfaction, raffinage",
-    "CE": "Industrie chimique",
-    "CF": "Industrie pharmaceutique",
-    "CG": "Caoutchouc, plastique, minéraux",
-    "CH": "Métallurgie, produits métalliques",
-    "CI": "Informatique, électronique, optique",
-    "CJ": "Équipements électriques",
-    "CK": "Machines et équipements",
-    "CL": "Matériels de transport",
-    "CM": "Autres industries, réparation",
-    "DZ": "Électricité, gaz, vapeur",
-    "EZ": "Eau, assainissement, déchets",
-    "FZ": "Construction",
-    "GZ": "Commerce, réparation automobile",
-    "HZ": "Transports et entreposage",
-    "IZ": "Hébergement et restauration",
-    "JA": "Édition, audiovisuel",
-    "JB": "Télécommunications",
-    "JC": "Informatique, services d'information",
-    "KZ": "Finance, assurance",
-    "LZ": "Activités immobilières",
-    "MA": "Juridique, comptable, ingénierie",
-    "MB": "Recherche-développement",
-    "MC": "Autres activités spécialisées",
-    "NZ": "Services administratifs et de soutien",
-    "OZ": "Administration publique",
-    "PZ": "Enseignement",
-    "QA": "Santé humaine",
-    "QB": "Médico-social, action sociale",
-    "RZ": "Arts, spectacles, loisirs",
-    "SZ": "Autres services",
-    "TZ": "Ménages employeurs",
-    "UZ": "Activités extra-territoriales",
-}
-
-# NAF rév. 2, level A10 without agriculture (SIDE), short French labels.
-A10_LABELS: dict[str, str] = {
-    "BE": "Industrie",
-    "FZ": "Construction",
-    "GI": "Commerce, transports, hébergement, restauration",
-    "JZ": "Information et communication",
-    "KZ": "Finance, assurance",
-    "LZ": "Activités immobilières",
-    "MN": "Activités spécialisées, services administratifs",
-    "OQ": "Administration, enseignement, santé, action sociale",
-    "RU": "Autres activités de services",
-}
-
-SPHERE_LABELS: dict[str, str] = {"PRESENTIAL": "Sphère présentielle", "PRODUCTIVE": "Sphère productive"}

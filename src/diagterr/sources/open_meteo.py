@@ -47,9 +47,11 @@ import numpy as np
 import pandas as pd
 
 from diagterr.errors import SourceError, SourceSchemaError
+from diagterr.sources.fetcher import FetchContext, Fetcher
 from diagterr.sources.http import HttpClient
 from diagterr.sources.registry import source_info
 from diagterr.store import Manifest, Store
+from diagterr.tables.climate import CLIMAT_ERA5, ERA5_FIRST_YEAR, territory_key
 from diagterr.territory import Territory
 
 logger = logging.getLogger(__name__)
@@ -59,9 +61,7 @@ ARCHIVE_URL = "https://archive-api.open-meteo.com/v1/archive"
 CUSTOMER_ARCHIVE_URL = "https://customer-archive-api.open-meteo.com/v1/archive"
 API_KEY_ENV = "DIAGTERR_OPENMETEO_API_KEY"
 KEY_PARAM = "apikey"
-TABLE = "climat_era5"
 MODEL = "era5"
-FIRST_YEAR = 1950
 GRID_STEP = 0.25  # ERA5 grid of Open-Meteo's `era5` model (60.39, 5.32 → 60.5, 5.25 in the specimen)
 MAX_POINTS = 8
 DAILY_VARIABLES = ("temperature_2m_max", "temperature_2m_min", "temperature_2m_mean", "precipitation_sum")
@@ -74,21 +74,8 @@ HOT_DAY_TX_C = 30.0  # jour très chaud : température maximale ≥ 30 °C
 FROST_DAY_TN_C = 0.0  # jour de gel : température minimale < 0 °C
 TROPICAL_NIGHT_TN_C = 20.0  # nuit tropicale : température minimale ≥ 20 °C
 
-# Yearly variables of the table: id → (French label, unit).
-YEARLY: dict[str, tuple[str, str]] = {
-    "temperature_moyenne": ("Température moyenne annuelle", "°C"),
-    "precipitations": ("Cumul annuel des précipitations", "mm"),
-    "jours_tx_30": ("Jours très chauds (maximale ≥ 30 °C)", "jours"),
-    "jours_gel": ("Jours de gel (minimale < 0 °C)", "jours"),
-    "nuits_tropicales": ("Nuits tropicales (minimale ≥ 20 °C)", "jours"),
-}
 INCOMPLETE = "incomplet"
 PARTIAL = "partiel"
-COLUMNS = (
-    "territoire", "commune", "communes", "point_latitude", "point_longitude",
-    "latitude", "longitude", "altitude", "variable", "period", "value", "status", "days", "retrieved_at",
-    "source_id",
-)
 
 _UNITS = {"°C": ("°C", lambda v: v), "°F": ("°C", lambda v: (v - 32.0) * 5.0 / 9.0),
           "mm": ("mm", lambda v: v), "inch": ("mm", lambda v: v * 25.4)}
@@ -238,35 +225,13 @@ def parse_daily(body: Any, variables: Sequence[str], where: str, model: str | No
         raise SourceSchemaError(f"Open-Meteo : « daily » ou « daily_units » de {where} n'est pas un objet.")
     if not isinstance(daily.get("time"), list):
         raise SourceSchemaError(f"Open-Meteo : la réponse de {where} n'a pas de champ « daily.time ».")
-    try:
-        days = tuple(date.fromisoformat(t) for t in daily["time"])
-    except (TypeError, ValueError):
-        raise SourceSchemaError(f"Open-Meteo : « daily.time » de {where} contient une date illisible.") from None
-    if any(b <= a for a, b in itertools.pairwise(days)):
-        raise SourceSchemaError(f"Open-Meteo : les dates de « daily.time » de {where} ne sont pas croissantes.")
+    days = _days(daily["time"], where)
     values: dict[str, np.ndarray] = {}
     converted: dict[str, str] = {}
     for variable in variables:
         key = variable if model is None else f"{variable}_{model}"
-        raw = daily.get(key)
-        if not isinstance(raw, list):
-            raise SourceSchemaError(f"Open-Meteo : la réponse de {where} n'a pas de champ « daily.{key} ».")
-        if len(raw) != len(days):
-            raise SourceSchemaError(
-                f"Open-Meteo : « daily.{key} » de {where} a {len(raw)} valeurs pour {len(days)} jours."
-            )
-        if any(v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))) for v in raw):
-            raise SourceSchemaError(f"Open-Meteo : « daily.{key} » de {where} contient une valeur non numérique.")
-        unit = units.get(key)
-        if unit not in _UNITS:
-            raise SourceSchemaError(f"Open-Meteo : unité inconnue « {unit} » pour « daily_units.{key} » ({where}).")
-        target, convert = _UNITS[unit]
-        expected = next((u for prefix, u in _EXPECTED_UNIT.items() if variable.startswith(prefix)), None)
-        if expected is not None and target != expected:
-            raise SourceSchemaError(f"Open-Meteo : unité « {unit} » inattendue pour « {key} » ({where}).")
-        array = np.array([np.nan if v is None else float(v) for v in raw], dtype=float)
-        values[variable] = convert(array)
-        converted[variable] = target
+        values[variable], converted[variable] = _daily_values(daily.get(key), units.get(key), variable, key,
+                                                              len(days), where)
     elevation = body.get("elevation")
     return DailySeries(
         latitude=float(body["latitude"]),
@@ -276,6 +241,36 @@ def parse_daily(body: Any, variables: Sequence[str], where: str, model: str | No
         values=values,
         units=converted,
     )
+
+
+def _days(times: list[Any], where: str) -> tuple[date, ...]:
+    """The days of `daily.time`, strictly increasing."""
+    try:
+        days = tuple(date.fromisoformat(t) for t in times)
+    except (TypeError, ValueError):
+        raise SourceSchemaError(f"Open-Meteo : « daily.time » de {where} contient une date illisible.") from None
+    if any(b <= a for a, b in itertools.pairwise(days)):
+        raise SourceSchemaError(f"Open-Meteo : les dates de « daily.time » de {where} ne sont pas croissantes.")
+    return days
+
+
+def _daily_values(raw: Any, unit: Any, variable: str, key: str, days: int, where: str) -> tuple[np.ndarray, str]:
+    """One daily array (NaN for null) converted to °C or mm, and its unit after conversion."""
+    if not isinstance(raw, list):
+        raise SourceSchemaError(f"Open-Meteo : la réponse de {where} n'a pas de champ « daily.{key} ».")
+    if len(raw) != days:
+        raise SourceSchemaError(
+            f"Open-Meteo : « daily.{key} » de {where} a {len(raw)} valeurs pour {days} jours."
+        )
+    if any(v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))) for v in raw):
+        raise SourceSchemaError(f"Open-Meteo : « daily.{key} » de {where} contient une valeur non numérique.")
+    if unit not in _UNITS:
+        raise SourceSchemaError(f"Open-Meteo : unité inconnue « {unit} » pour « daily_units.{key} » ({where}).")
+    target, convert = _UNITS[unit]
+    expected = next((u for prefix, u in _EXPECTED_UNIT.items() if variable.startswith(prefix)), None)
+    if expected is not None and target != expected:
+        raise SourceSchemaError(f"Open-Meteo : unité « {unit} » inattendue pour « {key} » ({where}).")
+    return convert(np.array([np.nan if v is None else float(v) for v in raw], dtype=float)), target
 
 
 # -- yearly aggregates -------------------------------------------------------------------------
@@ -326,14 +321,9 @@ def yearly_aggregates(series: DailySeries, *, require_complete: bool = True) -> 
 # -- the territory -----------------------------------------------------------------------------
 
 
-def territory_key(territory: Territory) -> str:
-    """`epci:246300966`, `commune:07341`, `communes:<slug>`: the rows of one territory."""
-    return f"{territory.kind}:{territory.code}"
-
-
 def period_of(today: date) -> tuple[date, date]:
     """1 January 1950 to 31 December of the last complete year."""
-    return date(FIRST_YEAR, 1, 1), date(today.year - 1, 12, 31)
+    return date(ERA5_FIRST_YEAR, 1, 1), date(today.year - 1, 12, 31)
 
 
 def fetch_climate_for_territory(
@@ -389,7 +379,17 @@ def fetch_climate_for_territory(
     fresh = _typed(fresh).sort_values(["territoire", "commune", "variable", "period"]).reset_index(drop=True)
     manifest = climate_manifest(start, end, retrieved_at, keyed=bool(os.environ.get(API_KEY_ENV, "").strip()))
     logger.info("Open-Meteo ERA5: %d point(s) for %s, %d-%d", len(points), key, start.year, end.year)
-    return store.write_table(TABLE, fresh, manifest)
+    return store.write_table(CLIMAT_ERA5.name, fresh, manifest)
+
+
+def fetch(context: FetchContext) -> list[Manifest]:
+    """The fetcher's entry: the territory's representative points, then their ERA5 series."""
+    points = representative_points(context.territory, context.boundaries)
+    return [fetch_climate_for_territory(context.client, context.store, context.territory, points)]
+
+
+# The representative points need the communes' outlines (context.boundaries).
+FETCHER = Fetcher(SOURCE_ID, "Climat observé (Open-Meteo, ERA5)", "Climat observé indisponible", fetch)
 
 
 def climate_manifest(start: date, end: date, retrieved_at: str, *, keyed: bool = False) -> Manifest:
@@ -404,7 +404,7 @@ def climate_manifest(start: date, end: date, retrieved_at: str, *, keyed: bool =
         "models": MODEL,
     }
     return Manifest(
-        table=TABLE,
+        table=CLIMAT_ERA5.name,
         source_id=SOURCE_ID,
         title="Climat observé : réanalyse ERA5 aux points des territoires (moyennes et cumuls annuels)",
         producer=info.producer,
@@ -434,7 +434,7 @@ def _leap(year: int) -> bool:
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.loc[:, list(COLUMNS)].copy()
+    frame = frame.loc[:, list(CLIMAT_ERA5.columns)].copy()
     for column in ("territoire", "commune", "communes", "variable", "period", "status", "retrieved_at", "source_id"):
         frame[column] = frame[column].astype("string")
     for column in ("point_latitude", "point_longitude", "latitude", "longitude", "altitude", "value"):
@@ -445,7 +445,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _first_root_table(store: Store) -> pd.DataFrame | None:
     """The table of the store's first root only (the user's store, where fetches write)."""
-    return Store([store.roots[0]]).read(TABLE)
+    return Store([store.roots[0]]).read(CLIMAT_ERA5.name)
 
 
 def _explained(error: SourceError, key: str) -> SourceError:

@@ -33,14 +33,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from diagterr.errors import SourceError, SourceSchemaError
 from diagterr.sources import open_meteo
+from diagterr.sources.fetcher import FetchContext, Fetcher
 from diagterr.sources.http import HttpClient
 from diagterr.sources.registry import source_info
 from diagterr.store import Manifest, Store
+from diagterr.tables.climate import CLIMAT_CMIP6, HORIZON, MODELS, REFERENCE, territory_key, window_label
 from diagterr.territory import Territory
 
 logger = logging.getLogger(__name__)
@@ -48,22 +49,12 @@ logger = logging.getLogger(__name__)
 SOURCE_ID = "open_meteo_cmip6"
 CLIMATE_URL = "https://climate-api.open-meteo.com/v1/climate"
 CUSTOMER_CLIMATE_URL = "https://customer-climate-api.open-meteo.com/v1/climate"
-TABLE = "climat_cmip6"
-# The seven CMIP6 HighResMIP models of the climate API (APIS.md §5), in its order.
-MODELS = ("CMCC_CM2_VHR4", "FGOALS_f3_H", "HiRAM_SIT_HR", "MRI_AGCM3_2_S", "EC_Earth3P_HR", "MPI_ESM1_2_XR",
-          "NICAM16_8S")
 DAILY_VARIABLES = ("temperature_2m_mean", "temperature_2m_max")
-# Yearly variable of open_meteo.YEARLY → the daily variable it is computed from.
+# Yearly variable of the table (CLIMAT_CMIP6.variables) → the daily variable it is computed from.
 YEARLY_VARIABLES = {"temperature_moyenne": "temperature_2m_mean", "jours_tx_30": "temperature_2m_max"}
-REFERENCE = (1976, 2005)
-HORIZON = (2041, 2050)
 WINDOWS = (REFERENCE, HORIZON)
 EXPIRE_AFTER = timedelta(days=365)
 RETRY_STATUSES = {429: 1, 500: 2, 502: 2, 503: 2, 504: 2}
-COLUMNS = (
-    "territoire", "commune", "communes", "point_latitude", "point_longitude", "latitude", "longitude", "altitude",
-    "model", "variable", "period", "value", "years", "status", "retrieved_at", "source_id",
-)
 MISSING_VARIABLE = "variable absente du modèle"
 
 
@@ -77,10 +68,6 @@ class ModelWindow:
     value: float
     years: int
     status: str | None
-
-
-def window_label(window: tuple[int, int]) -> str:
-    return f"{window[0]}-{window[1]}"
 
 
 def climate_request(point: open_meteo.ClimatePoint, window: tuple[int, int],
@@ -200,7 +187,7 @@ def fetch_projections_for_territory(client: HttpClient, store: Store, territory:
             for m in means
         ]
     frame = pd.DataFrame(rows)
-    frame["territoire"] = open_meteo.territory_key(territory)
+    frame["territoire"] = territory_key(territory)
     frame["commune"] = point.main_commune
     frame["communes"] = ",".join(point.communes)
     frame["point_latitude"], frame["point_longitude"] = point.latitude, point.longitude
@@ -210,19 +197,28 @@ def fetch_projections_for_territory(client: HttpClient, store: Store, territory:
     frame["retrieved_at"] = retrieved_at
     frame["source_id"] = SOURCE_ID
     fresh = typed(frame)
-    existing = Store([store.roots[0]]).read(TABLE)
+    existing = Store([store.roots[0]]).read(CLIMAT_CMIP6.name)
     if existing is not None:
-        fresh = pd.concat([existing[existing["territoire"] != open_meteo.territory_key(territory)], fresh],
+        fresh = pd.concat([existing[existing["territoire"] != territory_key(territory)], fresh],
                           ignore_index=True)
     fresh = typed(fresh).sort_values(["territoire", "model", "variable", "period"]).reset_index(drop=True)
-    logger.info("Open-Meteo CMIP6: point %s for %s", point.label, open_meteo.territory_key(territory))
-    return store.write_table(TABLE, fresh, projections_manifest(retrieved_at))
+    logger.info("Open-Meteo CMIP6: point %s for %s", point.label, territory_key(territory))
+    return store.write_table(CLIMAT_CMIP6.name, fresh, projections_manifest(retrieved_at))
+
+
+def fetch(context: FetchContext) -> list[Manifest]:
+    """The fetcher's entry (the main point needs the communes' outlines: context.boundaries)."""
+    return [fetch_projections_for_territory(context.client, context.store, context.territory, context.boundaries)]
+
+
+FETCHER = Fetcher(SOURCE_ID, "Projections climatiques (Open-Meteo, CMIP6)", "Projections climatiques indisponibles",
+                  fetch)
 
 
 def projections_manifest(retrieved_at: str) -> Manifest:
     info = source_info(SOURCE_ID)
     return Manifest(
-        table=TABLE,
+        table=CLIMAT_CMIP6.name,
         source_id=SOURCE_ID,
         title="Projections climatiques CMIP6 (HighResMIP) au point principal des territoires, par modèle",
         producer=info.producer,
@@ -245,7 +241,7 @@ def projections_manifest(retrieved_at: str) -> Manifest:
 
 
 def typed(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.loc[:, list(COLUMNS)].copy()
+    frame = frame.loc[:, list(CLIMAT_CMIP6.columns)].copy()
     for column in ("territoire", "commune", "communes", "model", "variable", "period", "status", "retrieved_at",
                    "source_id"):
         frame[column] = frame[column].astype("string")
@@ -254,8 +250,3 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     frame["years"] = frame["years"].astype("int64")
     return frame
 
-
-def model_range(values: Mapping[str, float]) -> tuple[float, float] | None:
-    """(min, max) over the models that have a value; None under two models (no range then)."""
-    present = [v for v in values.values() if not (v is None or np.isnan(v))]
-    return (min(present), max(present)) if len(present) >= 2 else None

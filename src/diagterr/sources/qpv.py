@@ -8,7 +8,7 @@ no recorded body): data.gouv.fr dataset `5a561801c751df42d7fca9b6`, the CSV reso
 the CSV field is read. Paris, Lyon and Marseille are whole communes (13055).
 
 The list gives no population: the dossier says so rather than estimate one. One row per quartier
-and commune in `TABLE` (a quartier on two communes appears under both). A header that differs, a
+and commune in `QPV_2024` (a quartier on two communes appears under both). A header that differs, a
 row with another number of fields, or a commune code that is not one raises SourceSchemaError.
 """
 
@@ -17,38 +17,45 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
-from diagterr.cog import COG_VINTAGE, COMMUNE_CODE_RE, load_cog
+from diagterr.cog import COG_VINTAGE, COMMUNE_CODE_RE, current_commune, load_cog
 from diagterr.errors import SourceSchemaError
 from diagterr.sources import datagouv
-from diagterr.sources.anct_programmes import current_commune
+from diagterr.sources.fetcher import FetchContext, Fetcher
 from diagterr.sources.http import HttpClient
 from diagterr.store import Manifest, Store
+from diagterr.tables.programmes import QPV_2024
 
 SOURCE_ID = "qpv_2024"
-TABLE = "qpv_2024"
 DATASET_ID = "5a561801c751df42d7fca9b6"
 PAGE = f"https://www.data.gouv.fr/fr/datasets/{DATASET_ID}/"
 TITLE = re.compile(r"liste des quartiers prioritaires de la politique de la ville 2024", re.IGNORECASE)
 HEADER = ("code_qp", "lib_qp", "insee_reg", "lib_reg", "insee_dep", "lib_dep", "insee_com", "lib_com",
           "siren_epci", "lib_epci")
-COLUMNS = ("commune", "code_qp", "lib_qp", "communes_qp", "lib_com", "siren_epci", "lib_epci", "fichier", "mise_en_ligne")
 _PROTECTED = re.compile(r'^="(.*)"$')
 _QP_CODE = re.compile(r"^Q[A-Z0-9]{7}$")  # QN01341I (APIS.md §8.1)
 
 
 def fetch_list(client: HttpClient, store: Store) -> Manifest:
-    """Resolve, download and read the latest list; write `TABLE` (first root). Two requests, cached."""
+    """Resolve, download and read the latest list; write `QPV_2024` (first root). Two requests, cached."""
     resource = datagouv.latest_resource(client, DATASET_ID, TITLE, source_id=SOURCE_ID)
     frame = parse_list(datagouv.download(client, resource, source_id=SOURCE_ID), resource)
-    return store.write_table(TABLE, frame, manifest(resource, datetime.now(timezone.utc).isoformat(timespec="seconds")))
+    return store.write_table(QPV_2024.name, frame, manifest(resource, datetime.now(UTC).isoformat(timespec="seconds")))
+
+
+def _fetch(context: FetchContext) -> list[Manifest]:
+    return [fetch_list(context.client, context.store)]
+
+
+FETCHER = Fetcher(SOURCE_ID, "Quartiers prioritaires 2024 (ANCT, data.gouv.fr)",
+                  "Liste des quartiers prioritaires indisponible", _fetch)
 
 
 def parse_list(body: bytes, resource: datagouv.Resource) -> pd.DataFrame:
-    """One row per quartier and commune (current COG), columns COLUMNS."""
+    """One row per quartier and commune (current COG), the columns of QPV_2024."""
     where = resource.file_name
     try:
         text = body.decode("utf-8-sig")
@@ -82,7 +89,7 @@ def parse_list(body: bytes, resource: datagouv.Resource) -> pd.DataFrame:
                          "mise_en_ligne": resource.last_modified.date().isoformat()})
     if not rows:
         raise SourceSchemaError(f"QPV : le fichier {where} ne contient aucun quartier.")
-    frame = pd.DataFrame(rows, columns=list(COLUMNS)).astype("string")
+    frame = pd.DataFrame(rows, columns=list(QPV_2024.columns)).astype("string")
     return frame.sort_values(["commune", "code_qp"]).reset_index(drop=True)
 
 
@@ -97,7 +104,7 @@ def communes_of(value: str, where: str, line: int) -> list[str]:
 
 def manifest(resource: datagouv.Resource, retrieved_at: str) -> Manifest:
     return Manifest(
-        table=TABLE,
+        table=QPV_2024.name,
         source_id=SOURCE_ID,
         title="Liste des quartiers prioritaires de la politique de la ville 2024",
         producer="Agence nationale de la cohésion des territoires (ANCT)",

@@ -32,9 +32,11 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from diagterr.errors import BadInputError, SourceError, SourceSchemaError
+from diagterr.sources.fetcher import FetchContext, Fetcher
 from diagterr.sources.http import HttpClient, url_with_params
 from diagterr.sources.registry import source_info
 from diagterr.store import Manifest, Store
+from diagterr.tables.economy import GRANDS_ETABLISSEMENTS, HEADCOUNT_BANDS, territory_key
 from diagterr.territory import Territory
 
 logger = logging.getLogger(__name__)
@@ -44,70 +46,19 @@ BASE_URL = "https://recherche-entreprises.api.gouv.fr"
 SEARCH_URL = f"{BASE_URL}/search"
 # recherche-entreprises: "au maximum 7 requêtes par seconde par adresse IP" (OpenAPI description).
 RATE_LIMITS: dict[str, tuple[int, float]] = {BASE_URL: (7, 1.0)}
-TABLE = "grands_etablissements"
 PER_PAGE = 25  # "limité à 25"
 RESULTS_CAP = 10_000  # page * per_page ≤ 10 000
 MATCHING_LIMIT = 100  # limite_matching_etablissements: 1..100
 DEFAULT_MIN_BAND = "11"  # 10 salariés ou plus
 TOP = 10
 
-# Tranches d'effectif salarié (labels file of search-api), smallest first. NN: no salaried
-# employee in the reference year, or not known.
-BANDS: dict[str, str] = {
-    "NN": "effectif non renseigné ou sans salarié",
-    "00": "0 salarié",
-    "01": "1 ou 2 salariés",
-    "02": "3 à 5 salariés",
-    "03": "6 à 9 salariés",
-    "11": "10 à 19 salariés",
-    "12": "20 à 49 salariés",
-    "21": "50 à 99 salariés",
-    "22": "100 à 199 salariés",
-    "31": "200 à 249 salariés",
-    "32": "250 à 499 salariés",
-    "41": "500 à 999 salariés",
-    "42": "1 000 à 1 999 salariés",
-    "51": "2 000 à 4 999 salariés",
-    "52": "5 000 à 9 999 salariés",
-    "53": "10 000 salariés et plus",
-}
-_RANK = {code: rank for rank, code in enumerate(BANDS)}
-# Sections of the NAF (the OpenAPI's list for `section_activite_principale`).
-SECTIONS: dict[str, str] = {
-    "A": "Agriculture, sylviculture et pêche",
-    "B": "Industries extractives",
-    "C": "Industrie manufacturière",
-    "D": "Production et distribution d'électricité, de gaz, de vapeur et d'air conditionné",
-    "E": "Production et distribution d'eau ; assainissement, gestion des déchets et dépollution",
-    "F": "Construction",
-    "G": "Commerce ; réparation d'automobiles et de motocycles",
-    "H": "Transports et entreposage",
-    "I": "Hébergement et restauration",
-    "J": "Information et communication",
-    "K": "Activités financières et d'assurance",
-    "L": "Activités immobilières",
-    "M": "Activités spécialisées, scientifiques et techniques",
-    "N": "Activités de services administratifs et de soutien",
-    "O": "Administration publique",
-    "P": "Enseignement",
-    "Q": "Santé humaine et action sociale",
-    "R": "Arts, spectacles et activités récréatives",
-    "S": "Autres activités de services",
-    "T": "Activités des ménages en tant qu'employeurs",
-    "U": "Activités extra-territoriales",
-}
+_RANK = {code: rank for rank, code in enumerate(HEADCOUNT_BANDS)}  # smallest band first
 
 _COMMUNE_CODE = re.compile(r"^([013-9]\d|2[AB1-9])\d{3}$")  # the API's own pattern
 _SIREN = re.compile(r"^\d{9}$")
 _PLM = {"75056": "75101 à 75120", "69123": "69381 à 69389", "13055": "13201 à 13216"}  # whole cities
 _RESULT_FIELDS = ("siren", "nom_complet")
 _ESTABLISHMENT_FIELDS = ("siret", "commune", "activite_principale", "tranche_effectif_salarie", "etat_administratif")
-# Columns of the store table, in order.
-COLUMNS = (
-    "commune", "libelle_commune", "siret", "siren", "nom", "enseigne", "activite_principale", "section",
-    "tranche_effectif", "tranche_libelle", "annee_tranche", "est_siege", "date_mise_a_jour", "source_id",
-    "territoire", "date_liste",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +80,7 @@ class Establishment:
 
     @property
     def tranche_libelle(self) -> str:
-        return BANDS.get(self.tranche_effectif or "NN", f"tranche {self.tranche_effectif}")
+        return HEADCOUNT_BANDS.get(self.tranche_effectif or "NN", f"tranche {self.tranche_effectif}")
 
     @property
     def rank(self) -> int:
@@ -137,17 +88,17 @@ class Establishment:
 
 
 class EstablishmentsTable(NamedTuple):
-    frame: pd.DataFrame  # COLUMNS
+    frame: pd.DataFrame  # GRANDS_ETABLISSEMENTS.columns
     manifest: Manifest
 
 
 def bands_from(min_band: str) -> list[str]:
     """The band codes at or above `min_band` ("11" → 11, 12, 21 … 53); NN is never asked."""
-    if min_band not in BANDS or min_band == "NN":
+    if min_band not in HEADCOUNT_BANDS or min_band == "NN":
         raise BadInputError(
-            f"Tranche d'effectif inconnue « {min_band} » (valeurs : {', '.join(c for c in BANDS if c != 'NN')})."
+            f"Tranche d'effectif inconnue « {min_band} » (valeurs : {', '.join(c for c in HEADCOUNT_BANDS if c != 'NN')})."
         )
-    return [code for code in BANDS if code != "NN" and _RANK[code] >= _RANK[min_band]]
+    return [code for code in HEADCOUNT_BANDS if code != "NN" and _RANK[code] >= _RANK[min_band]]
 
 
 def search_params(
@@ -258,15 +209,10 @@ def largest(
     return sorted(kept, key=lambda e: (-e.rank, e.nom, e.siret))[:n]
 
 
-def territory_key(territory: Territory) -> str:
-    """`epci:246900625`, `commune:07341`, `communes:<slug>`: the rows of one territory's list."""
-    return f"{territory.kind}:{territory.code}"
-
-
 def establishments_frame(
     establishments: Sequence[Establishment], territoire: str | None = None, date_liste: str | None = None
 ) -> pd.DataFrame:
-    """The store table (COLUMNS; codes as strings). `territoire`: the key of the territory whose
+    """The store table (GRANDS_ETABLISSEMENTS.columns; codes as strings). `territoire`: the key of the territory whose
     list this is (a commune's top ten is not an EPCI's); `date_liste`: the day it was asked."""
     rows = []
     for item in establishments:
@@ -276,12 +222,12 @@ def establishments_frame(
         row["territoire"] = territoire
         row["date_liste"] = date_liste
         rows.append(row)
-    return _typed(pd.DataFrame(rows, columns=list(COLUMNS)))
+    return _typed(pd.DataFrame(rows, columns=list(GRANDS_ETABLISSEMENTS.columns)))
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    text = [c for c in COLUMNS if c != "est_siege"]
-    frame = frame.loc[:, list(COLUMNS)].copy()
+    text = [c for c in GRANDS_ETABLISSEMENTS.columns if c != "est_siege"]
+    frame = frame.loc[:, list(GRANDS_ETABLISSEMENTS.columns)].copy()
     frame[text] = frame[text].astype("string")
     frame["est_siege"] = frame["est_siege"].astype("bool")
     return frame
@@ -305,7 +251,7 @@ def fetch_largest_establishments(
     info = source_info(SOURCE_ID)
     retrieved_at = retrieved_at or date.today().isoformat()
     manifest = Manifest(
-        table=TABLE,
+        table=GRANDS_ETABLISSEMENTS.name,
         source_id=SOURCE_ID,
         title=f"Les {n} plus grands établissements employeurs (tranche d'effectif salarié)",
         producer=info.producer,
@@ -316,7 +262,7 @@ def fetch_largest_establishments(
         retrieved_at=retrieved_at,
         params={"territoire": territory.code, "tranche_min": min_band, "n": str(n)},
         method=(
-            f"Unités légales actives de tranche {BANDS[min_band]} ou plus ayant un établissement dans le territoire "
+            f"Unités légales actives de tranche {HEADCOUNT_BANDS[min_band]} ou plus ayant un établissement dans le territoire "
             f"({len(urls)} requête(s)) ; établissements ouverts classés par leur propre tranche d'effectif "
             f"({len(found)} trouvés), puis par nom. Une tranche est un intervalle, pas un effectif."
         ),
@@ -332,13 +278,13 @@ def store_largest_establishments(client: HttpClient, store: Store, territory: Te
     table = fetch_largest_establishments(client, territory)
     key = territory_key(territory)
     fresh = table.frame
-    existing = Store([store.roots[0]]).read(TABLE)
+    existing = Store([store.roots[0]]).read(GRANDS_ETABLISSEMENTS.name)
     if existing is not None and "territoire" in existing.columns:
         kept = existing[existing["territoire"] != key]
         if not kept.empty:
             fresh = _typed(pd.concat([kept, fresh], ignore_index=True))
     manifest = Manifest(
-        table=TABLE,
+        table=GRANDS_ETABLISSEMENTS.name,
         source_id=SOURCE_ID,
         title=table.manifest.title,
         producer=table.manifest.producer,
@@ -350,12 +296,20 @@ def store_largest_establishments(client: HttpClient, store: Store, territory: Te
         retrieved_at=table.manifest.retrieved_at,
         params={"tranche_min": table.manifest.params["tranche_min"], "n": table.manifest.params["n"]},
         method=(
-            f"Unités légales actives de tranche {BANDS[DEFAULT_MIN_BAND]} ou plus ayant un établissement dans le "
+            f"Unités légales actives de tranche {HEADCOUNT_BANDS[DEFAULT_MIN_BAND]} ou plus ayant un établissement dans le "
             "territoire ; établissements ouverts classés par leur propre tranche d'effectif, puis par nom ; la "
             "liste de chaque territoire porte sa date. Une tranche est un intervalle, pas un effectif."
         ),
     )
-    return store.write_table(TABLE, fresh.reset_index(drop=True), manifest)
+    return store.write_table(GRANDS_ETABLISSEMENTS.name, fresh.reset_index(drop=True), manifest)
+
+
+def _fetch(context: FetchContext) -> list[Manifest]:
+    return [store_largest_establishments(context.client, context.store, context.territory)]
+
+
+FETCHER = Fetcher(SOURCE_ID, "Plus grands établissements (Recherche d'entreprises)",
+                  "Plus grands établissements employeurs indisponibles", _fetch)
 
 
 # -- internals ---------------------------------------------------------------------------------

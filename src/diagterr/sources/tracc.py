@@ -24,9 +24,9 @@ import pandas as pd
 
 from diagterr.sources.registry import source_info
 from diagterr.store import InputFile, Manifest
+from diagterr.tables.climate import METROPOLE, TRACC, TRACC_HORIZONS, TRACC_REFERENCE, WORLD
 
 SOURCE_ID = "tracc_arrete"
-TABLE = "tracc"
 # Relative to ../shared/data.
 TEXT_FILE = "raw/tracc-official-text/arrete_2026-01-23_TRACC_article1.juriblio.txt"
 # sha256 of the text read to build the table: a new copy must be read again by a person (and the
@@ -39,12 +39,6 @@ TITLE = (
 )
 JOURNAL = "JORF n°0021 du 25 janvier 2026"
 VINTAGE = "Arrêté du 23 janvier 2026 (JORF du 25 janvier 2026)"
-HORIZONS = ("2030", "2050", "2100")
-REFERENCE = "ère préindustrielle"
-WORLD = "monde"
-# Paragraph of Article 1 for metropolitan France (checked against its wording when read).
-METROPOLE = "I"
-COLUMNS = ("paragraphe", "perimetre", "horizon", "rechauffement_c", "reference", "extrait")
 
 _NUMBER = r"(\d+(?:,\d+)?)"
 _LEVEL = re.compile(rf"réchauffement de {_NUMBER} °C à l'horizon (\d{{4}})")
@@ -107,14 +101,9 @@ def parse_article1(text: str) -> list[TraccLevel]:
             if not _LEVEL.search(match["levels"]):
                 continue  # the sentence cut by the copy; the full one follows
             found = _levels(match["levels"], line, "", zone)
-            if zone in by_zone:
-                if [(x.horizon, x.rechauffement_c) for x in by_zone[zone]] != [
-                    (x.horizon, x.rechauffement_c) for x in found
-                ]:
-                    raise TraccTextError(f"TRACC : deux séries de valeurs différentes pour {zone}.")
-                continue
-            by_zone[zone] = found
-            levels += found
+            if not _repeated(by_zone, zone, found):
+                by_zone[zone] = found
+                levels += found
         elif match := _SAME_AS.match(line):
             zone, reference = match["zone"], match["ref"]
             source = next(
@@ -123,6 +112,12 @@ def parse_article1(text: str) -> list[TraccLevel]:
             if source is None:
                 raise TraccTextError(f"TRACC : « {line} » renvoie à un paragraphe introuvable.")
             levels += [TraccLevel("", zone, x.horizon, x.rechauffement_c, line) for x in numbered[source]]
+    _check_structure(numbered, levels)
+    return levels
+
+
+def _check_structure(numbered: dict[str, list[TraccLevel]], levels: list[TraccLevel]) -> None:
+    """Paragraphs I to V, paragraph I for metropolitan France, the global equivalents."""
     expected_numbers = list(_ROMAN[:5])
     if sorted(numbered, key=_ROMAN.index) != expected_numbers:
         raise TraccTextError(
@@ -136,7 +131,6 @@ def parse_article1(text: str) -> list[TraccLevel]:
         )
     if not any(level.perimetre == WORLD for level in levels):
         raise TraccTextError("TRACC : les niveaux de réchauffement mondial équivalents sont introuvables.")
-    return levels
 
 
 def levels_frame(levels: Sequence[TraccLevel]) -> pd.DataFrame:
@@ -148,14 +142,14 @@ def levels_frame(levels: Sequence[TraccLevel]) -> pd.DataFrame:
                 "perimetre": x.perimetre,
                 "horizon": x.horizon,
                 "rechauffement_c": x.rechauffement_c,
-                "reference": REFERENCE,
+                "reference": TRACC_REFERENCE,
                 "extrait": x.extrait,
             }
             for x in levels
         ],
-        columns=list(COLUMNS),
+        columns=list(TRACC.columns),
     )
-    return frame.astype({c: "string" for c in COLUMNS if c != "rechauffement_c"})
+    return frame.astype({c: "string" for c in TRACC.columns if c != "rechauffement_c"})
 
 
 def read_text(path: Path) -> str:
@@ -176,7 +170,7 @@ def table_from_text(path: Path, inputs: Sequence[InputFile]) -> tuple[pd.DataFra
     levels = parse_article1(read_text(path))
     info = source_info(SOURCE_ID)
     manifest = Manifest(
-        table=TABLE,
+        table=TRACC.name,
         source_id=SOURCE_ID,
         title="Trajectoire de réchauffement de référence (TRACC), arrêté du 23 janvier 2026, article 1",
         producer=info.producer,
@@ -205,10 +199,19 @@ def _levels(levels_text: str, line: str, number: str, zone: str) -> list[TraccLe
     return [TraccLevel(number, zone, horizon, _float(value), line) for value, horizon in found]
 
 
+def _repeated(by_zone: dict[str, list[TraccLevel]], zone: str, found: list[TraccLevel]) -> bool:
+    """Whether `zone` was read already (the copy repeats a sentence); two different series fail."""
+    if zone not in by_zone:
+        return False
+    if [(x.horizon, x.rechauffement_c) for x in by_zone[zone]] != [(x.horizon, x.rechauffement_c) for x in found]:
+        raise TraccTextError(f"TRACC : deux séries de valeurs différentes pour {zone}.")
+    return True
+
+
 def _check_horizons(horizons: list[str], line: str) -> None:
-    if tuple(horizons) != HORIZONS:
+    if tuple(horizons) != TRACC_HORIZONS:
         raise TraccTextError(
-            f"TRACC : horizons attendus {', '.join(HORIZONS)}, lus {', '.join(horizons) or 'aucun'} "
+            f"TRACC : horizons attendus {', '.join(TRACC_HORIZONS)}, lus {', '.join(horizons) or 'aucun'} "
             f"dans « {line} »."
         )
 

@@ -32,9 +32,11 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from diagterr.errors import BadInputError, SourceError, SourceSchemaError
+from diagterr.sources.fetcher import FetchContext, Fetcher
 from diagterr.sources.http import HttpClient, url_with_params
 from diagterr.sources.registry import source_info
 from diagterr.store import Manifest, Store, observation_frame
+from diagterr.tables.economy import URSSAF_EFFECTIFS, URSSAF_ESTABLISHMENTS, URSSAF_JOBS
 from diagterr.territory import Territory
 
 logger = logging.getLogger(__name__)
@@ -43,18 +45,15 @@ SOURCE_ID = "urssaf_open_data"
 BASE_URL = "https://open.urssaf.fr/api/explore/v2.1"
 DATASET_ID = "etablissements-et-effectifs-salaries-au-niveau-commune-x-ape-last"
 RECORDS_URL = f"{BASE_URL}/catalog/datasets/{DATASET_ID}/records"
-TABLE = "urssaf_effectifs"  # the table the samples fill from a third-party republication
 PAGE_SIZE = 100  # `limit` ≤ 100 on /records
 OFFSET_CAP = 10_000  # offset + limit ≤ 10 000, else HTTP 400
 COMMUNES_PER_REQUEST = 50  # keeps the ODSQL `IN (…)` list and each answer small
 
-JOBS = "effectifs_salaries_prives"
-ESTABLISHMENTS = "etablissements_employeurs_prives"
 # Fields every record must carry (the year series are checked apart: their names move each year).
 REQUIRED_FIELDS = ("code_commune", "code_ape")
 _SERIES = {
-    JOBS: re.compile(r"^effectifs_salaries_(\d{4})$"),
-    ESTABLISHMENTS: re.compile(r"^nombre_d_etablissements_(\d{4})$"),
+    URSSAF_JOBS: re.compile(r"^effectifs_salaries_(\d{4})$"),
+    URSSAF_ESTABLISHMENTS: re.compile(r"^nombre_d_etablissements_(\d{4})$"),
 }
 _COMMUNE_CODE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
 ABSENT = "absent"
@@ -130,7 +129,7 @@ def commune_code(raw: Any) -> str:
     return text
 
 
-def years(records: Iterable[Mapping[str, Any]], variable: str = JOBS) -> list[str]:
+def years(records: Iterable[Mapping[str, Any]], variable: str = URSSAF_JOBS) -> list[str]:
     """The years of a series present in the records, sorted ("2014", …)."""
     pattern = _SERIES[variable]
     return sorted({m.group(1) for record in records for key in record if (m := pattern.match(key))})
@@ -149,7 +148,7 @@ def observations(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         by_commune.setdefault(commune_code(record["code_commune"]), []).append(record)
     for variable in _SERIES:
         for year in years(records, variable):
-            key = f"{'effectifs_salaries' if variable == JOBS else 'nombre_d_etablissements'}_{year}"
+            key = f"{'effectifs_salaries' if variable == URSSAF_JOBS else 'nombre_d_etablissements'}_{year}"
             for code, group in sorted(by_commune.items()):
                 values = [_number(r.get(key), key) for r in group]
                 complete = all(v is not None for v in values)
@@ -159,7 +158,7 @@ def observations(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
                         "geo_code": code,
                         "variable": variable,
                         "period": year,
-                        "value": sum(values) if complete else None,  # type: ignore[arg-type]
+                        "value": sum(values) if complete else None,
                         "status": None if complete else ABSENT,
                         "source_id": SOURCE_ID,
                     }
@@ -197,7 +196,7 @@ def manifest(
     if missing:
         method += f" Communes sans enregistrement : {', '.join(missing)}."
     return Manifest(
-        table=TABLE,
+        table=URSSAF_EFFECTIFS.name,
         source_id=SOURCE_ID,
         title=info.title,
         producer=info.producer,
@@ -231,7 +230,15 @@ def store_salaried_jobs(client: HttpClient, store: Store, territory: Territory) 
             "n'a pas de total (jamais 0) ; une commune sans enregistrement n'a pas de ligne."
         ),
     )
-    return store.upsert_observations(TABLE, table.frame, manifest)
+    return store.upsert_observations(URSSAF_EFFECTIFS.name, table.frame, manifest)
+
+
+def _fetch(context: FetchContext) -> list[Manifest]:
+    return [store_salaried_jobs(context.client, context.store, context.territory)]
+
+
+FETCHER = Fetcher(SOURCE_ID, "Emploi salarié privé par commune (URSSAF)", "Emploi salarié privé (URSSAF) indisponible",
+                  _fetch)
 
 
 # -- internals ---------------------------------------------------------------------------------
@@ -258,7 +265,7 @@ def _checked(record: Any, url: str) -> dict[str, Any]:
     if not isinstance(record, Mapping):
         raise SourceSchemaError(f"URSSAF : un enregistrement de {url} n'est pas un objet.")
     missing = [name for name in REQUIRED_FIELDS if name not in record]
-    if not any(_SERIES[JOBS].match(key) for key in record):
+    if not any(_SERIES[URSSAF_JOBS].match(key) for key in record):
         missing.append("effectifs_salaries_<année>")
     if missing:
         raise SourceSchemaError(

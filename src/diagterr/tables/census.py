@@ -3,9 +3,14 @@
 Melodi's census datasets (sources/melodi_census.py) write the `rp_*` tables; the national
 comparateur file (sources/insee_comparateur.py) writes `insee_comparateur`; the sample builder
 writes the third-party compilations of the four Ateliers sites.
+
+A variable written `pop_{SEX}_{AGE}` is a family: the codes of the data take the place of the
+braces (`pop_F_Y15T29`), see sources/melodi_census.py.
 """
 
 from __future__ import annotations
+
+from types import MappingProxyType
 
 from diagterr.tables import TableSpec, census_vintage
 
@@ -45,30 +50,137 @@ def _compilation(variable: str, period: str) -> str:
     return f"État civil {period}" if variable in ("naissances", "deces") else f"RP {period}"
 
 
-COMPARATEUR = TableSpec("insee_comparateur", "insee_comparateur", vintage=comparateur_vintage,
-                        description="INSEE base du comparateur de territoires, one row per commune and variable")
+# -- code lists (short labels, French) ------------------------------------------------------------
+
+# TSH codes of main residences (DS_RP_LOGEMENT_PRINC): france_opendata 0.50.0 and an independent
+# public import script agree; third-party claims, INSEE's code list was not read. In the order
+# the dossier shows them.
+TENURE_LABELS = MappingProxyType({
+    "100": "Propriétaires occupants",
+    "211": "Locataires d'un logement vide du parc privé (non HLM)",
+    "221": "Locataires d'un logement HLM loué vide",
+    "212_222": "Locataires d'un logement meublé ou d'une chambre d'hôtel",
+    "300": "Logés gratuitement",
+})
+TENURE_SHORT_LABELS = MappingProxyType({
+    "100": "Propriétaires", "211": "Locataires du privé", "221": "Locataires HLM",
+    "212_222": "Meublés, hôtels", "300": "Logés gratuitement",
+})
+TENURE_SUBTOTALS = frozenset({"200"})  # all tenants = 211 + 212_222 + 221
+
+# PCS codes of DS_RP_POPULATION_COMP (two independent public scripts; INSEE's code list not read).
+PCS_LABELS = MappingProxyType({
+    "1": "Agriculteurs exploitants",
+    "2": "Artisans, commerçants, chefs d'entreprise",
+    "3": "Cadres et professions intellectuelles supérieures",
+    "4": "Professions intermédiaires",
+    "5": "Employés",
+    "6": "Ouvriers",
+    "7": "Retraités",
+    "8": "Autres personnes sans activité professionnelle",
+    "9": "Autres personnes sans activité professionnelle",
+})
+
+# TRANS codes of DS_RP_NAVETTES_PRINC (a public data dictionary checked on the 2022 file; APIS.md §2).
+TRANSPORT_MODE_LABELS = MappingProxyType({
+    "1": "Pas de déplacement",
+    "2": "Marche à pied",
+    "3": "Vélo",
+    "4": "Deux-roues motorisé",
+    "5": "Voiture, camion, fourgonnette",
+    "6": "Transports en commun",
+})
+
+# -- the national comparateur file and the samples' tables -----------------------------------------
+
+COMPARATEUR = TableSpec(
+    "insee_comparateur", "insee_comparateur", vintage=comparateur_vintage,
+    variables=("pop", "superficie_km2", "naissances", "deces", "menages", "logements", "residences_principales",
+               "residences_secondaires", "logements_vacants", "rp_proprietaires", "menages_fiscaux",
+               "part_menages_imposes_pct", "mediane_niveau_vie", "taux_pauvrete_pct", "emplois", "emplois_salaries",
+               "pop_15_64", "chomeurs_15_64", "actifs_15_64", "etablissements", "etab_agriculture", "etab_industrie",
+               "etab_construction", "etab_commerce_transports_services", "etab_commerce_reparation_auto",
+               "etab_admin_enseignement_sante", "etab_1_9_salaries", "etab_10_salaries_plus"),
+    description="INSEE base du comparateur de territoires, one row per commune and variable",
+)
 POPULATIONS_LEGALES = TableSpec("populations_legales", "insee_populations_legales", vintage=_legal,
+                                variables=("pmun", "ptot"),
                                 description="legal populations (pmun, ptot) by commune and year")
 POPULATION_HISTORIQUE = TableSpec("population_historique", "insee_pop_historique", vintage=census_vintage,
-                                  description="census populations 1962-2015 (samples)")
+                                  variables=("psdc", "pmun"),
+                                  description="census populations 1962-2015 (samples): psdc before 2006, then pmun")
 RP2021_IRIS = TableSpec("rp2021_iris", "insee_rp2021_iris", vintage=census_vintage,
+                        variables=("pop", "pop_0_19", "pop_20_64", "pop_65_plus", "logements", "residences_principales",
+                                   "residences_secondaires", "logements_vacants", "maisons", "appartements"),
                         description="RP 2021 by IRIS summed to communes (samples)")
 RP2021_COMPILATION = TableSpec("rp2021_compilation", "insee_rp2021_compilation", vintage=_compilation,
+                               variables=("pmun", "menages", "pop_15_64", "actifs_15_64", "chomeurs_15_64",
+                                          "naissances", "deces"),
                                description="third-party RP 2021 compilation (samples)")
 RP2022_PTOD_EPCI = TableSpec("rp2022_ptod_epci", "ptod_epci", vintage=_ptod_epci,
+                             variables=("pop", "part_logements_vacants_pct", "part_residences_secondaires_pct",
+                                        "part_proprietaires_pct", "part_locataires_pct", "mediane_niveau_vie",
+                                        "taux_pauvrete_pct"),
                              description="RP 2022 housing shares and Filosofi of the sample EPCIs (ptod)")
-# Melodi census datasets (sources/melodi_census.py declares their codes).
-RP_SERIE_HISTORIQUE = TableSpec("rp_serie_historique", "insee_melodi", vintage=census_vintage)
-RP_POPULATION = TableSpec("rp_population", "insee_melodi", vintage=census_vintage)
-RP_MENAGES = TableSpec("rp_menages", "insee_melodi", vintage=census_vintage)
-RP_LOGEMENT = TableSpec("rp_logement", "insee_melodi", vintage=census_vintage)
-RP_EMPLOI_RESIDENTS = TableSpec("rp_emploi_residents", "insee_melodi", vintage=census_vintage)
-RP_EMPLOI_LIEU_TRAVAIL = TableSpec("rp_emploi_lieu_travail", "insee_melodi", vintage=census_vintage)
-RP_POPULATION_PCS = TableSpec("rp_population_pcs", "insee_melodi", vintage=census_vintage)
-RP_NAVETTES = TableSpec("rp_navettes", "insee_melodi", vintage=census_vintage)
-FILOSOFI = TableSpec("filosofi", "insee_melodi", vintage=_filosofi)
-ETAT_CIVIL_NAISSANCES = TableSpec("etat_civil_naissances", "insee_melodi", vintage=_civil)
-ETAT_CIVIL_DECES = TableSpec("etat_civil_deces", "insee_melodi", vintage=_civil)
 
-# Where several tables answer one variable: variable -> (first choice, second, …).
-ANSWERS: dict[str, tuple[TableSpec, ...]] = {}
+# -- Melodi census datasets (sources/melodi_census.py declares their codes) ------------------------
+
+RP_SERIE_HISTORIQUE = TableSpec(
+    "rp_serie_historique", "insee_melodi", vintage=census_vintage,
+    variables=("pop", "naissances_periode", "deces_periode", "logements", "residences_principales",
+               "residences_secondaires", "logements_vacants"),
+    description="DS_RP_SERIE_HISTORIQUE: population, births and deaths per period, dwellings, since 1968",
+)
+RP_POPULATION = TableSpec("rp_population", "insee_melodi", vintage=census_vintage,
+                          variables=("pop", "pop_T_{AGE}", "pop_{SEX}_{AGE}"),
+                          description="DS_RP_POPULATION_PRINC: population by age, and by sex and age")
+RP_MENAGES = TableSpec("rp_menages", "insee_melodi", vintage=census_vintage,
+                       variables=("menages", "menages_{NOC}", "pop_menages"),
+                       description="DS_RP_MENAGES_PRINC: households, by number of occupants, their population")
+RP_LOGEMENT = TableSpec(
+    "rp_logement", "insee_melodi", vintage=census_vintage,
+    variables=("logements", "residences_principales", "residences_secondaires", "logements_vacants",
+               "rp_statut_{TSH}", "rp_achevement_{BUILD_END}", "logements_type_{TDW}"),
+    labels=TENURE_LABELS,
+    description="DS_RP_LOGEMENT_PRINC: dwellings by category; main residences by tenure (TSH, labelled) and "
+    "construction period",
+)
+RP_EMPLOI_RESIDENTS = TableSpec("rp_emploi_residents", "insee_melodi", vintage=census_vintage,
+                                variables=("pop_15_64", "actifs_occupes_15_64", "chomeurs_15_64"),
+                                description="DS_RP_EMPLOI_LR_PRINC: residents aged 15-64 by employment status")
+RP_EMPLOI_LIEU_TRAVAIL = TableSpec("rp_emploi_lieu_travail", "insee_melodi", vintage=census_vintage,
+                                   variables=("emplois",), description="DS_RP_EMPLOI_LT_PRINC: jobs at the place of work")
+RP_POPULATION_PCS = TableSpec("rp_population_pcs", "insee_melodi", vintage=census_vintage,
+                              variables=("pop_15_plus", "pop_15_plus_pcs_{PCS}"), labels=PCS_LABELS,
+                              description="DS_RP_POPULATION_COMP: residents aged 15 or more by PCS (labelled)")
+RP_NAVETTES = TableSpec("rp_navettes", "insee_melodi", vintage=census_vintage,
+                        variables=("actifs_occupes", "navetteurs_mode_{TRANS}", "navetteurs_lieu_{WORK_AREA}"),
+                        labels=TRANSPORT_MODE_LABELS,
+                        description="DS_RP_NAVETTES_PRINC: residents in work by mode of transport (TRANS, labelled) "
+                        "and place of work")
+FILOSOFI = TableSpec("filosofi", "insee_melodi", vintage=_filosofi,
+                     variables=("mediane_niveau_vie", "taux_pauvrete_pct"),
+                     description="DS_FILOSOFI_CC: median standard of living, poverty rate")
+ETAT_CIVIL_NAISSANCES = TableSpec("etat_civil_naissances", "insee_melodi", vintage=_civil, variables=("naissances",),
+                                  description="DS_ETAT_CIVIL_NAIS_COMMUNES: births by year")
+ETAT_CIVIL_DECES = TableSpec("etat_civil_deces", "insee_melodi", vintage=_civil, variables=("deces",),
+                             description="DS_ETAT_CIVIL_DECES_COMMUNES: deaths by year")
+
+# Where several tables answer one census figure: figure -> (first choice, second, …). The key is
+# the store variable, or the name of the figure when the tables name it differently. A theme reads
+# the first table that answers; a later one only where the rule of its key says so.
+ANSWERS: dict[str, tuple[TableSpec, ...]] = {
+    # Age structure: Melodi's finest partition of ages, else the samples' RP 2021 by IRIS (3 brackets).
+    "population_par_age": (RP_POPULATION, RP2021_IRIS),
+    # Households at the latest census: Melodi, else the samples' compilation; the compilation is
+    # also shown when Melodi's census is another year (it would not repeat it).
+    "menages": (RP_MENAGES, RP2021_COMPILATION),
+    # Housing stock and its occupation at the latest census: Melodi, else the samples' RP 2021 by IRIS.
+    "logements": (RP_LOGEMENT, RP2021_IRIS),
+    # Vacancy, secondary homes and tenure of the EPCI at the latest census: Melodi (summed over the
+    # communes), else the third-party republication of the sample EPCIs.
+    "occupation_logements_epci": (RP_LOGEMENT, RP2022_PTOD_EPCI),
+    # Median standard of living and poverty rate of the territory itself (never recomputed from its
+    # communes): as INSEE publishes it (Melodi), else the third-party republication of the sample EPCIs.
+    "revenus_publies": (FILOSOFI, RP2022_PTOD_EPCI),
+}

@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from diagterr.tables import TableSpec
+
+# The zonings of INSEE's table d'appartenance that the dossier lists, in this order.
+ZONING_LABELS = MappingProxyType({
+    "ZE2020": "Zone d'emploi 2020",
+    "AAV2020": "Aire d'attraction des villes 2020",
+    "BV2012": "Bassin de vie 2012",
+    "UU2020": "Unité urbaine 2020",
+})
+# INSEE's categories of communes in the AAV 2020 zoning (table d'appartenance, CATEAAV2020).
+AAV_CATEGORY_LABELS = MappingProxyType({
+    "11": "commune-centre",
+    "12": "autre commune du pôle principal",
+    "13": "commune d'un pôle secondaire",
+    "20": "commune de la couronne",
+    "30": "commune hors attraction des villes",
+})
 
 BOUNDARIES_COMMUNES = TableSpec("boundaries_communes", "contours_2018", kind="geo",
                                 description="commune outlines of the samples (IGN Admin Express COG 2018, harmonised)")
@@ -11,8 +29,11 @@ BOUNDARIES_DEPARTEMENTS = TableSpec("boundaries_departements", "contours_2018", 
 API_GEO_BOUNDARIES = TableSpec("api_geo_commune_boundaries", "api_geo", kind="geo",
                                description="commune outlines fetched from API Géo (cache)")
 COMMUNES_LINEAGE = TableSpec("communes_lineage", "cog_decoupage", kind="frame",
-                             description="former commune code -> current code (INSEE table de passage or samples)")
+                             columns=("commune", "nom_commune", "ancien_code", "ancien_nom", "annee_fin", "nature"),
+                             description="former commune code -> current code (INSEE table de passage or samples); "
+                             "annee_fin: first COG year without the former commune; nature: fusion or scission")
 ZONAGES = TableSpec("zonages", "insee_appartenance_geo", kind="frame",
-                    description="AAV, ZE, UU, BV of each commune (samples)")
+                    columns=("commune", "zonage", "code", "libelle"), labels=ZONING_LABELS,
+                    description="AAV, ZE, UU, BV of each commune, and its CATEAAV2020 category (samples)")
 
 ANSWERS: dict[str, tuple[TableSpec, ...]] = {}

@@ -1,43 +1,38 @@
 """Themes: one analyser per theme reads the store (never the network) and returns a Section.
 
-`ANALYSERS` is the order of the dossier's chapters.
+`ANALYSERS` is the order of the dossier's chapters, each with its section id (html anchor, key of
+indicateurs.json, the choice a user names with `--focus` or `focus:`) and its title.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from diagterr.chapters import CHAPTERS, FOCUS_ALIASES, FOCUS_CHOICES, check_focus, focus_choices_in_words
 from diagterr.dossier import Section
-from diagterr.themes import climat, demographie, emploi_revenus, habitat, mobilites, programmes, territoire
+from diagterr.themes import climat, demographie, economie, habitat, mobilites, programmes, territoire
 from diagterr.themes.figures import Figures
 
-ANALYSERS: tuple[tuple[str, Callable[[Figures], Section]], ...] = (
-    ("Le territoire", territoire.analyse),
-    ("Démographie", demographie.analyse),
-    ("Habitat", habitat.analyse),
-    ("Économie et emploi", emploi_revenus.analyse),
-    ("Mobilités", mobilites.analyse),
-    ("Climat, risques et sols", climat.analyse),
-    ("Initiatives et programmes en cours", programmes.analyse),
+
+@dataclass(frozen=True, slots=True)
+class Chapter:
+    id: str  # the id of the Section its analyser returns
+    title: str  # the title of that Section
+    analyse: Callable[[Figures], Section]
+
+
+ANALYSERS: tuple[Chapter, ...] = (
+    Chapter("territoire", "Le territoire", territoire.analyse),
+    Chapter("demographie", "Démographie", demographie.analyse),
+    Chapter("habitat", "Habitat", habitat.analyse),
+    Chapter(economie.SECTION_ID, economie.TITLE, economie.analyse),
+    Chapter("mobilites", "Mobilités", mobilites.analyse),
+    Chapter(climat.SECTION_ID, climat.TITLE, climat.analyse),
+    Chapter(programmes.SECTION_ID, programmes.TITLE, programmes.analyse),
 )
 
-# Section ids a user can name with `focus:` (batch) or `--focus` (run), with their chapter titles.
-FOCUS_CHOICES: dict[str, str] = {
-    "territoire": "Le territoire",
-    "demographie": "Démographie",
-    "habitat": "Habitat",
-    "emploi_revenus": "Économie et emploi",
-    "mobilites": "Mobilités",
-    "climat": "Climat, risques et sols",
-    "programmes": "Initiatives et programmes en cours",
-}
+if tuple((chapter.id, chapter.title) for chapter in ANALYSERS) != CHAPTERS:
+    raise RuntimeError("themes.ANALYSERS and chapters.CHAPTERS disagree on the chapters' ids or titles")
 
-
-def check_focus(focus: str | None) -> str | None:
-    """The focus theme, validated (French message listing the choices when unknown)."""
-    from diagterr.errors import BadInputError
-
-    if focus is None or focus in FOCUS_CHOICES:
-        return focus
-    choices = ", ".join(f"{key} ({title})" for key, title in FOCUS_CHOICES.items())
-    raise BadInputError(f"Thème « {focus} » inconnu pour focus. Choix : {choices}.")
+__all__ = ["ANALYSERS", "FOCUS_ALIASES", "FOCUS_CHOICES", "Chapter", "check_focus", "focus_choices_in_words"]

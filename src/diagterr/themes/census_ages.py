@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from diagterr.texts import say
+
 _BRACKET = re.compile(r"^Y(?:_LT(\d+)|(\d+)T(\d+)|_GE(\d+))$")
 
 
@@ -26,25 +28,25 @@ def age_interval(code: str) -> tuple[int, int | None] | None:
 
 
 def age_label(code: str) -> str:
+    """"Moins de 20 ans", "20 à 64 ans", "65 ans ou plus"; a code we cannot read, as published."""
     interval = age_interval(code)
     if interval is None:
         return code
     start, end = interval
     if start == 0:
-        return f"Moins de {end} ans"
+        return say("demographie.age_below", limit=end)
     if end is None:
-        return f"{start} ans ou plus"
-    return f"{start} à {end - 1} ans"
+        return say("demographie.age_above", start=start)
+    return say("demographie.age_between", start=start, last=end - 1)
 
 
 def finest_partition(codes: set[str]) -> list[str]:
     """The codes that cut all ages (0 to no limit) into the most brackets without overlap."""
-    intervals = {code: age_interval(code) for code in codes}
+    intervals = {code: interval for code in codes if (interval := age_interval(code)) is not None}
     by_start: dict[int, list[str]] = {}
     for code, interval in intervals.items():
-        if interval is not None:
-            by_start.setdefault(interval[0], []).append(code)
-    best: dict[int, list[str]] = {}
+        by_start.setdefault(interval[0], []).append(code)
+    best: dict[int, list[str] | None] = {}
 
     def walk(start: int) -> list[str] | None:
         if start in best:

@@ -19,18 +19,22 @@ from diagterr.dossier import (
     SourceRef,
     Table,
 )
+from diagterr.tables import TableSpec
+from diagterr.tables.census import (
+    ANSWERS,
+    COMPARATEUR,
+    POPULATION_HISTORIQUE,
+    POPULATIONS_LEGALES,
+    RP2021_COMPILATION,
+    RP2021_IRIS,
+    RP_MENAGES,
+    RP_POPULATION,
+    RP_SERIE_HISTORIQUE,
+)
 from diagterr.territory import Place
+from diagterr.texts import say
 from diagterr.themes.census_ages import age_interval, age_label, finest_partition
 from diagterr.themes.figures import Figures, Getter, Reading
-
-COMPARATEUR = "insee_comparateur"
-LEGAL = "populations_legales"
-HISTORY = "population_historique"
-RP2021_IRIS = "rp2021_iris"
-RP2021 = "rp2021_compilation"
-RP_POPULATION = "rp_population"  # Melodi DS_RP_POPULATION_PRINC (sources.melodi_census)
-RP_SERIE = "rp_serie_historique"  # Melodi DS_RP_SERIE_HISTORIQUE
-RP_MENAGES = "rp_menages"  # Melodi DS_RP_MENAGES_PRINC
 
 
 def census_periods(fig: Figures) -> tuple[str, str] | None:
@@ -43,7 +47,7 @@ def census_periods(fig: Figures) -> tuple[str, str] | None:
 
 
 def latest_legal_year(fig: Figures) -> str | None:
-    frame = fig.table(LEGAL)
+    frame = fig.table(POPULATIONS_LEGALES)
     if frame is None:
         return None
     years = frame.loc[frame["variable"] == "pmun", "period"]
@@ -62,7 +66,8 @@ def population_indicators(fig: Figures) -> list[Indicator]:
     if legal_year:
         indicators.append(
             fig.count_indicator(
-                "population_legale", "Population municipale légale", LEGAL, "pmun", legal_year, "habitants"
+                "population_legale", "Population municipale légale", POPULATIONS_LEGALES, "pmun", legal_year,
+                "habitants",
             )
         )
     periods = census_periods(fig)
@@ -95,21 +100,18 @@ def population_indicators(fig: Figures) -> list[Indicator]:
 
     indicators += [
         fig.derived_indicator(
-            "variation_population_annuelle",
-            f"Variation annuelle moyenne de la population {start}-{end}",
+            "variation_population_annuelle", say("demographie.label_growth", start=start, end=end),
             COMPARATEUR, span, "%", "rate", growth, decimals=2, vintage_of="pop",
         ),
         fig.derived_indicator(
-            "variation_solde_naturel",
-            "Variation annuelle due au solde naturel (naissances − décès)",
+            "variation_solde_naturel", say("demographie.label_natural"),
             COMPARATEUR, span, "%", "rate", natural_rate, decimals=2, vintage_of="pop",
-            note="Solde naturel de la période rapporté à la population moyenne (moyenne des deux recensements), par an.",
+            note=say("demographie.note_natural"),
         ),
         fig.derived_indicator(
-            "variation_solde_migratoire",
-            "Variation annuelle due au solde apparent des entrées et sorties",
+            "variation_solde_migratoire", say("demographie.label_migration"),
             COMPARATEUR, span, "%", "rate", migration_rate, decimals=2, vintage_of="pop",
-            note="Différence entre la variation totale et la part due au solde naturel (définition INSEE du solde apparent).",
+            note=say("demographie.note_migration"),
         ),
         fig.count_indicator("naissances_periode", f"Naissances {start}-{end}", COMPARATEUR, "naissances", span, "naissances"),
         fig.count_indicator("deces_periode", f"Décès {start}-{end}", COMPARATEUR, "deces", span, "décès"),
@@ -127,17 +129,23 @@ def household_indicators(fig: Figures) -> list[Indicator]:
             fig.rate_indicator(
                 "personnes_par_menage_approx", "Habitants par ménage", COMPARATEUR, "pop", "menages", end,
                 scale=1.0, unit="hab./ménage", kind="ratio", decimals=2,
-                note="Population totale rapportée au nombre de ménages : inclut les personnes hors ménage "
-                "(internats, maisons de retraite), un peu au-dessus de la taille moyenne des ménages de l'INSEE.",
+                note=say("demographie.note_inhabitants_per_household"),
             )
         )
-    if fig.has(RP2021):
+    if fig.has(RP2021_COMPILATION) and not answered_before(fig, "menages", RP2021_COMPILATION, "2021"):
         indicators.append(
             fig.count_indicator(
-                "menages_2021", "Ménages", RP2021, "menages", "2021", "ménages", compare=False,
+                "menages_2021", "Ménages", RP2021_COMPILATION, "menages", "2021", "ménages", compare=False,
             )
         )
     return indicators
+
+
+def answered_before(fig: Figures, variable: str, table: TableSpec, period: str) -> bool:
+    """Whether a table `tables.census.ANSWERS` puts before `table` gives `variable` for `period` as
+    its latest census: `table`'s figure would repeat it."""
+    order = ANSWERS[variable]
+    return any(fig.latest_period(earlier, variable) == period for earlier in order[:order.index(table)])
 
 
 def census_age_brackets(fig: Figures) -> tuple[str, list[str]] | None:
@@ -154,49 +162,60 @@ def census_age_brackets(fig: Figures) -> tuple[str, list[str]] | None:
     return (period, partition) if len(partition) > 1 else None
 
 
-def age_indicators(fig: Figures) -> tuple[str, list[Indicator]] | None:
-    """(census year, shares by age bracket and the ageing index), each with its comparisons."""
+def census_age_indicators(fig: Figures) -> tuple[str, list[Indicator]] | None:
+    """From Melodi: shares of the finest age partition and the ageing index, with comparisons."""
     brackets = census_age_brackets(fig)
-    if brackets is not None:
-        period, codes = brackets
-        out = [
-            fig.rate_indicator(f"part_age_{code}", f"Part des {age_label(code)[0].lower()}{age_label(code)[1:]}",
-                               RP_POPULATION, f"pop_T_{code}", "pop", period)
-            for code in codes
-        ]
-        young = next((c for c in codes if age_interval(c) == (0, 20)), None)
-        old = next((c for c in codes if age_interval(c) == (65, None)), None)
-        if young and old:
-            out.append(fig.rate_indicator(
-                "indice_vieillissement", "Indice de vieillissement (65 ans ou plus pour 100 moins de 20 ans)",
-                RP_POPULATION, f"pop_T_{old}", f"pop_T_{young}", period, unit="", kind="ratio", decimals=0,
-            ))
-        return period, out
+    if brackets is None:
+        return None
+    period, codes = brackets
+    out = [
+        fig.rate_indicator(f"part_age_{code}", say("demographie.label_age_share", bracket=age_label(code)),
+                           RP_POPULATION, f"pop_T_{code}", "pop", period)
+        for code in codes
+    ]
+    young = next((c for c in codes if age_interval(c) == (0, 20)), None)
+    old = next((c for c in codes if age_interval(c) == (65, None)), None)
+    if young and old:
+        out.append(fig.rate_indicator(
+            "indice_vieillissement", say("demographie.label_ageing_index"),
+            RP_POPULATION, f"pop_T_{old}", f"pop_T_{young}", period, unit="", kind="ratio", decimals=0,
+        ))
+    return period, out
+
+
+def iris_age_indicators(fig: Figures) -> tuple[str, list[Indicator]] | None:
+    """From the samples' RP 2021 by IRIS: three brackets and the ageing index, no comparison."""
     if not fig.has(RP2021_IRIS):
         return None
-    out = []
-    for variable, label in (("pop_0_19", "Part des moins de 20 ans"), ("pop_20_64", "Part des 20-64 ans"),
-                            ("pop_65_plus", "Part des 65 ans ou plus")):
-        out.append(
-            fig.rate_indicator(
-                f"part_{variable}", label, RP2021_IRIS, variable, "pop", "2021", compare=False,
-            )
-        )
+    brackets = (("pop_0_19", say("demographie.label_part_pop_0_19")),
+                ("pop_20_64", say("demographie.label_part_pop_20_64")),
+                ("pop_65_plus", say("demographie.label_part_pop_65_plus")))
+    out = [fig.rate_indicator(f"part_{variable}", label, RP2021_IRIS, variable, "pop", "2021", compare=False)
+           for variable, label in brackets]
     out.append(fig.rate_indicator(
-        "indice_vieillissement", "Indice de vieillissement (65 ans ou plus pour 100 moins de 20 ans)",
+        "indice_vieillissement", say("demographie.label_ageing_index"),
         RP2021_IRIS, "pop_65_plus", "pop_0_19", "2021", unit="", kind="ratio", decimals=0, compare=False,
     ))
     return "2021", out
+
+
+_AGE_READERS = {RP_POPULATION: census_age_indicators, RP2021_IRIS: iris_age_indicators}
+
+
+def age_indicators(fig: Figures) -> tuple[str, list[Indicator]] | None:
+    """(census year, shares by age bracket and the ageing index) from the first table of
+    `ANSWERS["population_par_age"]` that has them."""
+    for table in ANSWERS["population_par_age"]:
+        found = _AGE_READERS[table](fig)
+        if found is not None:
+            return found
+    return None
 
 
 # -- age pyramid by sex (DS_RP_POPULATION_PRINC) ----------------------------------------------
 
 # CL_SEXE: M (men), F (women), _T (total; kept apart by the selection `pop_T_{AGE}`).
 PYRAMID_SEXES = ("M", "F")
-PYRAMID_UNAVAILABLE = (
-    "Pyramide des âges par sexe : non disponible dans les données lues (elle vient du jeu INSEE "
-    "DS_RP_POPULATION_PRINC, par sexe et tranche d'âge, lu en ligne dans l'API Melodi)."
-)
 
 
 def _sex_and_age(variable: str) -> tuple[str, str] | None:
@@ -213,26 +232,20 @@ def pyramid_brackets(fig: Figures) -> tuple[str, list[str]] | str:
     pyramid cannot be drawn (French)."""
     frame = fig.table(RP_POPULATION)
     if frame is None or frame.empty:
-        return PYRAMID_UNAVAILABLE
+        return say("demographie.pyramid_unavailable")
     rows = frame[frame["geo_level"] == "COM"]
     pairs = {(p, sa) for p, v in zip(rows["period"], rows["variable"], strict=True) if (sa := _sex_and_age(v))}
     if not pairs:
-        return PYRAMID_UNAVAILABLE
+        return say("demographie.pyramid_unavailable")
     period = max(p for p, _ in pairs)
     latest = {sa for p, sa in pairs if p == period}
     sexes = {sex for sex, _ in latest}
     if sexes != set(PYRAMID_SEXES):
-        return (
-            f"Pyramide des âges par sexe : non tracée, les codes de sexe lus dans DS_RP_POPULATION_PRINC "
-            f"({', '.join(sorted(sexes))}) ne sont pas ceux attendus (M et F, liste CL_SEXE)."
-        )
+        return say("demographie.pyramid_unexpected_sexes", sexes=sorted(sexes))
     common = set.intersection(*({age for sex, age in latest if sex == s} for s in PYRAMID_SEXES))
     ages = finest_partition(common)
     if len(ages) < 2:
-        return (
-            f"Pyramide des âges par sexe : non tracée, les tranches d'âge publiées par sexe au recensement "
-            f"{period} ne couvrent pas tous les âges sans chevauchement."
-        )
+        return say("demographie.pyramid_brackets_incomplete", period=period)
     return period, ages
 
 
@@ -249,7 +262,7 @@ def pyramid_shares(get: Getter, period: str, ages: list[str]) -> tuple[dict[str,
             counts[sex].append(reading.value)
     population = sum(sum(values) for values in counts.values())
     if population <= 0:
-        return None, "population nulle"
+        return None, say("demographie.reason_zero_population")
     return {sex: [v / population * 100 for v in values] for sex, values in counts.items()}, None
 
 
@@ -262,7 +275,7 @@ def pyramid_chart(fig: Figures) -> Chart | Note:
     period, ages = brackets
     own, reason = pyramid_shares(lambda v, p: fig.territory_total(RP_POPULATION, v, p), period, ages)
     if own is None:
-        return Note(f"Pyramide des âges par sexe ({period}) : non tracée pour le territoire ({reason}).", tone="limit")
+        return Note(say("demographie.pyramid_not_drawn", period=period, reason=reason), tone="limit")
     places = [p for p in fig.comparison_places if p.level == "france"]
     places += [p for p in fig.comparison_places if p.level == "departement"]
     comparison: tuple[Place, dict[str, list[float]]] | None = None
@@ -275,19 +288,16 @@ def pyramid_chart(fig: Figures) -> Chart | Note:
     series = [Series(fig.territory.name, labels, tuple(own[s])) for s in PYRAMID_SEXES]
     if comparison is not None:
         series += [Series(comparison[0].name, labels, tuple(comparison[1][s])) for s in PYRAMID_SEXES]
-        compared = f"trait : {comparison[0].name}"
-    else:
-        compared = "ni la France ni le département n'ont toutes leurs tranches dans les données lues"
     return Chart(
         id="pyramide_ages",
-        title=f"Pyramide des âges, recensement {period} (part de la population totale, %)",
+        title=say("demographie.pyramid_title", period=period),
         chart="pyramid",
         series=tuple(series),
         value_kind="rate",
         unit="%",
         source=fig.source(RP_POPULATION, "pop", period),
-        note=f"Barres : {fig.territory.name} ; {compared}. Chaque tranche d'âge et de sexe rapportée à la "
-        "population de son territoire (somme des communes pour le territoire).",
+        note=say("demographie.pyramid_note", territory=fig.territory.name,
+                 comparison=comparison[0].name if comparison is not None else None),
     )
 
 
@@ -302,7 +312,7 @@ _SPAN = re.compile(r"(\d{4})-(\d{4})")
 
 def census_years(fig: Figures) -> list[str]:
     """Census years of the territory's population in the historical series, oldest first."""
-    frame = fig.table(RP_SERIE)
+    frame = fig.table(RP_SERIE_HISTORIQUE)
     if frame is None or frame.empty:
         return []
     rows = frame[(frame["geo_level"] == "COM") & (frame["variable"] == "pop") & frame["period"].str.fullmatch(r"\d{4}")]
@@ -311,7 +321,7 @@ def census_years(fig: Figures) -> list[str]:
 
 def period_keys(fig: Figures, variable: str, years: list[str]) -> dict[tuple[str, str], str]:
     """(start, end) census years -> the store period of a count made over that period."""
-    frame = fig.table(RP_SERIE)
+    frame = fig.table(RP_SERIE_HISTORIQUE)
     keys: dict[tuple[str, str], str] = {}
     if frame is None or frame.empty:
         return keys
@@ -333,11 +343,11 @@ def period_change(get: Getter, start: str, end: str, births_key: str | None, dea
     years = int(end) - int(start)
     growth = Reading(annual_growth_pct(a.value, b.value, years))
     if births_key is None or deaths_key is None:
-        gone = Reading(None, "naissances et décès de la période absents des données lues")
+        gone = Reading(None, say("demographie.reason_no_births_deaths"))
         return growth, gone, gone
     births, deaths = get("naissances_periode", births_key), get("deces_periode", deaths_key)
     if births.value is None or deaths.value is None:
-        reason = f"naissances ou décès de la période : {births.missing_reason or deaths.missing_reason}"
+        reason = say("demographie.reason_births_deaths", reason=births.missing_reason or deaths.missing_reason)
         return growth, Reading(None, reason), Reading(None, reason)
     natural = natural_balance_pct(births.value, deaths.value, a.value, b.value, years)
     migration = None if growth.value is None else growth.value - natural
@@ -351,9 +361,9 @@ def _grouped(periods_by_name: dict[str, list[str]], every: dict[str, list[str]])
     for name, periods in periods_by_name.items():
         by_periods.setdefault(tuple(periods), []).append(name)
     parts = []
-    for periods, names in by_periods.items():
-        whole = all(sorted(names) == sorted(every.get(p, [])) for p in periods)
-        parts.append(", ".join(periods) + ("" if whole else f" ({', '.join(names)})"))
+    for shared, names in by_periods.items():
+        whole = all(sorted(names) == sorted(every.get(p, [])) for p in shared)
+        parts.append(", ".join(shared) + ("" if whole else f" ({', '.join(names)})"))
     return " ; ".join(parts)
 
 
@@ -364,8 +374,8 @@ def intercensal_table(fig: Figures) -> Table | None:
     if len(years) < 2:
         return None
     births, deaths = period_keys(fig, "naissances_periode", years), period_keys(fig, "deces_periode", years)
-    places: list[tuple[str, Getter]] = [(fig.territory.name, lambda v, p: fig.territory_total(RP_SERIE, v, p))]
-    places += [(place.name, lambda v, p, place=place: fig.place_value(RP_SERIE, v, p, place))
+    places: list[tuple[str, Getter]] = [(fig.territory.name, lambda v, p: fig.territory_total(RP_SERIE_HISTORIQUE, v, p))]
+    places += [(place.name, lambda v, p, place=place: fig.place_value(RP_SERIE_HISTORIQUE, v, p, place))
                for place in fig.comparison_places]
     rows: list[tuple[str | float | None, ...]] = []
     shown: dict[str, list[str]] = {}  # period -> places with a row
@@ -380,32 +390,26 @@ def intercensal_table(fig: Figures) -> Table | None:
                     absent.setdefault(name, []).append(span)
                     continue
                 a, b = get("pop", start), get("pop", end)
-                change = (Reading(None, a.missing_reason or b.missing_reason or "non publié"),) * 3
+                change = (Reading(None, a.missing_reason or b.missing_reason or say("figures.unpublished")),) * 3
             shown.setdefault(span, []).append(name)
             for reason in dict.fromkeys(r.missing_reason for r in change if r.value is None and r.missing_reason):
                 periods = reasons.setdefault(reason, {}).setdefault(name, [])
                 periods.append(span)
             rows.append((span, name, *(r.value for r in change)))
-    notes = [(
-        "Variation annuelle moyenne de la population entre deux recensements ; part due au solde naturel "
-        "(naissances − décès de la période, rapportés à la population moyenne des deux recensements, par an) ; "
-        "part due au solde apparent des entrées et sorties (la différence). Comptes sommés sur les communes, "
-        "taux recalculés à partir des sommes."
-    )]
+    notes = [say("demographie.intercensal_method")]
     for reason, by_name in reasons.items():
-        notes.append(f"n.d. : {reason} ({_grouped(by_name, shown)}).")
+        notes.append(say("demographie.intercensal_missing", reason=reason, where=_grouped(by_name, shown)))
     if absent:  # the places are always named here
-        notes.append(f"Sans ligne, faute de population aux deux recensements dans les données lues : "
-                     f"{_grouped(absent, {})}.")
+        notes.append(say("demographie.intercensal_without_row", where=_grouped(absent, {})))
     return Table(
-        title="Évolution de la population par période intercensitaire",
+        title=say("demographie.intercensal_title"),
         columns=(
             Column("Période"), Column("Territoire"), Column("Variation annuelle", "rate", decimals=2),
             Column("dont solde naturel", "rate", decimals=2),
             Column("dont solde migratoire apparent", "rate", decimals=2),
         ),
         rows=tuple(rows),
-        source=fig.source(RP_SERIE, "pop", f"{years[0]}-{years[-1]}"),
+        source=fig.source(RP_SERIE_HISTORIQUE, "pop", f"{years[0]}-{years[-1]}"),
         note=" ".join(notes),
     )
 
@@ -424,11 +428,11 @@ def household_size_label(code: str) -> tuple[int, str]:
     """(sort key, French label) of a NOC code: "P1" → "1 personne", "P_GE6" → "6 personnes ou plus"."""
     if match := _NOC_COUNT.fullmatch(code):
         n = int(match.group(1))
-        return n, f"{n} personne{'s' if n > 1 else ''}"
+        return n, say("demographie.household_size", n=n)
     if match := _NOC_AT_LEAST.fullmatch(code):
         n = int(match.group(1))
-        return n, f"{n} personnes ou plus"
-    return 99, f"taille « {code} »"
+        return n, say("demographie.household_size_at_least", n=n)
+    return 99, say("demographie.household_size_raw", code=code)
 
 
 def census_household_indicators(fig: Figures) -> tuple[str, list[Indicator], Note | None] | None:
@@ -442,14 +446,14 @@ def census_household_indicators(fig: Figures) -> tuple[str, list[Indicator], Not
         return None
     published = set(frame.loc[frame["period"] == period, "variable"])
     out = [fig.count_indicator("menages_rp", "Ménages", RP_MENAGES, "menages", period, "ménages")]
-    size_note = "Population des ménages rapportée au nombre de ménages (définition du recensement)."
+    size_note = say("demographie.note_household_size")
     if "pop_menages" in published:
         out.append(fig.rate_indicator(
             "taille_moyenne_menages", "Taille moyenne des ménages", RP_MENAGES, "pop_menages", "menages", period,
             scale=1.0, unit="pers./ménage", kind="ratio", decimals=2, note=size_note,
         ))
     else:
-        reason = f"population des ménages {period} absente des données lues (DS_RP_MENAGES_PRINC, DWELLINGS_POPSIZE)"
+        reason = say("demographie.reason_no_household_population", period=period)
         out.append(fig.derived_indicator(
             "taille_moyenne_menages", "Taille moyenne des ménages", RP_MENAGES, period, "pers./ménage", "ratio",
             lambda get: Reading(None, reason), decimals=2, note=size_note,
@@ -458,64 +462,59 @@ def census_household_indicators(fig: Figures) -> tuple[str, list[Indicator], Not
                    if v.startswith("menages_") and v != "menages")
     for (_, label), variable in sizes:
         code = variable.removeprefix("menages_")
-        out.append(fig.rate_indicator(f"part_menages_{code}", f"Part des ménages de {label}", RP_MENAGES,
-                                      variable, "menages", period))
-    note = None if sizes else Note(
-        f"Ménages selon leur nombre de personnes (dont les personnes seules) : non disponibles dans les données "
-        f"lues pour {period} (jeu INSEE DS_RP_MENAGES_PRINC, dimension NOC, lu en ligne dans l'API Melodi).",
-        tone="limit",
-    )
+        out.append(fig.rate_indicator(f"part_menages_{code}", say("demographie.label_household_share", size=label),
+                                      RP_MENAGES, variable, "menages", period))
+    note = None if sizes else Note(say("demographie.households_sizes_unavailable", period=period), tone="limit")
     return period, out, note
 
 
 def population_history_chart(fig: Figures) -> Chart | None:
     """Population of the territory since 1962 (history, then legal populations)."""
     points: dict[str, float | None] = {}
-    history = fig.table(HISTORY)
+    history = fig.table(POPULATION_HISTORIQUE)
     if history is not None:
         for year in sorted(history.loc[history["geo_level"] == "COM", "period"].unique()):
             variable = "psdc" if int(year) < 2006 else "pmun"
-            points[year] = fig.territory_total(HISTORY, variable, year).value
-    legal = fig.table(LEGAL)
+            points[year] = fig.territory_total(POPULATION_HISTORIQUE, variable, year).value
+    legal = fig.table(POPULATIONS_LEGALES)
     if legal is not None:
         for year in sorted(legal.loc[(legal["geo_level"] == "COM") & (legal["variable"] == "pmun"), "period"].unique()):
-            points[year] = fig.territory_total(LEGAL, "pmun", year).value
+            points[year] = fig.territory_total(POPULATIONS_LEGALES, "pmun", year).value
     points = {y: v for y, v in points.items() if v is not None}
     if len(points) < 2:
         return None
     years = sorted(points)
     vintages = []
     if history is not None:
-        vintages.append(fig.source(HISTORY).vintage)
+        vintages.append(fig.source(POPULATION_HISTORIQUE).vintage)
     if legal is not None:
-        vintages.append(fig.source(LEGAL).vintage)
+        vintages.append(fig.source(POPULATIONS_LEGALES).vintage)
     return Chart(
         id="population_historique",
-        title=f"Population du territoire, {years[0]}-{years[-1]}",
+        title=say("demographie.history_title", first=years[0], last=years[-1]),
         chart="line",
         series=(Series(fig.territory.name, tuple(years), tuple(points[y] for y in years)),),
         value_kind="count",
         unit="habitants",
         source=SourceRef(
-            "+".join(fig.source(t).source_id for t in (HISTORY, LEGAL) if fig.has(t)),
+            "+".join(fig.source(t).source_id for t in (POPULATION_HISTORIQUE, POPULATIONS_LEGALES) if fig.has(t)),
             " ; ".join(vintages),
-            "COG 2026 (communes actuelles)",
+            say("demographie.history_geo_vintage"),
         ),
-        note="1962-1999 : population sans doubles comptes ; depuis 2006 : population municipale "
-        "(rupture de série de l'INSEE). Périmètre actuel du territoire à toutes les dates.",
+        note=say("demographie.history_note"),
     )
 
 
 def commune_table(fig: Figures) -> Table | None:
-    legal = fig.table(LEGAL)
+    legal = fig.table(POPULATIONS_LEGALES)
     if legal is None:
         return None
     years = sorted(legal.loc[(legal["geo_level"] == "COM") & (legal["variable"] == "pmun"), "period"].unique())
     if len(years) < 2:
         return None
     first, last = years[0], years[-1]
-    start = fig.commune_values(LEGAL, "pmun", first)
-    end = fig.commune_values(LEGAL, "pmun", last)
+    start = fig.commune_values(POPULATIONS_LEGALES, "pmun", first)
+    end = fig.commune_values(POPULATIONS_LEGALES, "pmun", last)
     names = {c.code: c.name for c in fig.territory.communes}
     span = int(last) - int(first)
     rows = []
@@ -524,36 +523,82 @@ def commune_table(fig: Figures) -> Table | None:
         rows.append((names[code], code, a, b, annual_growth_pct(a, b, span)))
     rows.sort(key=lambda r: -(r[3] or 0))
     return Table(
-        title=f"Population municipale légale par commune, {first} et {last}",
+        title=say("demographie.communes_title", first=first, last=last),
         columns=(
             Column("Commune"), Column("Code"), Column(f"PL {first}", "count"), Column(f"PL {last}", "count"),
             Column(f"Variation annuelle {first}-{last}", "rate", decimals=2),
         ),
         rows=tuple(rows),
-        source=fig.source(LEGAL, "pmun", f"{first} et {last}"),
+        source=fig.source(POPULATIONS_LEGALES, "pmun", f"{first} et {last}"),
     )
 
 
 def growth_map(fig: Figures) -> CommuneMap | None:
-    legal = fig.table(LEGAL)
+    legal = fig.table(POPULATIONS_LEGALES)
     if legal is None or len(fig.territory.communes) < 2:
         return None
     years = sorted(legal.loc[(legal["geo_level"] == "COM") & (legal["variable"] == "pmun"), "period"].unique())
     first, last = years[0], years[-1]
-    start = fig.commune_values(LEGAL, "pmun", first)
-    end = fig.commune_values(LEGAL, "pmun", last)
+    start = fig.commune_values(POPULATIONS_LEGALES, "pmun", first)
+    end = fig.commune_values(POPULATIONS_LEGALES, "pmun", last)
     values = tuple(
         (code, annual_growth_pct(start[code].value, end[code].value, int(last) - int(first)))
         for code in fig.territory.commune_codes
     )
     return CommuneMap(
         id="carte_variation_population",
-        title=f"Variation annuelle moyenne de la population municipale, {first}-{last} (%)",
+        title=say("demographie.growth_map_title", first=first, last=last),
         values=values,
         value_kind="rate",
         unit="%",
-        source=fig.source(LEGAL, "pmun", f"{first} et {last}"),
+        source=fig.source(POPULATIONS_LEGALES, "pmun", f"{first} et {last}"),
     )
+
+
+def age_blocks(fig: Figures) -> list:
+    """The age structure, the note when it has no comparison, and the pyramid (or why it is not drawn)."""
+    blocks: list = []
+    ages = age_indicators(fig)
+    if ages:
+        year, indicators = ages
+        blocks.append(IndicatorTable(say("demographie.ages_title", year=year), tuple(indicators)))
+        if all(c.value is None for i in indicators for c in i.comparisons):
+            blocks.append(Note(say("demographie.ages_no_comparison", year=year), tone="limit"))
+    pyramid = pyramid_chart(fig)
+    if ages or isinstance(pyramid, Chart):
+        blocks.append(pyramid)
+    return blocks
+
+
+def household_blocks(fig: Figures) -> list:
+    blocks: list = []
+    census_households = census_household_indicators(fig)
+    households = household_indicators(fig)
+    if households:
+        blocks.append(IndicatorTable("Ménages", tuple(households)))
+    if census_households:
+        year, indicators, lacking = census_households
+        blocks.append(IndicatorTable(say("demographie.households_title", year=year), tuple(indicators)))
+        if lacking:
+            blocks.append(lacking)
+    return blocks
+
+
+def birth_blocks(fig: Figures) -> list:
+    births = []
+    if fig.has(COMPARATEUR):
+        births += [
+            fig.count_indicator("naissances_2020", "Naissances domiciliées", COMPARATEUR, "naissances", "2020", "naissances"),
+            fig.count_indicator("deces_2020", "Décès domiciliés", COMPARATEUR, "deces", "2020", "décès"),
+        ]
+    if fig.has(RP2021_COMPILATION):
+        births += [
+            fig.count_indicator("naissances_2022", "Naissances domiciliées", RP2021_COMPILATION, "naissances", "2022",
+                                "naissances", compare=False),
+            fig.count_indicator("deces_2022", "Décès domiciliés", RP2021_COMPILATION, "deces", "2022", "décès",
+                                compare=False),
+        ]
+    return [IndicatorTable("Naissances et décès (état civil)", tuple(births))] if births else []
 
 
 def analyse(fig: Figures) -> Section:
@@ -567,46 +612,9 @@ def analyse(fig: Figures) -> Section:
     periods = intercensal_table(fig)
     if periods:
         blocks.append(periods)
-    ages = age_indicators(fig)
-    if ages:
-        year, indicators = ages
-        blocks.append(IndicatorTable(f"Structure par âge (recensement {year})", tuple(indicators)))
-        if all(c.value is None for i in indicators for c in i.comparisons):
-            blocks.append(
-                Note(
-                    f"Les parts par âge des départements, régions et de la France au recensement {year} ne figurent "
-                    "pas dans les données disponibles : elles sont lues en ligne dans l'API Melodi de l'INSEE "
-                    "(DS_RP_POPULATION_PRINC).",
-                    tone="limit",
-                )
-            )
-    pyramid = pyramid_chart(fig)
-    if ages or isinstance(pyramid, Chart):
-        blocks.append(pyramid)
-    census_households = census_household_indicators(fig)
-    households = household_indicators(fig)
-    if census_households:  # the same count from the compilation would repeat it
-        households = [i for i in households if not (i.id == "menages_2021" and census_households[0] == "2021")]
-    if households:
-        blocks.append(IndicatorTable("Ménages", tuple(households)))
-    if census_households:
-        year, indicators, lacking = census_households
-        blocks.append(IndicatorTable(f"Ménages et leur taille (recensement {year})", tuple(indicators)))
-        if lacking:
-            blocks.append(lacking)
-    births = []
-    if fig.has(COMPARATEUR):
-        births += [
-            fig.count_indicator("naissances_2020", "Naissances domiciliées", COMPARATEUR, "naissances", "2020", "naissances"),
-            fig.count_indicator("deces_2020", "Décès domiciliés", COMPARATEUR, "deces", "2020", "décès"),
-        ]
-    if fig.has(RP2021):
-        births += [
-            fig.count_indicator("naissances_2022", "Naissances domiciliées", RP2021, "naissances", "2022", "naissances", compare=False),
-            fig.count_indicator("deces_2022", "Décès domiciliés", RP2021, "deces", "2022", "décès", compare=False),
-        ]
-    if births:
-        blocks.append(IndicatorTable("Naissances et décès (état civil)", tuple(births)))
+    blocks += age_blocks(fig)
+    blocks += household_blocks(fig)
+    blocks += birth_blocks(fig)
     table = commune_table(fig)
     if table and len(fig.territory.communes) > 1:
         blocks.append(table)
@@ -614,11 +622,10 @@ def analyse(fig: Figures) -> Section:
     if growth:
         blocks.append(growth)
     if not blocks:
-        blocks.append(Note("Aucune donnée démographique disponible pour ce territoire.", tone="gap"))
+        blocks.append(Note(say("demographie.no_data"), tone="gap"))
     return Section(
         id="demographie",
         title="Démographie",
-        intro="Combien d'habitants, depuis quand le territoire gagne ou perd des habitants, et pourquoi : "
-        "naissances et décès d'un côté, arrivées et départs de l'autre.",
+        intro=say("demographie.intro"),
         blocks=tuple(blocks),
     )

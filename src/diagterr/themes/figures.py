@@ -15,39 +15,19 @@ import pandas as pd
 
 from diagterr.aggregate import Total, ratio, total
 from diagterr.dossier import Comparison, Indicator, SourceRef, ValueKind
-from diagterr.sources import insee_comparateur
-from diagterr.sources.registry import SOURCES
 from diagterr.store import Store
 from diagterr.tables import TABLES, TableSpec
 from diagterr.territory import Place, Territory
+from diagterr.texts import say
 
 _LEVEL_CODES = {"departement": "DEP", "region": "REG", "france": "FR"}
 
-# Per-variable vintage of the tables that mix several sources or vintages.
-VINTAGE_LABELS: dict[str, Callable[[str, str], str]] = {
-    "insee_comparateur": insee_comparateur.vintage_label,
-    "populations_legales": lambda variable, period: f"PL {period}",
-    "population_historique": lambda variable, period: f"RP {period}",
-    "rp2021_iris": lambda variable, period: f"RP {period}",
-    # Melodi (census, Filosofi, civil registration), see sources.melodi_census.
-    "rp_population": lambda variable, period: f"RP {period}",
-    "rp_serie_historique": lambda variable, period: f"RP {period}",
-    "rp_menages": lambda variable, period: f"RP {period}",
-    "rp_logement": lambda variable, period: f"RP {period}",
-    "rp_emploi_residents": lambda variable, period: f"RP {period}",
-    "rp_emploi_lieu_travail": lambda variable, period: f"RP {period}",
-    "rp_navettes": lambda variable, period: f"RP {period}",
-    "rp_population_pcs": lambda variable, period: f"RP {period}",
-    "rp2022_ptod_epci": lambda variable, period: (
-        f"Filosofi {period}" if variable in ("mediane_niveau_vie", "taux_pauvrete_pct") else f"RP {period}"
-    ),
-    "filosofi": lambda variable, period: f"Filosofi {period}",
-    "etat_civil_naissances": lambda variable, period: f"État civil {period}",
-    "etat_civil_deces": lambda variable, period: f"État civil {period}",
-    "rp2021_compilation": lambda variable, period: (
-        f"État civil {period}" if variable in ("naissances", "deces") else f"RP {period}"
-    ),
-}
+TableRef = str | TableSpec  # a table by its name or its declaration (diagterr.tables)
+
+
+def _name(table: TableRef) -> str:
+    return table.name if isinstance(table, TableSpec) else table
+
 
 # get(variable, period[, table]) -> Reading, for the territory or one comparison level;
 # the table defaults to the indicator's own.
@@ -67,17 +47,17 @@ def _status_reason(status: str | None) -> str | None:
     if status is None or pd.isna(status):
         return None
     if status == "secret":
-        return "secret statistique"
+        return say("figures.status_secret")
     if status == "absent":
-        return "non publié par la source"
+        return say("figures.status_absent")
     if status.startswith("partial:"):
-        return f"somme incomplète : {status.split(':')[1]} commune(s) sans valeur (secret ou non publiée)"
+        return say("figures.status_partial", count=status.split(":")[1])
     return None
 
 
 def _status_note(status: str | None) -> str | None:
     if status is not None and not pd.isna(status) and status.startswith("hors:"):
-        return f"hors département(s) {status.split(':')[1]} (donnée non publiée)"
+        return say("figures.status_outside", codes=status.split(":")[1])
     return None
 
 
@@ -91,9 +71,9 @@ class Figures:
 
     # -- tables -------------------------------------------------------------------------
 
-    def table(self, table: str | TableSpec) -> pd.DataFrame | None:
+    def table(self, table: TableRef) -> pd.DataFrame | None:
         """The rows of a table that concern this territory and its comparison levels."""
-        name = table.name if isinstance(table, TableSpec) else table
+        name = _name(table)
         if name not in self._tables:
             self._tables[name] = self.store.read(name, filters=self._filters(name))
         return self._tables[name]
@@ -118,83 +98,79 @@ class Figures:
             return [[("commune", "in", codes)]]
         return None
 
-    def has(self, name: str) -> bool:
-        return self.table(name) is not None
+    def has(self, table: TableRef) -> bool:
+        return self.table(table) is not None
 
-    def latest_period(self, name: str, variable: str) -> str | None:
+    def latest_period(self, table: TableRef, variable: str) -> str | None:
         """The latest yearly period of `variable` in the table for this territory, if any."""
-        frame = self.table(name)
+        frame = self.table(table)
         if frame is None:
             return None
         periods = frame.loc[(frame["variable"] == variable) & frame["period"].str.fullmatch(r"\d{4}"), "period"]
         return max(periods) if len(periods) else None
 
-    def source(self, table: str | TableSpec, variable: str | None = None, period: str | None = None) -> SourceRef:
-        """The table's source; with a variable, the vintage of that variable only ("RP 2018")."""
-        name = table.name if isinstance(table, TableSpec) else table
+    def source(self, table: TableRef, variable: str | None = None, period: str | None = None) -> SourceRef:
+        """The table's source; with a variable, the vintage of that variable only ("RP 2018",
+        by the table's declared labeller; else the manifest's vintage)."""
+        name = _name(table)
         manifest = self.store.manifest(name)
         if manifest is None:
             return SourceRef(source_id=name, vintage="—", geo_vintage="—")
         vintage = manifest.vintage
         declared = TABLES.get(name)
-        if variable is not None and period is not None and declared is not None and declared.vintage is not None:
-            vintage = declared.vintage(variable, period)
-        elif variable is not None and period is not None and name in VINTAGE_LABELS:
-            vintage = VINTAGE_LABELS[name](variable, period)
+        if variable is not None and period is not None and declared is not None:
+            vintage = declared.vintage_of(variable, period, vintage)
         return SourceRef(manifest.source_id, vintage, manifest.geo_vintage, table=name)
 
-    def unavailable(self, name: str) -> str:
+    def unavailable(self, table: TableRef) -> str:
+        """A table the territory lacks, named by its manifest's title (its name without one)."""
+        name = _name(table)
         manifest = self.store.manifest(name)
-        title = SOURCES[manifest.source_id].title if manifest and manifest.source_id in SOURCES else name
-        return f"source non disponible pour ce territoire : {title}"
+        return say("figures.source_unavailable", title=manifest.title if manifest else name)
 
-    def absent_reason(self, name: str) -> str:
+    def absent_reason(self, table: TableRef) -> str:
         """Why a table is missing for this territory (not in the store, or not for its communes)."""
-        return f"donnée absente du magasin ({name}) : ni dans les exemples, ni importée, ni en cache"
+        return say("figures.table_absent", table=_name(table))
 
     # -- values -------------------------------------------------------------------------
 
-    def commune_values(self, name: str, variable: str, period: str) -> dict[str, Reading]:
+    def commune_values(self, table: TableRef, variable: str, period: str) -> dict[str, Reading]:
         """Commune code -> value, for the territory's communes (missing ones included)."""
-        frame = self.table(name)
+        frame = self.table(table)
         readings: dict[str, Reading] = {}
         rows = pd.DataFrame() if frame is None else frame[
             (frame["geo_level"] == "COM") & (frame["variable"] == variable) & (frame["period"] == period)
         ].set_index("geo_code")
         for code in self.territory.commune_codes:
             if frame is None:
-                readings[code] = Reading(None, self.absent_reason(name))
+                readings[code] = Reading(None, self.absent_reason(table))
             elif code not in rows.index:
-                readings[code] = Reading(None, "commune absente de la source")
+                readings[code] = Reading(None, say("figures.commune_absent"))
             else:
                 row = rows.loc[code]
                 value = None if pd.isna(row["value"]) else float(row["value"])
                 readings[code] = Reading(value, _status_reason(row["status"]) if value is None else None)
         return readings
 
-    def territory_total(self, name: str, variable: str, period: str) -> Reading:
+    def territory_total(self, table: TableRef, variable: str, period: str) -> Reading:
         """Sum over the territory's communes; incomplete sums are missing, with their reason."""
-        frame = self.table(name)
+        frame = self.table(table)
         if frame is None:
-            return Reading(None, self.absent_reason(name))
-        readings = self.commune_values(name, variable, period)
+            return Reading(None, self.absent_reason(table))
+        readings = self.commune_values(table, variable, period)
         result: Total = total([r.value for r in readings.values()])
         if result.value is None:
             reasons = {r.missing_reason for r in readings.values() if r.missing_reason}
-            return Reading(None, "; ".join(sorted(reasons)) or "non publié")
+            return Reading(None, "; ".join(sorted(reasons)) or say("figures.unpublished"))
         if not result.complete:
             missing = [c for c, r in readings.items() if r.value is None]
-            return Reading(
-                None,
-                f"somme incomplète : {len(missing)} commune(s) sans valeur ({', '.join(missing[:6])}"
-                f"{'…' if len(missing) > 6 else ''})",
-            )
+            return Reading(None, say("figures.sum_incomplete", missing=missing))
         return Reading(result.value)
 
-    def place_value(self, name: str, variable: str, period: str, place: Place) -> Reading:
-        frame = self.table(name)
+    def place_value(self, table: TableRef, variable: str, period: str, place: Place) -> Reading:
+        frame = self.table(table)
         if frame is None:
-            return Reading(None, self.absent_reason(name))
+            return Reading(None, self.absent_reason(table))
         level = _LEVEL_CODES[place.level]
         rows = frame[
             (frame["geo_level"] == level)
@@ -203,11 +179,11 @@ class Figures:
             & (frame["period"] == period)
         ]
         if rows.empty:
-            return Reading(None, f"valeur {_of_level(place)} absente de cette source")
+            return Reading(None, say("figures.place_absent", level=place.level))
         row = rows.iloc[0]
         status = row["status"]
         if pd.isna(row["value"]):
-            return Reading(None, _status_reason(status) or "non publié")
+            return Reading(None, _status_reason(status) or say("figures.unpublished"))
         reason = _status_reason(status)
         if reason:  # an incomplete sum is not a total
             return Reading(None, reason)
@@ -219,7 +195,7 @@ class Figures:
         self,
         id: str,
         label: str,
-        name: str,
+        table: TableRef,
         variable: str,
         period: str,
         unit: str,
@@ -230,7 +206,7 @@ class Figures:
     ) -> Indicator:
         """A summed count: the territory's total and the same count for each comparison level."""
         return self.derived_indicator(
-            id, label, name, period, unit, kind,
+            id, label, table, period, unit, kind,
             lambda get: get(variable, period),
             compare=compare, note=note, decimals=decimals, vintage_of=variable,
         )
@@ -239,7 +215,7 @@ class Figures:
         self,
         id: str,
         label: str,
-        name: str,
+        table: TableRef,
         numerator: str,
         denominator: str,
         period: str,
@@ -261,7 +237,7 @@ class Figures:
             return Reading(ratio(num.value, den.value, scale), note=num.note or den.note)
 
         return self.derived_indicator(
-            id, label, name, period, unit, kind, compute, compare=compare, note=note, decimals=decimals,
+            id, label, table, period, unit, kind, compute, compare=compare, note=note, decimals=decimals,
             vintage_of=numerator,
         )
 
@@ -269,7 +245,7 @@ class Figures:
         self,
         id: str,
         label: str,
-        name: str,
+        table: TableRef,
         period: str,
         unit: str,
         kind: ValueKind,
@@ -283,18 +259,19 @@ class Figures:
 
         `vintage_of`: the variable whose vintage the indicator carries (default: the table's).
         """
-        own = compute(lambda v, p, t=name: self.territory_total(t, v, p))
+        own = compute(lambda v, p, t=table: self.territory_total(t, v, p))
         comparisons = []
         if compare:
             for place in self.comparison_places:
-                reading = compute(lambda v, p, t=name, place=place: self.place_value(t, v, p, place))
+                reading = compute(lambda v, p, t=table, place=place: self.place_value(t, v, p, place))
                 reason = reading.missing_reason
                 comparisons.append(
                     Comparison(place.level, place.code, _place_label(place, reading.note), reading.value, reason)
                 )
-        renamed = [c.name for c, p in zip(comparisons, self.comparison_places) if c.name != p.name]
+        # no comparison at all when `compare` is False: zip stops at the shorter
+        renamed = [c.name for c, p in zip(comparisons, self.comparison_places, strict=False) if c.name != p.name]
         if renamed:
-            note = " ".join(filter(None, [note, f"Comparaison : {', '.join(renamed)} (donnée non publiée ailleurs)."]))
+            note = " ".join(filter(None, [note, say("figures.comparison_renamed", names=renamed)]))
         return Indicator(
             id=id,
             label=label,
@@ -302,7 +279,7 @@ class Figures:
             unit=unit,
             kind=kind,
             period=period,
-            source=self.source(name, vintage_of, period) if vintage_of else self.source(name),
+            source=self.source(table, vintage_of, period) if vintage_of else self.source(table),
             comparisons=tuple(comparisons),
             missing_reason=own.missing_reason,
             note=note,
@@ -314,11 +291,7 @@ class Figures:
         return self.territory.comparison_levels
 
 
-def _of_level(place: Place) -> str:
-    return {"departement": "du département", "region": "de la région", "france": "de la France"}[place.level]
-
-
 def _place_label(place: Place, note: str | None) -> str:
     if note and place.level == "france" and "976" in note:
-        return "France hors Mayotte"
+        return say("figures.france_without_mayotte")
     return place.name

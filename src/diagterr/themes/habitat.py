@@ -10,6 +10,7 @@ Every share is recomputed from summed counts; a code we cannot label is shown wi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from diagterr.aggregate import ratio
 from diagterr.dossier import (
@@ -23,35 +24,24 @@ from diagterr.dossier import (
     SourceRef,
     Table,
 )
+from diagterr.tables import TableSpec
+from diagterr.tables.census import (
+    ANSWERS,
+    COMPARATEUR,
+    RP2021_IRIS,
+    RP2022_PTOD_EPCI,
+    RP_LOGEMENT,
+    RP_SERIE_HISTORIQUE,
+    TENURE_SHORT_LABELS,
+    TENURE_SUBTOTALS,
+)
+from diagterr.texts import say
 from diagterr.themes import ptod_epci
-from diagterr.themes.demographie import COMPARATEUR, RP2021_IRIS, census_periods
-from diagterr.themes.figures import Figures, Reading
+from diagterr.themes.demographie import census_periods
+from diagterr.themes.figures import Figures, Getter, Reading
 
-SERIES = "rp_serie_historique"  # Melodi DS_RP_SERIE_HISTORIQUE (sources.melodi_census)
-LOGEMENT = "rp_logement"  # Melodi DS_RP_LOGEMENT_PRINC
 SERIES_DATASET = "DS_RP_SERIE_HISTORIQUE"
 LOGEMENT_DATASET = "DS_RP_LOGEMENT_PRINC"
-
-# TSH codes of main residences (sources.melodi_census: france_opendata 0.50.0 and an independent
-# public import script agree; third-party claims, INSEE's code list was not read).
-TENURE = (
-    ("100", "Propriétaires occupants"),
-    ("211", "Locataires d'un logement vide du parc privé (non HLM)"),
-    ("221", "Locataires d'un logement HLM loué vide"),
-    ("212_222", "Locataires d'un logement meublé ou d'une chambre d'hôtel"),
-    ("300", "Logés gratuitement"),
-)
-TENURE_SHORT = {"100": "Propriétaires", "211": "Locataires du privé", "221": "Locataires HLM",
-                "212_222": "Meublés, hôtels", "300": "Logés gratuitement"}
-TENURE_SUBTOTALS = frozenset({"200"})  # all tenants = 211 + 212_222 + 221
-TENURE_PROVENANCE = (
-    "Libellés des codes de statut d'occupation (TSH) de l'INSEE : 100 propriétaires, 211 locataires d'un "
-    "logement vide non HLM, 221 locataires d'un logement HLM vide, 212_222 meublés et chambres d'hôtel, "
-    "300 logés gratuitement, tels que les lisent deux outils publics qui interrogent l'API Melodi "
-    "(france_opendata 0.50.0 et un script d'import indépendant) ; la liste de codes de l'INSEE n'a pas été "
-    "consultée. Le statut HLM est celui que déclare le ménage au recensement : ce n'est pas le décompte des "
-    "logements sociaux (RPLS)."
-)
 _PERIOD_CODE = re.compile(r"^Y(?:_LT(\d{4})|(\d{4})T(\d{4})|(\d{4})TAAAA|_GE(\d{4}))$")
 
 _OCCUPANCY = (
@@ -61,20 +51,20 @@ _OCCUPANCY = (
 )
 
 
-def stock_indicators(fig: Figures, table: str, year: str, with_owners: bool) -> list:
+def stock_indicators(fig: Figures, table: TableSpec, year: str, with_owners: bool) -> list:
     suffix = "" if table == COMPARATEUR else f"_{year}"
     out = [fig.count_indicator(f"logements{suffix}", "Logements", table, "logements", year, "logements", compare=table == COMPARATEUR)]
     for variable, label in _OCCUPANCY:
         out.append(
             fig.rate_indicator(
-                f"part_{variable}{suffix}", f"Part des {label.lower()}", table, variable, "logements", year,
+                f"part_{variable}{suffix}", say("habitat.label_share", label=label), table, variable, "logements", year,
                 compare=table == COMPARATEUR,
             )
         )
     if with_owners:
         out.append(
             fig.rate_indicator(
-                "part_proprietaires", "Part des résidences principales occupées par leur propriétaire",
+                "part_proprietaires", say("habitat.label_owners"),
                 table, "rp_proprietaires", "residences_principales", year,
             )
         )
@@ -101,7 +91,7 @@ def occupancy_chart(fig: Figures, year: str) -> Chart:
         series.append(Series(label, tuple(labels), tuple(values)))
     return Chart(
         id="occupation_logements",
-        title=f"Occupation des logements en {year} (% du parc)",
+        title=say("habitat.occupancy_title", year=year),
         chart="stacked_bar",
         series=tuple(series),
         value_kind="rate",
@@ -123,7 +113,7 @@ def commune_table(fig: Figures, year: str) -> Table:
         )
     rows.sort(key=lambda r: -(r[1] or 0))
     return Table(
-        title=f"Logements par commune en {year}",
+        title=say("habitat.communes_title", year=year),
         columns=(Column("Commune"), Column("Logements", "count"), Column("Résidences secondaires", "rate"),
                  Column("Logements vacants", "rate")),
         rows=tuple(rows),
@@ -136,7 +126,7 @@ def secondary_map(fig: Figures, year: str) -> CommuneMap:
     secondary = fig.commune_values(COMPARATEUR, "residences_secondaires", year)
     return CommuneMap(
         id="carte_residences_secondaires",
-        title=f"Part des résidences secondaires en {year} (%)",
+        title=say("habitat.secondary_map_title", year=year),
         values=tuple((c, ratio(secondary[c].value, stock[c].value, 100)) for c in fig.territory.commune_codes),
         value_kind="rate",
         unit="%",
@@ -147,57 +137,75 @@ def secondary_map(fig: Figures, year: str) -> CommuneMap:
 def analyse(fig: Figures) -> Section:
     blocks: list = []
     periods = census_periods(fig)
-    melodi_year = fig.latest_period(LOGEMENT, "logements")
     if periods:
         year = periods[1]
-        blocks.append(IndicatorTable(f"Parc de logements (recensement {year})", tuple(stock_indicators(fig, COMPARATEUR, year, True))))
+        blocks.append(IndicatorTable(say("habitat.stock_title", year=year),
+                                     tuple(stock_indicators(fig, COMPARATEUR, year, True))))
         blocks.append(occupancy_chart(fig, year))
-    if melodi_year:
-        blocks.append(melodi_stock_indicators(fig, melodi_year))
-    elif fig.has(RP2021_IRIS):
-        blocks.append(IndicatorTable("Parc de logements (recensement 2021)", tuple(stock_indicators(fig, RP2021_IRIS, "2021", False))))
-        blocks.append(
-            Note(
-                "Recensement 2021 : les valeurs des départements, régions et de la France ne figurent pas dans les "
-                "données hors ligne ; la comparaison se lit sur le recensement précédent ci-dessus.",
-                tone="limit",
-            )
-        )
-    if not melodi_year:
-        republished = ptod_epci.housing_block(fig)
-        if republished is not None:
-            blocks.append(republished)
+    blocks.extend(_first_answer(fig, "logements", {RP_LOGEMENT: _melodi_stock, RP2021_IRIS: _iris_stock}))
+    blocks.extend(_first_answer(fig, "occupation_logements_epci",
+                                {RP_LOGEMENT: _melodi_occupation, RP2022_PTOD_EPCI: _republished_occupation}))
     blocks.extend(stock_history(fig))
-    if fig.table(LOGEMENT) is not None:
+    if fig.table(RP_LOGEMENT) is not None:
         blocks.extend(tenure(fig))
         blocks.extend(construction(fig))
     elif blocks:
-        blocks.append(
-            Note(
-                f"Statut d'occupation détaillé (locataires du parc privé, HLM, logés gratuitement), période de "
-                f"construction et parc depuis 1968 : non disponibles hors ligne ; ils viennent du recensement de "
-                f"l'INSEE ({LOGEMENT_DATASET}, {SERIES_DATASET}), lu en ligne dans l'API Melodi.",
-                tone="gap",
-            )
-        )
+        blocks.append(Note(say("habitat.melodi_unavailable", logement_dataset=LOGEMENT_DATASET,
+                               series_dataset=SERIES_DATASET), tone="gap"))
     if periods and len(fig.territory.communes) > 1:
         blocks.append(commune_table(fig, periods[1]))
         blocks.append(secondary_map(fig, periods[1]))
     if not blocks:
-        blocks.append(Note("Aucune donnée sur le logement disponible pour ce territoire.", tone="gap"))
+        blocks.append(Note(say("habitat.no_data"), tone="gap"))
     return Section(
         id="habitat",
         title="Habitat",
-        intro="Le parc de logements et son occupation : résidences principales, secondaires, logements vacants, "
-        "propriétaires occupants et locataires, âge du parc.",
+        intro=say("habitat.intro"),
         blocks=tuple(blocks),
     )
+
+
+# -- which table answers (tables.census.ANSWERS) -----------------------------------------------
+
+Answer = Callable[[Figures], list | None]  # the blocks of one table, None when it does not answer
+
+
+def _first_answer(fig: Figures, key: str, answers: dict[TableSpec, Answer]) -> list:
+    """The blocks of the first table of `ANSWERS[key]` that answers (none if no table does)."""
+    for table in ANSWERS[key]:
+        blocks = answers[table](fig)
+        if blocks is not None:
+            return blocks
+    return []
+
+
+def _melodi_stock(fig: Figures) -> list | None:
+    year = fig.latest_period(RP_LOGEMENT, "logements")
+    return [melodi_stock_indicators(fig, year)] if year else None
+
+
+def _iris_stock(fig: Figures) -> list | None:
+    if not fig.has(RP2021_IRIS):
+        return None
+    return [IndicatorTable(say("habitat.stock_title", year="2021"),
+                           tuple(stock_indicators(fig, RP2021_IRIS, "2021", False))),
+            Note(say("habitat.iris_no_comparison"), tone="limit")]
+
+
+def _melodi_occupation(fig: Figures) -> list | None:
+    """Melodi answers: its shares are in its stock block and its tenure, nothing to add."""
+    return [] if fig.latest_period(RP_LOGEMENT, "logements") else None
+
+
+def _republished_occupation(fig: Figures) -> list | None:
+    block = ptod_epci.housing_block(fig)
+    return None if block is None else [block]
 
 
 # -- Melodi: the census since 1968, tenure, construction period -------------------------------
 
 
-def _years(fig: Figures, name: str, variable: str) -> list[str]:
+def _years(fig: Figures, name: TableSpec, variable: str) -> list[str]:
     """The census years the table holds `variable` for, for the territory's communes."""
     frame = fig.table(name)
     if frame is None or frame.empty:
@@ -206,7 +214,7 @@ def _years(fig: Figures, name: str, variable: str) -> list[str]:
     return sorted(set(rows["period"]))
 
 
-def _codes(fig: Figures, name: str, prefix: str, period: str | None = None) -> dict[str, str]:
+def _codes(fig: Figures, name: TableSpec, prefix: str, period: str | None = None) -> dict[str, str]:
     """Code -> latest period, for the variables `<prefix><code>` of the territory's communes."""
     frame = fig.table(name)
     if frame is None or frame.empty:
@@ -218,12 +226,12 @@ def _codes(fig: Figures, name: str, prefix: str, period: str | None = None) -> d
     return {v.removeprefix(prefix): p for v, p in rows.groupby("variable")["period"].max().items()}
 
 
-def _answered_empty(fig: Figures, name: str) -> bool:
-    frame = fig.store.read(name)
+def _answered_empty(fig: Figures, table: TableSpec) -> bool:
+    frame = fig.store.read(table.name)
     return frame is not None and frame.empty
 
 
-def _place_share(fig: Figures, name: str, numerator: str, denominator: str, period: str, place=None) -> float | None:
+def _place_share(fig: Figures, name: TableSpec, numerator: str, denominator: str, period: str, place=None) -> float | None:
     if place is None:
         num, den = fig.territory_total(name, numerator, period), fig.territory_total(name, denominator, period)
     else:
@@ -234,31 +242,28 @@ def _place_share(fig: Figures, name: str, numerator: str, denominator: str, peri
 def stock_history(fig: Figures) -> list:
     """Dwellings by category at every census the series holds, and the vacancy and secondary-home
     shares against the comparison levels (recomputed from the counts)."""
-    years = _years(fig, SERIES, "logements")
+    years = _years(fig, RP_SERIE_HISTORIQUE, "logements")
     if not years:
-        if _answered_empty(fig, SERIES):
-            return [Note(f"Parc de logements depuis 1968 : l'API Melodi de l'INSEE a répondu sans aucune observation "
-                         f"pour ce territoire ({SERIES_DATASET}).", tone="gap")]
+        if _answered_empty(fig, RP_SERIE_HISTORIQUE):
+            return [Note(say("habitat.history_answered_empty", dataset=SERIES_DATASET), tone="gap")]
         return []
-    first = fig.source(SERIES, "logements", years[0])
-    source = SourceRef(first.source_id, f"RP {years[0]} à {years[-1]}" if len(years) > 1 else first.vintage,
-                       first.geo_vintage)
+    first = fig.source(RP_SERIE_HISTORIQUE, "logements", years[0])
+    vintage = say("habitat.history_vintage", first=years[0], last=years[-1]) if len(years) > 1 else first.vintage
+    source = SourceRef(first.source_id, vintage, first.geo_vintage)
     stack = tuple(
-        Series(label, tuple(years), tuple(fig.territory_total(SERIES, variable, y).value for y in years))
+        Series(label, tuple(years), tuple(fig.territory_total(RP_SERIE_HISTORIQUE, variable, y).value for y in years))
         for variable, label in _OCCUPANCY
     )
     blocks: list = [
         Chart(
             id="parc_logements_historique",
-            title=f"Logements par catégorie à chaque recensement, {years[0]}-{years[-1]}" if len(years) > 1
-            else f"Logements par catégorie en {years[0]}",
+            title=say("habitat.history_title", first=years[0], last=years[-1]),
             chart="stacked_bar",
             series=stack,
             value_kind="count",
             unit="logements",
             source=source,
-            note="Somme des communes du territoire ; une barre absente est un recensement sans valeur pour "
-            "toutes les communes.",
+            note=say("habitat.history_chart_note"),
         )
     ]
     places = [None, *fig.comparison_places]
@@ -267,78 +272,81 @@ def stock_history(fig: Figures) -> list:
     for variable, label in (("logements_vacants", "Logements vacants"),
                             ("residences_secondaires", "Résidences secondaires")):
         for place, place_name in zip(places, names, strict=True):
-            rows.append((f"{label} : {place_name}",
-                         *(_place_share(fig, SERIES, variable, "logements", y, place) for y in years)))
+            rows.append((say("habitat.history_row", label=label, place=place_name),
+                         *(_place_share(fig, RP_SERIE_HISTORIQUE, variable, "logements", y, place) for y in years)))
     blocks.append(
         Table(
-            title="Part des logements vacants et des résidences secondaires à chaque recensement (% des logements)",
+            title=say("habitat.history_share_title"),
             columns=(Column(""), *(Column(y, "rate") for y in years)),
             rows=tuple(rows),
             source=source,
-            note="Parts recalculées à partir des nombres de logements sommés (territoire) ou publiés (département, "
-            "région, France). Les logements occasionnels sont comptés avec les résidences secondaires.",
+            note=say("habitat.history_share_note"),
         )
     )
     return blocks
 
 
 def melodi_stock_indicators(fig: Figures, year: str) -> IndicatorTable:
-    indicators = [fig.count_indicator("logements_rp", "Logements", LOGEMENT, "logements", year, "logements")]
+    indicators = [fig.count_indicator("logements_rp", "Logements", RP_LOGEMENT, "logements", year, "logements")]
     for variable, label in _OCCUPANCY:
-        indicators.append(fig.rate_indicator(f"part_{variable}_rp", f"Part des {label.lower()}", LOGEMENT, variable,
-                                             "logements", year))
-    return IndicatorTable(f"Parc de logements (recensement {year}, INSEE Melodi)", tuple(indicators))
+        indicators.append(fig.rate_indicator(f"part_{variable}_rp", say("habitat.label_share", label=label),
+                                             RP_LOGEMENT, variable, "logements", year))
+    return IndicatorTable(say("habitat.melodi_stock_title", year=year), tuple(indicators))
 
 
 def tenure(fig: Figures) -> list:
     """Owners, private tenants, HLM tenants, furnished, lodged free: shares of main residences."""
-    found = _codes(fig, LOGEMENT, "rp_statut_")
+    found = _codes(fig, RP_LOGEMENT, "rp_statut_")
     if not found:
-        return [Note(f"Statut d'occupation des résidences principales : aucune donnée (codes TSH) dans la réponse de "
-                     f"l'INSEE pour ce territoire ({LOGEMENT_DATASET}).", tone="gap")]
+        return [Note(say("habitat.tenure_none", dataset=LOGEMENT_DATASET), tone="gap")]
     period = max(found.values())
-    present = set(_codes(fig, LOGEMENT, "rp_statut_", period))
-    known = {code for code, _ in TENURE}
+    present = set(_codes(fig, RP_LOGEMENT, "rp_statut_", period))
+    known = set(RP_LOGEMENT.labels)  # TSH code -> label (tables.census.TENURE_LABELS), in the order shown
     indicators = []
     parts: list[tuple[str, str]] = []
-    for code, label in TENURE:
+    for code, label in RP_LOGEMENT.labels.items():
         if code in present:
             parts.append((code, label))
-            indicators.append(fig.rate_indicator(f"part_statut_{code}", label, LOGEMENT, f"rp_statut_{code}",
+            indicators.append(fig.rate_indicator(f"part_statut_{code}", label, RP_LOGEMENT, f"rp_statut_{code}",
                                                  "residences_principales", period))
         else:
-            reason = f"code TSH « {code} » absent de la réponse de l'INSEE ({LOGEMENT_DATASET}, recensement {period})"
-            indicators.append(fig.derived_indicator(f"part_statut_{code}", label, LOGEMENT, period, "%", "rate",
-                                                    lambda get, r=reason: Reading(None, r),
+            reason = say("habitat.tenure_code_absent", code=code, dataset=LOGEMENT_DATASET, period=period)
+            indicators.append(fig.derived_indicator(f"part_statut_{code}", label, RP_LOGEMENT, period, "%", "rate",
+                                                    _missing(reason),
                                                     vintage_of="residences_principales"))
     for code in sorted(present - known - TENURE_SUBTOTALS):
-        label = f"Statut d'occupation de code INSEE « {code} » (libellé inconnu)"
+        label = say("habitat.tenure_unknown_label", code=code)
         parts.append((code, label))
-        indicators.append(fig.rate_indicator(f"part_statut_{code}", label, LOGEMENT, f"rp_statut_{code}",
+        indicators.append(fig.rate_indicator(f"part_statut_{code}", label, RP_LOGEMENT, f"rp_statut_{code}",
                                              "residences_principales", period))
-    blocks: list = [IndicatorTable(f"Statut d'occupation des résidences principales (recensement {period}, "
-                                   "% des résidences principales)", tuple(indicators))]
+    blocks: list = [IndicatorTable(say("habitat.tenure_title", period=period), tuple(indicators))]
     if len(parts) >= 2:
         names = (fig.territory.name, *(p.name for p in fig.comparison_places))
         places = (None, *fig.comparison_places)
         blocks.append(
             Chart(
                 id="statut_occupation",
-                title=f"Statut d'occupation des résidences principales en {period} (%)",
+                title=say("habitat.tenure_chart_title", period=period),
                 chart="stacked_bar",
                 series=tuple(
-                    Series(TENURE_SHORT.get(code, f"Code {code}"), names,
-                           tuple(_place_share(fig, LOGEMENT, f"rp_statut_{code}", "residences_principales", period, place)
+                    Series(TENURE_SHORT_LABELS.get(code) or say("habitat.tenure_short_raw", code=code), names,
+                           tuple(_place_share(fig, RP_LOGEMENT, f"rp_statut_{code}", "residences_principales", period,
+                                              place)
                                  for place in places))
                     for code, _ in parts
                 ),
                 value_kind="rate",
                 unit="%",
-                source=fig.source(LOGEMENT, "residences_principales", period),
+                source=fig.source(RP_LOGEMENT, "residences_principales", period),
             )
         )
-    blocks.append(Note(TENURE_PROVENANCE, tone="limit"))
+    blocks.append(Note(say("habitat.tenure_provenance"), tone="limit"))
     return blocks
+
+
+def _missing(reason: str) -> Callable[[Getter], Reading]:
+    """A figure that is missing at every level, for `reason`."""
+    return lambda get: Reading(None, reason)
 
 
 def period_interval(code: str, cutoff: int | None = None) -> tuple[int, int | None] | None:
@@ -360,26 +368,25 @@ def period_interval(code: str, cutoff: int | None = None) -> tuple[int, int | No
 def period_label(code: str, cutoff: int | None = None) -> str:
     interval = period_interval(code, cutoff)
     if interval is None:
-        return f"code INSEE « {code} » (libellé inconnu)"
+        return say("habitat.construction_unknown", code=code)
     start, end = interval
     if start == 0:
-        return f"Avant {end}"
+        return say("habitat.construction_before", year=end)
     if code.endswith("TAAAA") or end is None:
-        return f"{start} et après"
-    return f"{start}-{end - 1}"
+        return say("habitat.construction_after", year=start)
+    return say("habitat.construction_between", start=start, last=end - 1)
 
 
 def construction_partition(codes: set[str]) -> tuple[list[str], int | None]:
     """The finest chain of codes that cuts the whole known stock (from the first period to the
     data's cutoff) without overlap, and the cutoff year (`Y_LT<year>`'s, the latest) if any."""
-    totals = [period_interval(c) for c in codes if c.startswith("Y_LT")]
-    cutoff = max((t[1] for t in totals if t), default=None)
-    intervals = {c: period_interval(c, cutoff) for c in codes}
-    intervals = {c: i for c, i in intervals.items() if i is not None}
+    totals = [t for c in codes if c.startswith("Y_LT") and (t := period_interval(c)) is not None]
+    cutoff = max((t[1] for t in totals if t[1] is not None), default=None)
+    intervals = {c: i for c in codes if (i := period_interval(c, cutoff)) is not None}
     if not intervals:
         return [], cutoff
     ends = [i[1] for i in intervals.values()]
-    last = None if None in ends else max(ends)
+    last = max(e for e in ends if e is not None) if None not in ends else None
     by_start: dict[int, list[str]] = {}
     for code, (start, _) in intervals.items():
         by_start.setdefault(start, []).append(code)
@@ -401,12 +408,11 @@ def construction_partition(codes: set[str]) -> tuple[list[str], int | None]:
 
 def construction(fig: Figures) -> list:
     """Main residences by construction period: shares of the stock whose period is known."""
-    found = _codes(fig, LOGEMENT, "rp_achevement_")
+    found = _codes(fig, RP_LOGEMENT, "rp_achevement_")
     if not found:
-        return [Note(f"Période d'achèvement des résidences principales : aucune donnée (codes BUILD_END) dans la "
-                     f"réponse de l'INSEE pour ce territoire ({LOGEMENT_DATASET}).", tone="gap")]
+        return [Note(say("habitat.construction_none", dataset=LOGEMENT_DATASET), tone="gap")]
     period = max(found.values())
-    codes = set(_codes(fig, LOGEMENT, "rp_achevement_", period))
+    codes = set(_codes(fig, RP_LOGEMENT, "rp_achevement_", period))
     chain, cutoff = construction_partition(codes)
     blocks: list = []
     if chain:
@@ -429,18 +435,16 @@ def construction(fig: Figures) -> list:
 
         labels = [period_label(c, cutoff) for c in chain]
         indicators = tuple(
-            fig.derived_indicator(f"part_achevement_{c}", f"Période d'achèvement : {label}",
-                                  LOGEMENT, period, "%", "rate", share(v), vintage_of=v)
+            fig.derived_indicator(f"part_achevement_{c}", say("habitat.construction_label", label=label),
+                                  RP_LOGEMENT, period, "%", "rate", share(v), vintage_of=v)
             for c, label, v in zip(chain, labels, variables, strict=True)
         )
-        scope = f"achevées avant {cutoff}" if cutoff else "dont la période d'achèvement est connue"
-        blocks.append(IndicatorTable(f"Période d'achèvement des résidences principales (recensement {period}, % des "
-                                     f"résidences principales {scope})", indicators))
+        blocks.append(IndicatorTable(say("habitat.construction_title", period=period, cutoff=cutoff), indicators))
         places = (fig.territory.name, *(p.name for p in fig.comparison_places))
         blocks.append(
             Chart(
                 id="periode_achevement",
-                title=f"Résidences principales selon la période d'achèvement, recensement {period} (%)",
+                title=say("habitat.construction_chart_title", period=period),
                 chart="hbar",
                 series=tuple(
                     Series(name, tuple(labels), tuple(i.value if n == 0 else i.comparisons[n - 1].value
@@ -449,22 +453,19 @@ def construction(fig: Figures) -> list:
                 ),
                 value_kind="rate",
                 unit="%",
-                source=fig.source(LOGEMENT, variables[0], period),
-                note="Parts de la somme des périodes : les logements achevés dans les années qui précèdent le "
-                "recensement ne sont pas répartis par l'INSEE.",
+                source=fig.source(RP_LOGEMENT, variables[0], period),
+                note=say("habitat.construction_chart_note"),
             )
         )
     unknown = sorted(c for c in codes if period_interval(c, cutoff) is None)
     if unknown:
         blocks.append(IndicatorTable(
-            f"Périodes d'achèvement de code inconnu (recensement {period})",
-            tuple(fig.count_indicator(f"rp_achevement_{c}", f"Résidences principales, {period_label(c)}", LOGEMENT,
-                                      f"rp_achevement_{c}", period, "logements") for c in unknown),
+            say("habitat.construction_unknown_title", period=period),
+            tuple(fig.count_indicator(f"rp_achevement_{c}", say("habitat.construction_unknown_label",
+                                                                label=period_label(c)),
+                                      RP_LOGEMENT, f"rp_achevement_{c}", period, "logements") for c in unknown),
         ))
     if not blocks:
-        blocks.append(Note("Période d'achèvement des résidences principales : les codes lus ne forment pas une "
-                           "partition des périodes (" + ", ".join(sorted(codes)) + ").", tone="gap"))
-    blocks.append(Note("Codes de période (BUILD_END) lus dans deux scripts publics qui importent ce jeu de "
-                       "l'INSEE ; « 2006 et après » s'arrête aux logements achevés avant le recensement "
-                       "(Y2006TAAAA).", tone="limit"))
+        blocks.append(Note(say("habitat.construction_no_partition", codes=sorted(codes)), tone="gap"))
+    blocks.append(Note(say("habitat.construction_codes_note"), tone="limit"))
     return blocks

@@ -19,44 +19,35 @@ import pandas as pd
 from diagterr.cog import COG_VINTAGE, load_cog, normalize
 from diagterr.dossier import Column, CommuneMap, Indicator, IndicatorTable, Note, Section, SourceRef, Table
 from diagterr.initiatives import CATEGORIES, SOURCE_ID, STATUSES, UNCATEGORISED, Initiative, Inventory
-from diagterr.formatting import date_longue
-from diagterr.sources import anct_programmes, bpe_france_services, cartofriches, qpv
 from diagterr.store import Manifest
+from diagterr.tables.programmes import (
+    CARTOFRICHES,
+    CARTOFRICHES_COVERAGE,
+    FRANCE_SERVICES,
+    HEADLINE,
+    IN_PLACE,
+    ORT,
+    PROGRAMMES,
+    PROGRAMMES_ANCT,
+    PROGRAMMES_FRANCE_SERVICES,
+    QPV_2024,
+    lists_in,
+)
+from diagterr.texts import say
 from diagterr.themes.figures import Figures
 
-PROGRAMMES = "programmes"
 SECTION_ID = "programmes"
 TITLE = "Initiatives et programmes en cours"
-INTRO = (
-    "Ce qui est déjà engagé sur le territoire : les programmes nationaux de l'Agence nationale de la cohésion des "
-    "territoires dont les communes sont lauréates ou signataires, puis les initiatives locales recensées pour "
-    "l'atelier. Le point de départ du recensement des ressources et des acteurs."
-)
-CRTE = "Contrat pour la réussite"
-WHOLE_TERRITORY = "Tout le territoire"
-NO_THEME = "Thème non renseigné"
+# The CRTE's rows, whatever the list calls them: "Contrat pour la réussite de la transition écologique (CRTE)".
+CRTE_PREFIX = "Contrat pour la réussite"
 ZWSP = "\u200b"
 _UNBREAKABLE = re.compile(r"[^\s/\-]{41,}")
-
-# Programmes counted in the summary, in the order shown.
-_HEADLINE = (
-    "Petites villes de demain",
-    "Action cœur de ville",
-    "Villages d'avenir",
-    "Territoires d'industrie",
-    "France services",
-    "Opération de revitalisation de territoire (ORT)",
-)
 
 
 def analyse(fig: Figures, initiatives: Inventory | None = None) -> Section:
     """The section; `initiatives` is the validated inventory of `--initiatives`, None when not given."""
     blocks: list = []
-    limits = ("Listes de programmes à la date de leur publication (voir l'annexe) : un programme signé depuis n'y "
-              "figure pas.")
-    if initiatives is not None and initiatives.initiatives:
-        limits += (" L'inventaire des initiatives est déclaratif : diagterr en vérifie les codes de communes, les dates "
-                   "et les adresses, pas le contenu ; les contacts sont imprimés tels que saisis.")
+    limits = say("programmes.limits", inventory=initiatives is not None and bool(initiatives.initiatives))
     # The limit first, under the intro: read before the lists, and never alone on a last page.
     blocks.append(Note(limits, tone="limit"))
     with_programme = _programmes(fig, blocks)
@@ -64,7 +55,16 @@ def analyse(fig: Figures, initiatives: Inventory | None = None) -> Section:
     _brownfields(fig, blocks)
     _inventory(fig, initiatives, blocks)
     _communes_without(fig, with_programme, initiatives, blocks)
-    return Section(SECTION_ID, TITLE, INTRO, tuple(blocks))
+    return Section(SECTION_ID, TITLE, say("programmes.intro"), tuple(blocks))
+
+
+def programmes_in_place(fig: Figures) -> list[str]:
+    """The programmes the enjeux name as already engaged in the territory (online lists + samples,
+    as the section reads them), in the order of `IN_PLACE`."""
+    frame = programme_view(fig).frame
+    if frame is None:
+        return []
+    return [p.short for p in IN_PLACE if frame["programme"].str.startswith(p.short).any()]
 
 
 # -- ANCT programmes -----------------------------------------------------------------------------
@@ -85,12 +85,12 @@ class ProgrammeView:
 
     def source_of(self, programme: str) -> SourceRef | None:
         """The source of a programme's rows: the online list that replaced the samples', else the samples."""
-        key = next((k for label, k in self._online_sources().items() if programme.startswith(label)), PROGRAMMES)
-        manifest = self.manifests.get(key) or self.manifests.get(PROGRAMMES)
+        key = next((k for label, k in self._online_sources().items() if programme.startswith(label)), PROGRAMMES.name)
+        manifest = self.manifests.get(key) or self.manifests.get(PROGRAMMES.name)
         return None if manifest is None else SourceRef(manifest.source_id, manifest.vintage, manifest.geo_vintage)
 
     def _online_sources(self) -> dict[str, str]:
-        return {label: (bpe_france_services.TABLE if label == bpe_france_services.PROGRAMME else anct_programmes.TABLE)
+        return {label: (PROGRAMMES_FRANCE_SERVICES.name if label == FRANCE_SERVICES.label else PROGRAMMES_ANCT.name)
                 for label in self.online}
 
 
@@ -99,28 +99,29 @@ def programme_view(fig: Figures) -> ProgrammeView:
     manifests: dict[str, Manifest] = {}
     online: dict[str, str] = {}
     parts: list[pd.DataFrame] = []
-    anct_manifest = fig.store.manifest(anct_programmes.TABLE)
-    fetched = anct_programmes.lists_in(anct_manifest)
-    if fetched:
-        frame = fig.table(anct_programmes.TABLE)
-        manifests[anct_programmes.TABLE] = anct_manifest
+    anct_manifest = fig.store.manifest(PROGRAMMES_ANCT.name)
+    fetched = lists_in(anct_manifest)
+    if anct_manifest is not None and fetched:
+        frame = fig.table(PROGRAMMES_ANCT)
+        manifests[PROGRAMMES_ANCT.name] = anct_manifest
         online |= fetched
         if frame is not None:
-            parts.append(frame.assign(source=anct_programmes.TABLE))
-    services = fig.table(bpe_france_services.TABLE)
-    if services is not None and not services.empty:
-        manifest = fig.store.manifest(bpe_france_services.TABLE)
-        manifests[bpe_france_services.TABLE] = manifest
-        online[bpe_france_services.PROGRAMME] = manifest.vintage
-        parts.append(services[services["nombre"] != "0"].assign(source=bpe_france_services.TABLE))
+            parts.append(frame.assign(source=PROGRAMMES_ANCT.name))
+    services = fig.table(PROGRAMMES_FRANCE_SERVICES)
+    manifest = fig.store.manifest(PROGRAMMES_FRANCE_SERVICES.name)
+    if services is not None and not services.empty and manifest is not None:
+        manifests[PROGRAMMES_FRANCE_SERVICES.name] = manifest
+        online[FRANCE_SERVICES.label] = manifest.vintage
+        parts.append(services[services["nombre"] != "0"].assign(source=PROGRAMMES_FRANCE_SERVICES.name))
     sample = fig.table(PROGRAMMES)
-    if sample is not None:
-        manifests[PROGRAMMES] = fig.store.manifest(PROGRAMMES)
+    sample_manifest = fig.store.manifest(PROGRAMMES.name)
+    if sample is not None and sample_manifest is not None:
+        manifests[PROGRAMMES.name] = sample_manifest
         replaced = sample["programme"].map(lambda label: any(label.startswith(p) for p in online))
-        parts.append(sample[~replaced].assign(source=PROGRAMMES))
+        parts.append(sample[~replaced].assign(source=PROGRAMMES.name))
     if not parts:
         return ProgrammeView(None, manifests, online)
-    columns = ["commune", "programme", "identifiant", "detail", "date_signature", "liste", "mise_en_ligne", "source"]
+    columns = [c for c in PROGRAMMES_ANCT.columns if c != "fichier"] + ["source"]
     frame = pd.concat([part.reindex(columns=columns) for part in parts], ignore_index=True).astype("string")
     frame = frame[frame["commune"].isin(fig.territory.commune_codes)]
     return ProgrammeView(frame.sort_values(["commune", "programme", "identifiant"]).reset_index(drop=True),
@@ -131,27 +132,26 @@ def _programmes(fig: Figures, blocks: list) -> set[str] | None:
     """Blocks of the programme lists; the communes with a programme (CRTE aside), None if no list."""
     view = programme_view(fig)
     frame, fetched = view.frame, view.online
-    main = view.manifests.get(anct_programmes.TABLE) or view.manifests.get(PROGRAMMES)
+    main = view.manifests.get(PROGRAMMES_ANCT.name) or view.manifests.get(PROGRAMMES.name)
     if frame is None or main is None:
-        blocks.append(Note("Liste des programmes de l'ANCT non disponible pour ce territoire : "
-                           + fig.unavailable(PROGRAMMES), tone="gap"))
+        blocks.append(Note(say("programmes.programmes_unavailable", reason=fig.unavailable(PROGRAMMES)), tone="gap"))
         return None
     source = SourceRef(main.source_id, main.vintage, main.geo_vintage)
     codes = set(fig.territory.commune_codes)
     # The national lists fetched cover every commune; the samples' table, the communes it has.
-    covered = codes if (set(fetched) - {bpe_france_services.PROGRAMME}) else set(frame["commune"]) & codes
+    covered = codes if (set(fetched) - {FRANCE_SERVICES.label}) else set(frame["commune"]) & codes
     names = _names(fig)
     indicators = []
-    for programme in _HEADLINE:
-        communes = sorted(set(frame.loc[frame["programme"].str.startswith(programme), "commune"]),
+    for programme in HEADLINE:
+        communes = sorted(set(frame.loc[frame["programme"].str.startswith(programme.label), "commune"]),
                           key=lambda c: normalize(names[c]))
-        ref = view.source_of(programme) or source
+        ref = view.source_of(programme.label) or source
         manifest = next((m for m in view.manifests.values()
                          if (m.source_id, m.vintage) == (ref.source_id, ref.vintage)), main)
         indicators.append(
             Indicator(
-                id="programme_" + "".join(ch for ch in programme.lower() if ch.isalnum())[:30],
-                label=f"Communes concernées : {programme}",
+                id=programme.indicator,
+                label=say("programmes.indicator_label", programme=programme.label),
                 value=float(len(communes)),
                 unit="communes",
                 kind="count",
@@ -160,34 +160,31 @@ def _programmes(fig: Figures, blocks: list) -> set[str] | None:
                 note=", ".join(names[c] for c in communes) or None,
             )
         )
-    blocks.append(IndicatorTable("Programmes nationaux dans le périmètre", tuple(indicators)))
-    rows = []
+    blocks.append(IndicatorTable(say("programmes.indicators_title"), tuple(indicators)))
+    rows: list[tuple[str, str, str]] = []
     for record in frame.to_dict("records"):
-        if record["programme"].startswith(CRTE):
+        if record["programme"].startswith(CRTE_PREFIX):
             continue  # every commune has a CRTE: listed once below rather than per commune
         rows.append((names[record["commune"]], record["programme"], _programme_detail(record)))
     if rows:
+        rows.sort(key=lambda r: (normalize(r[0]), r[1], r[2]))
         blocks.append(
             Table(
-                title="Programmes par commune",
+                title=say("programmes.by_commune_title"),
                 columns=(Column("Commune"), Column("Programme"), Column("Détail")),
-                rows=tuple(sorted(rows, key=lambda r: (normalize(r[0]), r[1], r[2]))),
+                rows=tuple(rows),
                 source=source,
             )
         )
     if fetched:
-        blocks.append(Note(
-            "Listes nationales les plus récentes lues en ligne : "
-            + " ; ".join(f"{label} ({name})" for label, name in fetched.items())
-            + ". Les autres programmes viennent des listes fournies avec diagterr (voir l'annexe)."
-        ))
-    _crte_note(frame, names, blocks, online=any(label.startswith(CRTE) for label in fetched))
-    counts = frame[~frame["programme"].str.startswith(CRTE)].groupby("commune").size()
+        blocks.append(Note(say("programmes.online_lists", lists=fetched)))
+    _crte_note(frame, blocks, online=any(label.startswith(CRTE_PREFIX) for label in fetched))
+    counts = frame[~frame["programme"].str.startswith(CRTE_PREFIX)].groupby("commune").size()
     if len(fig.territory.communes) > 1:
         blocks.append(
             CommuneMap(
                 id="carte_programmes",
-                title="Nombre de programmes nationaux par commune (hors CRTE)",
+                title=say("programmes.map_title"),
                 values=tuple((c, float(counts.get(c, 0)) if c in covered else None) for c in fig.territory.commune_codes),
                 value_kind="count",
                 unit="programmes",
@@ -197,27 +194,17 @@ def _programmes(fig: Figures, blocks: list) -> set[str] | None:
     return {c for c in codes if counts.get(c, 0) > 0}
 
 
-def _crte_note(frame: pd.DataFrame, names: dict[str, str], blocks: list, *, online: bool) -> None:
+def _crte_note(frame: pd.DataFrame, blocks: list, *, online: bool) -> None:
     """The CRTE of the perimeter, once each: name or identifier, signatory, date, communes covered."""
-    crte = frame[frame["programme"].str.startswith(CRTE)]
+    crte = frame[frame["programme"].str.startswith(CRTE_PREFIX)]
     if crte.empty:
         return
     contracts = []
     keys = ["identifiant", "detail", "date_signature"]
-    for key, group in crte.fillna("").groupby(keys, sort=True):
-        identifier, detail, signed = key
-        text = detail or identifier
-        if detail and identifier:
-            text += f" ({identifier})"
-        if signed:
-            text += f", signé le {date_longue(signed)}"
-        if online:
-            text += f" : {_count(group['commune'].nunique(), 'commune')} du périmètre"
-        contracts.append(text)
-    rule = (" Un CRTE signé par une intercommunalité couvre toutes ses communes membres ; une commune signataire, "
-            "elle seule." if online else "")
-    blocks.append(Note("Contrat(s) pour la réussite de la transition écologique du périmètre : "
-                       + " ; ".join(contracts) + "." + rule))
+    for (identifier, detail, signed), group in crte.fillna("").groupby(keys, sort=True):
+        contracts.append(say("programmes.crte_contract", identifier=identifier, detail=detail, signed=signed,
+                             communes=group["commune"].nunique() if online else None))
+    blocks.append(Note(say("programmes.crte_note", contracts=contracts, online=online)))
 
 
 def _programme_detail(record: dict) -> str:
@@ -225,11 +212,11 @@ def _programme_detail(record: dict) -> str:
     parts = [_text(record.get("detail"))]
     signed = _text(record.get("date_signature"))
     if signed:
-        parts.append(f"signature le {date_longue(signed)}")
-    if _text(record.get("liste")) == "ort" and _text(record.get("mise_en_ligne")):
-        parts.append(f"fiche actualisée le {date_longue(record['mise_en_ligne'])}")
+        parts.append(say("programmes.detail_signed", day=signed))
+    if _text(record.get("liste")) == ORT.key and _text(record.get("mise_en_ligne")):
+        parts.append(say("programmes.detail_updated", day=record["mise_en_ligne"]))
     if not any(parts) and _text(record.get("identifiant")):
-        parts.append(f"identifiant {record['identifiant']}")
+        parts.append(say("programmes.detail_identifier", identifier=record["identifiant"]))
     return " ; ".join(p for p in parts if p)
 
 
@@ -238,37 +225,30 @@ def _programme_detail(record: dict) -> str:
 
 def _qpv(fig: Figures, blocks: list) -> None:
     """The quartiers of the national list 2024 in the territory's communes (fetched online)."""
-    manifest = fig.store.manifest(qpv.TABLE)
+    manifest = fig.store.manifest(QPV_2024.name)
     if manifest is None:
         # The samples hold no QPV list: quartiers known only from press or web pages are not an
         # official list, and are not printed.
-        blocks.append(Note(
-            "Quartiers prioritaires de la politique de la ville (liste 2024) : non disponible hors ligne. La liste "
-            "officielle de l'ANCT (data.gouv.fr, « Quartiers prioritaires de la politique de la ville ») n'est ni "
-            "dans les exemples fournis avec diagterr ni en cache : relancez sans --offline pour la télécharger. "
-            "Aucun quartier n'est cité ici.",
-            tone="gap",
-        ))
+        blocks.append(Note(say("programmes.qpv_offline"), tone="gap"))
         return
-    frame = fig.table(qpv.TABLE)
+    frame = fig.table(QPV_2024)
     names = _names(fig)
-    listed = f"liste de l'ANCT, fichier {manifest.params.get('fichier', '')}, {date_longue(manifest.retrieved_at)}"
     if frame is None or frame.empty:
-        blocks.append(Note(f"Aucun quartier prioritaire de la politique de la ville 2024 dans les communes du "
-                           f"territoire ({listed})."))
+        blocks.append(Note(say("programmes.qpv_none", file=manifest.params.get("fichier", ""),
+                               retrieved=manifest.retrieved_at)))
         return
-    rows = []
+    rows: list[tuple[str, str, str, str]] = []
     for record in frame.to_dict("records"):
         others = [c for c in record["communes_qp"].split(",") if c != record["commune"]]
         rows.append((names[record["commune"]], _text(record["lib_qp"]), _text(record["code_qp"]),
                      ", ".join(names.get(c) or _commune_name(c) for c in others)))
+    rows.sort(key=lambda r: (normalize(r[0]), normalize(r[1])))
     blocks.append(Table(
-        title=f"Quartiers prioritaires de la politique de la ville 2024 ({_count(len(set(frame['code_qp'])), 'quartier')})",
+        title=say("programmes.qpv_title", count=len(set(frame["code_qp"]))),
         columns=(Column("Commune"), Column("Quartier"), Column("Code"), Column("Autres communes du quartier")),
-        rows=tuple(sorted(rows, key=lambda r: (normalize(r[0]), normalize(r[1])))),
+        rows=tuple(rows),
         source=SourceRef(manifest.source_id, manifest.vintage, manifest.geo_vintage),
-        note="Population des quartiers : non donnée par la liste de l'ANCT (elle est publiée par l'INSEE, "
-        "non reprise ici).",
+        note=say("programmes.qpv_note"),
     ))
 
 
@@ -277,54 +257,41 @@ def _brownfields(fig: Figures, blocks: list) -> None:
     communes asked with no site; the communes never asked (offline, or a failed fetch)."""
     # Read from the store, not through `fig.table`: the ledger of requests is not a source of the
     # annex of its own (the sites' table is).
-    coverage = fig.store.read(cartofriches.COVERAGE, filters=[[("commune", "in", list(fig.territory.commune_codes))]])
+    coverage = fig.store.read(CARTOFRICHES_COVERAGE.name,
+                              filters=[[("commune", "in", list(fig.territory.commune_codes))]])
     if coverage is None or coverage.empty:
-        blocks.append(Note(
-            "Friches (Cartofriches, Cerema) : non disponible hors ligne. Aucune liste de friches n'est dans les "
-            "exemples fournis ni en cache pour ce territoire : relancez sans --offline pour interroger l'API "
-            "Données foncières du Cerema (une requête par commune).",
-            tone="gap",
-        ))
+        blocks.append(Note(say("programmes.brownfields_offline"), tone="gap"))
         return
     names = _names(fig)
     asked = set(coverage["commune"])
     dates = sorted(set(coverage["releve"]))
-    when = (f"relevé du {date_longue(dates[0])}" if len(dates) == 1
-            else f"relevés du {date_longue(dates[0])} au {date_longue(dates[-1])}")
-    frame = fig.table(cartofriches.TABLE)
+    when = say("programmes.brownfields_when", first=dates[0], last=dates[-1])
+    frame = fig.table(CARTOFRICHES)
     frame = frame[frame["commune"].isin(asked)] if frame is not None else frame
-    manifest = fig.store.manifest(cartofriches.TABLE)
-    source = SourceRef(manifest.source_id, manifest.vintage, manifest.geo_vintage)
+    manifest = fig.store.manifest(CARTOFRICHES.name)
+    source = SourceRef(manifest.source_id, manifest.vintage, manifest.geo_vintage) if manifest is not None else None
     if frame is not None and not frame.empty:
-        rows = tuple(
+        sites: list[tuple[str, str, str, str, float | None]] = [
             (names[r["commune"]], _text(r["site_nom"]), _text(r["site_statut"]), _text(r["site_type"]),
              None if pd.isna(r["surface_m2"]) else float(r["surface_m2"]))
             for r in frame.to_dict("records")
-        )
+        ]
+        sites.sort(key=lambda r: (normalize(r[0]), normalize(r[1])))
         blocks.append(Table(
-            title=f"Friches recensées par Cartofriches ({_count(len(rows), 'site')}, {when})",
+            title=say("programmes.brownfields_title", count=len(sites), when=when),
             columns=(Column("Commune"), Column("Site"), Column("Statut"), Column("Type"),
                      Column("Surface de l'unité foncière (m²)", "count")),
-            rows=tuple(sorted(rows, key=lambda r: (normalize(r[0]), normalize(r[1])))),
+            rows=tuple(sites),
             source=source,
-            note="« Friche potentielle » : site repéré dans une base (Basias, Basol…) sans vérification sur le "
-            "terrain. Surface : celle de l'unité foncière, qui peut être partagée par plusieurs sites.",
+            note=say("programmes.brownfields_note"),
         ))
     without = sorted((names[c] for c in asked if int(coverage.loc[coverage["commune"] == c, "sites"].iloc[0]) == 0),
                      key=normalize)
     if without:
-        blocks.append(Note(
-            f"Cartofriches ({when}) : aucune friche recensée à "
-            f"{', '.join(without)}. Un site absent de l'inventaire n'est pas pour autant exclu : la question peut "
-            "être posée en atelier."
-        ))
+        blocks.append(Note(say("programmes.brownfields_none", when=when, communes=without)))
     never = sorted((names[c] for c in fig.territory.commune_codes if c not in asked), key=normalize)
     if never:
-        blocks.append(Note(
-            f"Friches (Cartofriches) : {_count(len(never), 'commune')} non interrogée(s) : {', '.join(never)} "
-            "(donnée absente du cache).",
-            tone="gap",
-        ))
+        blocks.append(Note(say("programmes.brownfields_never_asked", communes=never), tone="gap"))
 
 
 # -- the consultant's inventory ------------------------------------------------------------------
@@ -332,19 +299,11 @@ def _brownfields(fig: Figures, blocks: list) -> None:
 
 def _inventory(fig: Figures, inventory: Inventory | None, blocks: list) -> None:
     if inventory is None:
-        blocks.append(Note(
-            "Inventaire des initiatives locales : aucun fichier fourni. Pour recenser les initiatives déjà en place "
-            "(associations, tiers-lieux, projets agricoles, culturels, numériques…), créez le modèle avec "
-            "« diagterr initiatives modele initiatives.csv », complétez-le (une initiative par ligne), puis relancez "
-            "avec « --initiatives initiatives.csv »."
-        ))
+        blocks.append(Note(say("programmes.inventory_none")))
         return
     items = inventory.initiatives
     if not items:
-        blocks.append(Note(
-            f"Inventaire des initiatives locales : le fichier « {inventory.file_name} » ne contient encore aucune "
-            "initiative (la ligne d'exemple du modèle est ignorée)."
-        ))
+        blocks.append(Note(say("programmes.inventory_empty", file=inventory.file_name)))
         return
     manifest = inventory.manifest()
     source = SourceRef(SOURCE_ID, manifest.vintage, COG_VINTAGE)
@@ -353,40 +312,39 @@ def _inventory(fig: Figures, inventory: Inventory | None, blocks: list) -> None:
     for item in items:
         by_category.setdefault(item.categorie, []).append(item)
 
-    summary = [(CATEGORIES[key], float(len(by_category[key])), *_status_counts(by_category[key]))
+    summary: list[tuple[str | float | None, ...]] = [(CATEGORIES[key], float(len(by_category[key])), *_status_counts(by_category[key]))
                for key in CATEGORIES]
     if by_category.get(None):
         summary.append((UNCATEGORISED, float(len(by_category[None])), *_status_counts(by_category[None])))
-    summary.append(("Total", float(len(items)), *_status_counts(list(items))))
+    summary.append((say("programmes.total"), float(len(items)), *_status_counts(list(items))))
     blocks.append(Table(
-        title=f"Initiatives recensées par catégorie de ressources ({len(items)})",
+        title=say("programmes.categories_title", count=len(items)),
         columns=(Column("Catégorie de ressources"), Column("Initiatives", "count"),
                  *(Column(status.capitalize(), "count") for status in STATUSES)),
         rows=tuple(summary),
         source=source,
-        note="Catégories de ressources de l'Atelier des territoires ; une catégorie sans initiative est une question "
-        "pour l'atelier.",
+        note=say("programmes.categories_note"),
     ))
 
     themes: dict[str, tuple[str, int]] = {}
     for item in items:
         key = normalize(item.theme) if item.theme else ""
-        label, count = themes.get(key, (item.theme or NO_THEME, 0))
+        label, count = themes.get(key, (item.theme or say("programmes.no_theme"), 0))
         themes[key] = (label, count + 1)
     ordered = sorted(themes.items(), key=lambda kv: (kv[0] == "", -kv[1][1], kv[0]))
     blocks.append(Table(
-        title="Initiatives recensées par thème",
+        title=say("programmes.themes_title"),
         columns=(Column("Thème"), Column("Initiatives", "count")),
         rows=tuple((label, float(count)) for _, (label, count) in ordered),
         source=source,
     ))
 
-    for key, group in by_category.items():
+    for category, group in by_category.items():
         if not group:
             continue
-        label = CATEGORIES[key] if key is not None else UNCATEGORISED
+        label = CATEGORIES[category] if category is not None else UNCATEGORISED
         blocks.append(Table(
-            title=f"{label} : {_count(len(group), 'initiative')}",
+            title=say("programmes.category_title", label=label, count=len(group)),
             columns=(Column("Initiative"), Column("Commune(s)"), Column("Thème, statut"), Column("Description"),
                      Column("Porteur, contact, lien")),
             rows=tuple(_initiative_row(item, names) for item in group),
@@ -398,12 +356,12 @@ def _inventory(fig: Figures, inventory: Inventory | None, blocks: list) -> None:
         whole = sum(1 for item in items if not item.communes)
         blocks.append(CommuneMap(
             id="carte_initiatives",
-            title="Nombre d'initiatives recensées par commune",
+            title=say("programmes.initiatives_map_title"),
             values=tuple((c, float(counts.get(c, 0))) for c in fig.territory.commune_codes),
             value_kind="count",
             unit="initiatives",
             source=source,
-            note=(f"Hors {_count(whole, 'initiative')} portant sur tout le territoire." if whole else None),
+            note=say("programmes.initiatives_map_note", whole=whole) if whole else None,
         ))
 
 
@@ -413,10 +371,10 @@ def _status_counts(items: list[Initiative]) -> tuple[float, ...]:
 
 def _initiative_row(item: Initiative, names: dict[str, str]) -> tuple[str, ...]:
     """Initiative | Commune(s) | Thème, statut | Description | Porteur, contact, lien: five columns fit A4."""
-    communes = ", ".join(names[c] for c in item.communes) if item.communes else WHOLE_TERRITORY
-    status = item.statut or "statut non précisé"
+    communes = ", ".join(names[c] for c in item.communes) if item.communes else say("programmes.whole_territory")
+    status = item.statut or say("programmes.status_unknown")
     if item.date_debut is not None:
-        status += f", début le {date_longue(item.date_debut)}"
+        status = say("programmes.status_started", status=status, day=item.date_debut)
     theme_status = f"{item.theme} ; {status}" if item.theme else status
     who = " — ".join(part for part in (item.porteur, item.contact, item.lien) if part)
     return tuple(_breakable(text) for text in (item.nom, communes, theme_status, item.description, who))
@@ -445,27 +403,11 @@ def _communes_without(fig: Figures, with_programme: set[str] | None, inventory: 
         return  # nothing is known: the notes above say why
     if not without:
         if len(fig.territory.communes) > 1:
-            blocks.append(Note("Chaque commune du territoire a au moins un programme national"
-                               + (" ou une initiative recensée." if has_inventory else " connu.")))
+            blocks.append(Note(say("programmes.every_commune_known", inventory=has_inventory)))
         return
-    if with_programme is None:
-        what = "sans initiative recensée (liste des programmes nationaux indisponible)"
-    elif has_inventory:
-        what = "sans programme national ni initiative recensée"
-    else:
-        what = "sans programme national connu (CRTE mis à part), et aucun inventaire d'initiatives fourni"
     whole = sum(1 for item in items if not item.communes)
-    whole_text = (f" Sans compter les {whole} initiatives portant sur tout le territoire." if whole > 1 else
-                  " Sans compter l'initiative portant sur tout le territoire." if whole else "")
-    blocks.append(Note(
-        f"{_count(len(without), 'commune')} {what} : {', '.join(without)}.{whole_text} "
-        "Question pour l'atelier : quelles initiatives y sont déjà portées, et par qui ?"
-    ))
-
-
-def _count(n: int, noun: str) -> str:
-    """"1 commune", "12 communes"."""
-    return f"{n} {noun}{'s' if n > 1 else ''}"
+    blocks.append(Note(say("programmes.communes_without", communes=without, programmes=with_programme is not None,
+                           inventory=has_inventory, whole=whole)))
 
 
 def _text(value: object) -> str:

@@ -4,20 +4,26 @@ The samples' table `rp2022_ptod_epci` (scripts/build_samples.py, ptod-observatoi
 gives, for the four sample EPCIs only, shares computed by the repository's author from INSEE's
 RP 2022 and the EPCI's Filosofi values. They are newer than the comparateur (RP 2018, Filosofi
 2019 by commune) and the only EPCI-level median the samples have. They are shown only where the
-INSEE data read online (Melodi) does not give the same figure, labelled as a republication, with
-no comparison: the file's France row is not traceable and it has no département or région.
+INSEE data read online (Melodi) does not give the same figure (tables.census.ANSWERS), labelled
+as a republication, with no comparison: the file's France row is not traceable and it has no
+département or région. Habitat shows the housing block; Économie et emploi the income
+(themes/economie/income.py).
 """
 
 from __future__ import annotations
 
-from diagterr.dossier import Indicator, IndicatorTable
+from collections.abc import Iterable
+
+from diagterr.dossier import Indicator, IndicatorTable, ValueKind
+from diagterr.tables.census import RP2022_PTOD_EPCI
 from diagterr.themes.figures import Figures
 
-TABLE = "rp2022_ptod_epci"
+# (indicator id, label, variable, period, unit, kind)
+Republished = tuple[str, str, str, str, str, ValueKind]
 
 
 def _value(fig: Figures, variable: str, period: str) -> float | None:
-    frame = fig.table(TABLE)
+    frame = fig.table(RP2022_PTOD_EPCI)
     if frame is None or fig.territory.kind != "epci":
         return None
     rows = frame[(frame["geo_level"] == "EPCI") & (frame["geo_code"] == fig.territory.code)
@@ -25,19 +31,22 @@ def _value(fig: Figures, variable: str, period: str) -> float | None:
     return None if rows.empty or rows["value"].isna().all() else float(rows["value"].iloc[0])
 
 
-def _indicators(fig: Figures, specs) -> tuple[Indicator, ...]:
+def republished(fig: Figures, specs: Iterable[Republished]) -> tuple[Indicator, ...]:
+    """The EPCI's republished values of `specs` (an EPCI dossier only; none for a commune)."""
     out = []
     for indicator_id, label, variable, period, unit, kind in specs:
         value = _value(fig, variable, period)
         if value is not None:
-            out.append(Indicator(indicator_id, label, value, unit, kind, period, fig.source(TABLE, variable, period)))
+            out.append(Indicator(indicator_id, label, value, unit, kind, period,
+                                 fig.source(RP2022_PTOD_EPCI, variable, period)))
     return tuple(out)
 
 
 def housing_block(fig: Figures) -> IndicatorTable | None:
     """Vacancy, secondary homes, owners and tenants of the EPCI at the 2022 census."""
-    indicators = _indicators(fig, (
-        ("part_logements_vacants_2022_tiers", "Part des logements vacants", "part_logements_vacants_pct", "2022", "%", "rate"),
+    indicators = republished(fig, (
+        ("part_logements_vacants_2022_tiers", "Part des logements vacants", "part_logements_vacants_pct", "2022", "%",
+         "rate"),
         ("part_residences_secondaires_2022_tiers", "Part des résidences secondaires et logements occasionnels",
          "part_residences_secondaires_pct", "2022", "%", "rate"),
         ("part_proprietaires_2022_tiers", "Part des résidences principales occupées par leur propriétaire",
@@ -48,16 +57,3 @@ def housing_block(fig: Figures) -> IndicatorTable | None:
     if not indicators:
         return None
     return IndicatorTable("Logements de l'EPCI au recensement 2022 (republication tierce)", indicators)
-
-
-def income_block(fig: Figures) -> IndicatorTable | None:
-    """The EPCI's median standard of living and poverty rate (Filosofi 2021), as published for it."""
-    indicators = _indicators(fig, (
-        ("mediane_niveau_vie_tiers", "Médiane du niveau de vie de l'EPCI", "mediane_niveau_vie", "2021", "€ par an",
-         "median"),
-        ("taux_pauvrete_tiers", "Taux de pauvreté de l'EPCI (seuil à 60 % de la médiane)", "taux_pauvrete_pct", "2021",
-         "%", "rate"),
-    ))
-    if not indicators:
-        return None
-    return IndicatorTable("Revenus de l'EPCI (Filosofi 2021, republication tierce)", indicators)

@@ -16,27 +16,12 @@ from diagterr.dossier import (
     SourceRef,
     Table,
 )
-from diagterr.harmonise import LINEAGE_TABLE, RULE
-from diagterr.themes.demographie import COMPARATEUR, LEGAL, latest_legal_year
+from diagterr.harmonise import RULE
+from diagterr.tables.census import COMPARATEUR, POPULATIONS_LEGALES
+from diagterr.tables.geography import AAV_CATEGORY_LABELS, BOUNDARIES_COMMUNES, COMMUNES_LINEAGE, ZONAGES
+from diagterr.texts import say
+from diagterr.themes.demographie import latest_legal_year
 from diagterr.themes.figures import Figures, Reading
-
-ZONINGS = "zonages"
-BOUNDARIES = "boundaries_communes"
-
-_ZONING_LABELS = {
-    "ZE2020": "Zone d'emploi 2020",
-    "AAV2020": "Aire d'attraction des villes 2020",
-    "BV2012": "Bassin de vie 2012",
-    "UU2020": "Unité urbaine 2020",
-}
-# INSEE's categories of communes in the AAV 2020 zoning (table d'appartenance, CATEAAV2020).
-_AAV_CATEGORIES = {
-    "11": "commune-centre",
-    "12": "autre commune du pôle principal",
-    "13": "commune d'un pôle secondaire",
-    "20": "commune de la couronne",
-    "30": "commune hors attraction des villes",
-}
 
 COG_SOURCE = SourceRef("cog_decoupage", COG_VINTAGE, COG_VINTAGE)
 
@@ -52,14 +37,14 @@ def key_indicators(fig: Figures) -> list:
     if year and fig.has(COMPARATEUR):
 
         def density(get) -> Reading:
-            population, area = get("pmun", year, LEGAL), get("superficie_km2", "geographie", COMPARATEUR)
+            population, area = get("pmun", year, POPULATIONS_LEGALES), get("superficie_km2", "geographie", COMPARATEUR)
             if population.value is None or area.value is None or area.value == 0:
                 return Reading(None, population.missing_reason or area.missing_reason)
             return Reading(population.value / area.value, note=area.note)
 
         indicator = fig.derived_indicator(
-            "densite", "Densité de population", LEGAL, year, "hab./km²", "ratio", density, decimals=0, vintage_of="pmun",
-            note="Population municipale légale rapportée à la superficie du comparateur de territoires.",
+            "densite", "Densité de population", POPULATIONS_LEGALES, year, "hab./km²", "ratio", density, decimals=0,
+            vintage_of="pmun", note=say("territoire.note_density"),
         )
         out.append(indicator)
     return out
@@ -67,7 +52,7 @@ def key_indicators(fig: Figures) -> list:
 
 def communes_table(fig: Figures) -> Table:
     year = latest_legal_year(fig)
-    population = fig.commune_values(LEGAL, "pmun", year) if year else {}
+    population = fig.commune_values(POPULATIONS_LEGALES, "pmun", year) if year else {}
     area = fig.commune_values(COMPARATEUR, "superficie_km2", "geographie") if fig.has(COMPARATEUR) else {}
     rows = []
     for commune in sorted(fig.territory.communes, key=lambda c: c.name):
@@ -77,39 +62,39 @@ def communes_table(fig: Figures) -> Table:
             (commune.name, commune.code, pop, surface, pop / surface if pop is not None and surface else None)
         )
     return Table(
-        title=f"Les {len(rows)} communes" if len(rows) > 1 else "La commune",
+        title=say("territoire.communes_title", count=len(rows)),
         columns=(
             Column("Commune"), Column("Code"), Column(f"Population {year or ''}".strip(), "count"),
             Column("Superficie (km²)", "area"), Column("Densité (hab./km²)", "ratio", decimals=0),
         ),
         rows=tuple(rows),
-        source=fig.source(LEGAL, "pmun", year) if year else None,
-        note="Superficie : comparateur de territoires de l'INSEE." if area else None,
+        source=fig.source(POPULATIONS_LEGALES, "pmun", year) if year else None,
+        note=say("territoire.note_area") if area else None,
     )
 
 
 def zonings_table(fig: Figures) -> Table | None:
-    frame = fig.table(ZONINGS)
+    frame = fig.table(ZONAGES)
     if frame is None:
         return None
     frame = frame[frame["commune"].isin(fig.territory.commune_codes)]
     if frame.empty:
         return None
     rows = []
-    for zoning, label in _ZONING_LABELS.items():
+    for zoning, label in ZONAGES.labels.items():
         zones = frame[frame["zonage"] == zoning]
         for (code, name), group in zones.groupby(["code", "libelle"], sort=True):
             rows.append((label, f"{name} ({code})" if name else code, float(len(group))))
     categories = frame[frame["zonage"] == "CATEAAV2020"]
     for code, group in categories.groupby("code", sort=True):
-        rows.append(("Catégorie dans l'aire d'attraction", _AAV_CATEGORIES.get(code, code), float(len(group))))
-    manifest = fig.store.manifest(ZONINGS)
+        rows.append((say("territoire.zoning_aav_category"), AAV_CATEGORY_LABELS.get(code, code), float(len(group))))
+    manifest = fig.store.manifest(ZONAGES.name)
     return Table(
         title="Zonages d'étude de l'INSEE",
         columns=(Column("Zonage"), Column("Zone"), Column("Communes du territoire", "count")),
         rows=tuple(rows),
         source=SourceRef(manifest.source_id, manifest.vintage, manifest.geo_vintage) if manifest else None,
-        note="Une commune appartient à une seule zone de chaque zonage ; le territoire peut en couvrir plusieurs.",
+        note=say("territoire.zonings_note"),
     )
 
 
@@ -121,8 +106,8 @@ def lineage_blocks(fig: Figures) -> list[Table | Note]:
     samples); a former code the COG knows and the table does not is listed with its year missing.
     """
     cog = load_cog()
-    frame = fig.table(LINEAGE_TABLE)
-    rows: dict[tuple[str, str], tuple[str | None, object, str]] = {}
+    frame = fig.table(COMMUNES_LINEAGE)
+    rows: dict[tuple[str, str], tuple[str | None, float | None, str]] = {}
     if frame is not None:
         for record in frame.itertuples(index=False):
             rows[(record.commune, record.ancien_code)] = (
@@ -135,31 +120,24 @@ def lineage_blocks(fig: Figures) -> list[Table | Note]:
             rows[(current, old)] = (delegated.name if delegated else None, None, "fusion")
             from_cog += 1
     if not rows:
-        return [Note(f"Aucune commune nouvelle ni ancienne commune dans le périmètre ({COG_VINTAGE}). " + RULE)]
+        return [Note(say("territoire.lineage_none", cog=COG_VINTAGE, rule=RULE))]
     names = {c.code: c.name for c in fig.territory.communes}
     table_rows = []
     for (code, old), (old_name, year, nature) in sorted(rows.items(), key=lambda item: (names.get(item[0][0], ""), item[0][1])):
         ended = None if year is None or pd.isna(year) else str(int(year))
-        label = old_name if nature == "fusion" or old_name is None else f"{old_name} (scindée)"
+        label = old_name if nature == "fusion" or old_name is None else say("territoire.lineage_split_name", name=old_name)
         table_rows.append((names.get(code, code), code, label, old, ended))
     nouvelles = len({code for code, _ in rows})
-    note = ("Fin de l'ancien code : année du premier code officiel géographique (au 1er janvier) où l'ancienne "
-            "commune n'est plus une commune ; n.d. quand la source ne la donne pas.")
-    if from_cog and frame is not None:
-        note += f" {from_cog} ancien(s) code(s) absent(s) de la table de correspondance, repris du {COG_VINTAGE}."
-    elif frame is None:
-        note += (f" Table de passage de l'INSEE absente du magasin : anciens codes du {COG_VINTAGE}, sans année "
-                 "(un dossier en ligne la télécharge).")
+    note = say("territoire.lineage_note", from_cog=from_cog, table=frame is not None, cog=COG_VINTAGE)
     table = Table(
-        title=f"Communes nouvelles du périmètre et leurs anciennes communes ({nouvelles})",
+        title=say("territoire.lineage_title", count=nouvelles),
         columns=(Column("Commune actuelle"), Column("Code"), Column("Ancienne commune"), Column("Ancien code"),
                  Column("Fin de l'ancien code")),
         rows=tuple(table_rows),
-        source=fig.source(LINEAGE_TABLE) if frame is not None else COG_SOURCE,
+        source=fig.source(COMMUNES_LINEAGE) if frame is not None else COG_SOURCE,
         note=note,
     )
-    return [table, Note("Règle d'harmonisation des chiffres publiés dans une géographie antérieure : "
-                        + RULE[0].lower() + RULE[1:])]
+    return [table, Note(say("territoire.lineage_rule", rule=RULE))]
 
 
 def analyse(fig: Figures) -> Section:
@@ -167,11 +145,11 @@ def analyse(fig: Figures) -> Section:
     blocks.append(
         CommuneMap(
             id="carte_communes",
-            title=f"Les communes du territoire ({COG_VINTAGE})",
+            title=say("territoire.map_title", cog=COG_VINTAGE),
             values=(),
             value_kind=None,
             unit="",
-            source=fig.source(BOUNDARIES) if fig.has(BOUNDARIES) else COG_SOURCE,
+            source=fig.source(BOUNDARIES_COMMUNES) if fig.has(BOUNDARIES_COMMUNES) else COG_SOURCE,
             labels=True,
         )
     )
@@ -184,17 +162,12 @@ def analyse(fig: Figures) -> Section:
     if zonings:
         blocks.append(zonings)
     else:
-        blocks.append(
-            Note("Zonages d'étude (AAV, bassin de vie, zone d'emploi) non disponibles pour ce territoire hors ligne.",
-                 tone="gap")
-        )
+        blocks.append(Note(say("territoire.zonings_unavailable"), tone="gap"))
     return Section(
         id="territoire",
         title="Le territoire",
-        intro=f"{fig.territory.name} : {fig.territory.kind_label.lower()} de {len(fig.territory.communes)} "
-        f"commune{'s' if len(fig.territory.communes) > 1 else ''}, "
-        f"{'départements' if len(fig.territory.departements) > 1 else 'département'} "
-        + ", ".join(f"{p.name} ({p.code})" for p in fig.territory.departements)
-        + ", région " + ", ".join(p.name for p in fig.territory.regions) + ".",
+        intro=say("territoire.intro", name=fig.territory.name, kind=fig.territory.kind_label,
+                  communes=len(fig.territory.communes), departements=fig.territory.departements,
+                  regions=fig.territory.regions),
         blocks=tuple(blocks),
     )
