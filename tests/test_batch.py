@@ -28,9 +28,14 @@ def summary(folder: Path) -> dict:
 
 def test_the_model_lists_the_four_ateliers_sites_and_is_valid(tmp_path):
     target = tmp_path / "sites.yaml"
-    assert invoke("batch", "modele", str(target)).exit_code == 0
+    written = invoke("batch", "modele", str(target))
+    assert written.exit_code == 0
     sites = batch.load_sites(target)
     assert [s.territory.code for s in sites] == ["246900625", "246300966", "07341", "240700815", "50592", "200066389"]
+    # Six dossiers for four Ateliers sites, said as such; each focus is the theme of the site's Atelier.
+    text = target.read_text("utf-8")
+    assert "six dossiers" in text.lower() and "six dossiers" in written.output.lower()
+    assert {s.territory.code: s.focus for s in sites if s.focus} == {"246900625": "mobilites", "246300966": "climat"}
     again = invoke("batch", "modele", str(target))
     assert again.exit_code == 2 and "existe déjà" in again.output
 

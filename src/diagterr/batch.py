@@ -50,17 +50,20 @@ MODELE = """\
 #
 #   diagterr batch sites.yaml --jobs 2
 #
-# Les quatre sites des Ateliers des territoires fournis en exemple (données hors ligne) :
+# Six dossiers pour les quatre sites des Ateliers des territoires fournis en exemple (données
+# hors ligne) : le Pays de l'Arbresle, le Massif du Sancy, Villeneuve-de-Berg avec sa CC Berg et
+# Coiron, Tessy-Bocage avec sa CA Saint-Lô Agglo.
 
 sortie: dossiers          # dossier commun des sites (défaut : le dossier de ce fichier)
 
 sites:
   - nom: CC du Pays de l'Arbresle
     epci: "246900625"
+    focus: mobilites      # le thème de son Atelier : les mobilités en tête du dossier
 
   - nom: CC du Massif du Sancy
     epci: "246300966"
-    focus: habitat        # 61 % de résidences secondaires : l'habitat en tête du dossier
+    focus: climat         # le thème de son Atelier : le climat en tête du dossier
 
   - nom: Villeneuve-de-Berg
     commune: "07341"

@@ -339,7 +339,7 @@ def batch_command(
         if fichier == "modele":
             target = Path(cible or "sites.yaml")
             batch.write_model(target, force=force)
-            print(f"Modèle écrit : {target} (les quatre sites des Ateliers des territoires). "
+            print(f"Modèle écrit : {target} (six dossiers pour les quatre sites des Ateliers des territoires). "
                   f"Lancez : diagterr batch {target}")
             return
         if offline and refresh:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from html.parser import HTMLParser
 
+import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
@@ -41,6 +44,7 @@ UNIT_BESIDE_LABEL_IN_TABLES = {"area"}
 ABSENT = "—"  # no comparison at this level (not published, not applicable)
 DEFAULT_MISSING_REASON = "Valeur non disponible."
 GAP_NO_BOUNDARIES = "Carte indisponible : contours non disponibles"
+GLOSSARY_FILE = "texts/glossaire.yaml"
 
 
 def cellule(value: str | float | None, column: Column) -> str:
@@ -309,6 +313,100 @@ class DossierView:
         return [e.text for e in self.dossier.enjeux if e.kind == kind]
 
 
+# --- glossary: only the terms the dossier uses
+
+@dataclass(frozen=True, slots=True)
+class GlossaryEntry:
+    term: str
+    definition: Markup  # trusted HTML of the glossary file (<sup>)
+    clues: tuple[str, ...]  # the words that reveal the term is used ("artificialis*": a prefix)
+
+
+@cache
+def glossary_entries() -> tuple[GlossaryEntry, ...]:
+    """Every entry of templates/texts/glossaire.yaml, in the order of the annex."""
+    path = templates_dir() / GLOSSARY_FILE
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entries = []
+    for item in data if isinstance(data, list) else [None]:
+        if not isinstance(item, dict) or set(item) != {"terme", "definition", "indices"} or not item["indices"]:
+            raise ValueError(f"{path}: each entry needs terme, definition and a non-empty list of indices")
+        entries.append(GlossaryEntry(str(item["terme"]), Markup(str(item["definition"]).strip()),
+                                     tuple(str(clue) for clue in item["indices"])))
+    return tuple(entries)
+
+
+def fold(text: str) -> str:
+    """Text for matching: no accents, no case, words separated by one space, a space at each end."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " " + " ".join(re.findall(r"[0-9a-z]+", bare.casefold())) + " "
+
+
+def clue_found(clue: str, folded: str) -> bool:
+    """Whether the clue's words occur in the folded text (whole words; "word*" a prefix)."""
+    if clue.endswith("*"):
+        return fold(clue[:-1]).rstrip() in folded
+    return fold(clue) in folded
+
+
+# Elements whose text is not the dossier's use of a term: the glossary, and the boxes that say a
+# datum is missing (class "gaps-box", "note-gap": a source a gap names is not something shown).
+IGNORED_CLASS = re.compile(r"(^|-)gaps?(-|$)|^glossary$")  # one class name
+VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class _BodyText(HTMLParser):
+    """The text of <body>, without the glossary nor the missing-data boxes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._in_body = False
+        self._open: list[tuple[str, bool]] = []  # open elements: (tag, whether it starts an ignored subtree)
+        self._ignored = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body":
+            self._in_body = True
+            return
+        if tag in VOID_ELEMENTS:
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        ignored = tag in ("script", "style") or any(IGNORED_CLASS.search(c) for c in classes)
+        self._open.append((tag, ignored))
+        self._ignored += ignored
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "body":
+            self._in_body = False
+        elif any(name == tag for name, _ in self._open):
+            # Close up to the matching element (an optional end tag, </li> or </p>, may be left out).
+            while self._open:
+                name, ignored = self._open.pop()
+                self._ignored -= ignored
+                if name == tag:
+                    break
+
+    def handle_data(self, data: str) -> None:
+        if self._in_body and not self._ignored:
+            self.parts.append(data)
+
+
+def body_text(document: str) -> str:
+    """The reader's text of a dossier's HTML, as the glossary looks for its terms in it."""
+    parser = _BodyText()
+    parser.feed(document)
+    parser.close()
+    return " ".join(parser.parts)
+
+
+def used_glossary(document: str, entries: Sequence[GlossaryEntry] | None = None) -> tuple[GlossaryEntry, ...]:
+    """The glossary entries one of whose clues occurs in the document's body text."""
+    folded = fold(body_text(document))
+    return tuple(e for e in (glossary_entries() if entries is None else entries)
+                 if any(clue_found(clue, folded) for clue in e.clues))
+
+
 def render_html(
     dossier: Dossier,
     svgs: Mapping[str, str | None],
@@ -321,18 +419,22 @@ def render_html(
     `svgs` maps each chart/map block id to its inline SVG (None: the map could not be drawn).
     `standalone` inlines the stylesheet (the `dossier.html` file handed to the user); the PDF
     path passes the stylesheet to WeasyPrint separately, with its font configuration.
+    The document is rendered twice: the first pass, without a glossary, gives the text in which
+    the glossary looks for the terms the dossier uses.
     """
     css = (templates_dir() / STYLESHEET).read_text(encoding="utf-8") if standalone else None
     template = environment().get_template(MAIN_TEMPLATE)
-    return template.render(
-        dossier=dossier,
-        territory=dossier.territory,
-        view=DossierView(dossier, svgs),
-        cover_svg=svg_data_url(cover_svg),
-        version=__version__,
-        inline_css=Markup(css) if css else None,
-        document_title=document_title(dossier),
-    )
+    values = {
+        "dossier": dossier,
+        "territory": dossier.territory,
+        "view": DossierView(dossier, svgs),
+        "cover_svg": svg_data_url(cover_svg),
+        "version": __version__,
+        "inline_css": Markup(css) if css else None,
+        "document_title": document_title(dossier),
+    }
+    draft = template.render(**values, glossary=())
+    return template.render(**values, glossary=used_glossary(draft))
 
 
 def document_title(dossier: Dossier) -> str:

@@ -114,6 +114,20 @@ CARTOFRICHES_COVERAGE = TableSpec(
 ANSWERS: dict[str, tuple[TableSpec, ...]] = {}
 
 
+def ort_signed(detail: object, date_signature: object) -> bool:
+    """Whether an ORT row records a signed convention. Both the samples' rows and the online rows
+    carry the workbook's « Signée ? » cell, lowercased, as the second part of `detail`
+    (« 2. Commune PVD ; signée le 2023-03-22 ; … », « 3. Autre ; non signée ; avancement : Phase
+    d'étude »); the online rows also have `date_signature`. A row that says neither is not signed:
+    a programme is engaged only when its convention is known to be signed."""
+    if isinstance(date_signature, str) and date_signature.strip():
+        return True
+    if not isinstance(detail, str):
+        return False
+    parts = [part.strip().lower() for part in detail.split(";")]
+    return any(part == "signée" or part.startswith(("signée le", "signée (")) for part in parts)
+
+
 def lists_in(manifest: Manifest | None) -> dict[str, str]:
     """Programme label -> file name, for the ANCT lists a stored `programmes_anct` holds."""
     if manifest is None:

@@ -35,8 +35,12 @@ HIGH_VACANCY_GAP_PTS = 1.0  # a point or more above France: vacancy a reader see
 LOW_VACANCY_GAP_PTS = 1.5  # a point and a half below France: few empty homes, a tight market
 LOW_UNEMPLOYMENT_GAP_PTS = 2.0  # two points below France: clearly low, not the national level
 HIGH_UNEMPLOYMENT_GAP_PTS = 1.0  # a point or more above France: above the average worth saying
+# Jobs at place of work per 100 residents in work: 100 is the balance, above it a job centre, below
+# it residential; each rule keeps to its side of 100, with a margin so a near-balance says nothing.
+JOBS_BALANCE_PER_100 = 100.0  # as many jobs as residents in work
 RESIDENTIAL_JOBS_PER_100 = 70.0  # under 70 jobs per 100 resident workers: many work elsewhere
 JOB_HUB_JOBS_PER_100 = 110.0  # over 110 jobs per 100 resident workers: the territory draws workers in
+assert RESIDENTIAL_JOBS_PER_100 < JOBS_BALANCE_PER_100 < JOB_HUB_JOBS_PER_100, "each rule on its side of 100"
 PRIVATE_JOBS_GAP_PTS = 2.0  # five-year change two points away from France's: faster or slower than France
 NOTABLE_WARMING_C = 0.5  # half a degree between the two periods: warming the workshop should discuss
 LAND_TAKE_BENCHMARK_YEARS = 10  # the halving benchmark spans 2021-2030: an even pace uses a tenth a year

@@ -32,6 +32,7 @@ from diagterr.tables.programmes import (
     PROGRAMMES_FRANCE_SERVICES,
     QPV_2024,
     lists_in,
+    ort_signed,
 )
 from diagterr.texts import say
 from diagterr.themes.figures import Figures
@@ -60,7 +61,7 @@ def analyse(fig: Figures, initiatives: Inventory | None = None) -> Section:
 
 def programmes_in_place(fig: Figures) -> list[str]:
     """The programmes the enjeux name as already engaged in the territory (online lists + samples,
-    as the section reads them), in the order of `IN_PLACE`."""
+    as the section reads them), in the order of `IN_PLACE`; an ORT not signed is not engaged."""
     frame = programme_view(fig).frame
     if frame is None:
         return []
@@ -76,12 +77,15 @@ class ProgrammeView:
     ANCT lists on data.gouv.fr, France services from the BPE), the samples' table for the others.
 
     `frame`: commune, programme, identifiant, detail, date_signature, liste, mise_en_ligne, source
-    (the key of `manifests`), only the territory's communes; None when no source has any row.
+    (the key of `manifests`), only the territory's communes and the programmes under way (an ORT
+    whose convention is not signed is in `in_study`, not here); None when no source has any row.
+    `in_study`: the ORT rows not signed (study phase, not started), same columns.
     `online`: programme label -> what was read online (file name, BPE vintage)."""
 
     frame: pd.DataFrame | None
     manifests: dict[str, Manifest] = field(default_factory=dict)
     online: dict[str, str] = field(default_factory=dict)
+    in_study: pd.DataFrame | None = None
 
     def source_of(self, programme: str) -> SourceRef | None:
         """The source of a programme's rows: the online list that replaced the samples', else the samples."""
@@ -123,9 +127,27 @@ def programme_view(fig: Figures) -> ProgrammeView:
         return ProgrammeView(None, manifests, online)
     columns = [c for c in PROGRAMMES_ANCT.columns if c != "fichier"] + ["source"]
     frame = pd.concat([part.reindex(columns=columns) for part in parts], ignore_index=True).astype("string")
-    frame = frame[frame["commune"].isin(fig.territory.commune_codes)]
-    return ProgrammeView(frame.sort_values(["commune", "programme", "identifiant"]).reset_index(drop=True),
-                         manifests, online)
+    frame = _one_row_per_france_services_site(frame[frame["commune"].isin(fig.territory.commune_codes)])
+    frame = frame.sort_values(["commune", "programme", "identifiant"]).reset_index(drop=True)
+    ort = frame["programme"].str.startswith(ORT.label)
+    signed = pd.Series([ort_signed(d, s) for d, s in zip(frame["detail"], frame["date_signature"], strict=True)],
+                       index=frame.index, dtype=bool)
+    study = ort & ~signed
+    return ProgrammeView(frame[~study].reset_index(drop=True), manifests, online,
+                         in_study=frame[study].reset_index(drop=True))
+
+
+def _one_row_per_france_services_site(frame: pd.DataFrame) -> pd.DataFrame:
+    """A France services site listed by two lists of one source (the samples: the ANCT table's
+    `id_fs` and the ANCT map of the sites labelled in 2020, both under the site's number) is one
+    site: one row « France services », with the detail (name, address) of the row that has one."""
+    services = frame["programme"].str.startswith(FRANCE_SERVICES.label) & frame["identifiant"].fillna("").ne("")
+    if not services.any():
+        return frame
+    sites = frame[services].assign(_empty=frame.loc[services, "detail"].fillna("").eq(""))
+    sites = sites.sort_values(["_empty", "programme"]).drop_duplicates(["commune", "identifiant", "source"])
+    sites = sites.drop(columns="_empty").assign(programme=FRANCE_SERVICES.label)
+    return pd.concat([frame[~services], sites], ignore_index=True)
 
 
 def _programmes(fig: Figures, blocks: list) -> set[str] | None:
@@ -138,8 +160,9 @@ def _programmes(fig: Figures, blocks: list) -> set[str] | None:
         return None
     source = SourceRef(main.source_id, main.vintage, main.geo_vintage)
     codes = set(fig.territory.commune_codes)
+    study = view.in_study if view.in_study is not None else frame.iloc[0:0]
     # The national lists fetched cover every commune; the samples' table, the communes it has.
-    covered = codes if (set(fetched) - {FRANCE_SERVICES.label}) else set(frame["commune"]) & codes
+    covered = codes if (set(fetched) - {FRANCE_SERVICES.label}) else (set(frame["commune"]) | set(study["commune"])) & codes
     names = _names(fig)
     indicators = []
     for programme in HEADLINE:
@@ -151,7 +174,7 @@ def _programmes(fig: Figures, blocks: list) -> set[str] | None:
         indicators.append(
             Indicator(
                 id=programme.indicator,
-                label=say("programmes.indicator_label", programme=programme.label),
+                label=say("programmes.indicator_label", programme=programme.label, signed=programme is ORT),
                 value=float(len(communes)),
                 unit="communes",
                 kind="count",
@@ -176,6 +199,8 @@ def _programmes(fig: Figures, blocks: list) -> set[str] | None:
                 source=source,
             )
         )
+    if not study.empty:
+        blocks.append(_ort_in_study(study, names, source))
     if fetched:
         blocks.append(Note(say("programmes.online_lists", lists=fetched)))
     _crte_note(frame, blocks, online=any(label.startswith(CRTE_PREFIX) for label in fetched))
@@ -192,6 +217,19 @@ def _programmes(fig: Figures, blocks: list) -> set[str] | None:
             )
         )
     return {c for c in codes if counts.get(c, 0) > 0}
+
+
+def _ort_in_study(study: pd.DataFrame, names: dict[str, str], source: SourceRef) -> Table:
+    """The ORT not signed (study phase, not started): listed apart, counted nowhere as engaged."""
+    rows = sorted(((names[r["commune"]], _programme_detail(r)) for r in study.to_dict("records")),
+                  key=lambda r: (normalize(r[0]), r[1]))
+    return Table(
+        title=say("programmes.ort_in_study_title", count=study["commune"].nunique()),
+        columns=(Column("Commune"), Column("Détail")),
+        rows=tuple(rows),
+        source=source,
+        note=say("programmes.ort_in_study_note"),
+    )
 
 
 def _crte_note(frame: pd.DataFrame, blocks: list, *, online: bool) -> None:

@@ -43,12 +43,30 @@ def activity_indicators(fig: Figures, year: str, start: str) -> list[Indicator]:
         ),
         fig.rate_indicator("part_emplois_salaries", "Part des emplois salariés", COMPARATEUR, "emplois_salaries",
                            "emplois", year),
-        fig.rate_indicator(
-            "emplois_pour_100_actifs", "Emplois au lieu de travail pour 100 actifs de 15-64 ans", COMPARATEUR,
-            "emplois", "actifs_15_64", year, unit="emplois / 100 actifs", kind="ratio", decimals=0,
-            note=say("economie_habitants.jobs_per_100_active_note"),
-        ),
+        jobs_per_100_workers(fig, year),
     ]
+
+
+def jobs_per_100_workers(fig: Figures, year: str) -> Indicator:
+    """Jobs at place of work for 100 residents in work aged 15-64 (active minus unemployed).
+
+    INSEE's concentration index divides by the residents in work aged 15 or more; the comparateur
+    gives the active and the unemployed aged 15-64, so this is the closest figure it allows. Each
+    level's counts are summed first, then the ratio is taken; a secret count leaves it missing.
+    """
+
+    def compute(get: Getter) -> Reading:
+        jobs, active, unemployed = get("emplois", year), get("actifs_15_64", year), get("chomeurs_15_64", year)
+        if jobs.value is None or active.value is None or unemployed.value is None:
+            return Reading(None, jobs.missing_reason or active.missing_reason or unemployed.missing_reason)
+        return Reading(ratio(jobs.value, active.value - unemployed.value, 100),
+                       note=jobs.note or active.note or unemployed.note)
+
+    return fig.derived_indicator(
+        "emplois_pour_100_actifs", "Emplois pour 100 actifs occupés de 15-64 ans", COMPARATEUR, year,
+        "emplois / 100 actifs occupés", "ratio", compute, decimals=0, vintage_of="emplois",
+        note=say("economie_habitants.jobs_per_100_workers_note"),
+    )
 
 
 def activity_blocks(fig: Figures) -> list:
