@@ -131,3 +131,15 @@ def date_longue(d: date | str) -> str:
     if d.day == 1 and text.startswith("1 "):
         text = "1er" + text[1:]
     return text
+
+
+# The French filters by the names templates and text files use (`{{ x | nombre(1) }}`): the one
+# set, shared by the dossier's Jinja environment (render/html.py) and the text files (texts.py).
+FILTERS = {
+    "nombre": nombre,
+    "pourcent": pourcent,
+    "euros": euros,
+    "valeur": valeur,
+    "signe": signe,
+    "date_longue": date_longue,
+}

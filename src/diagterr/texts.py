@@ -22,14 +22,7 @@ from jinja2 import Environment, StrictUndefined, Template
 from diagterr import formatting
 from diagterr.resources import templates_dir
 
-FILTERS = {
-    "nombre": formatting.nombre,
-    "pourcent": formatting.pourcent,
-    "euros": formatting.euros,
-    "valeur": formatting.valeur,
-    "signe": formatting.signe,
-    "date_longue": formatting.date_longue,
-}
+FILTERS = formatting.FILTERS
 
 
 def texts_dir() -> Path:

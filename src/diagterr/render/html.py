@@ -57,12 +57,7 @@ def cellule(value: str | float | None, column: Column) -> str:
 
 
 FILTERS = {
-    "nombre": formatting.nombre,
-    "pourcent": formatting.pourcent,
-    "euros": formatting.euros,
-    "valeur": formatting.valeur,
-    "signe": formatting.signe,
-    "date_longue": formatting.date_longue,
+    **formatting.FILTERS,
     "cellule": cellule,
 }
 
