@@ -801,32 +801,54 @@ def _obs(level, code, variable, period, value, source_id, status=None) -> dict:
     }
 
 
+# The build steps, in order (`--only` names them).
+STEPS = (
+    "boundaries", "comparateur", "legal_populations", "population_history", "rp2021", "zonings", "programmes",
+    "urssaf", "tracc", "sectors_ptod", "ptod_epci", "lineage",
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="dossier shared/ (défaut : ../shared)")
     parser.add_argument("--out", type=Path, default=REPO / "data" / "samples", help="magasin à écrire")
+    parser.add_argument(
+        "--only", default="", metavar="ÉTAPES",
+        help=f"reconstruire seulement ces tables, séparées par des virgules ({', '.join(STEPS)}) ; "
+             "les autres tables du magasin restent en place",
+    )
     args = parser.parse_args(argv)
+    only = [step for step in args.only.split(",") if step]
+    unknown = [step for step in only if step not in STEPS]
+    if unknown:
+        parser.error(f"étape inconnue : {', '.join(unknown)} (choix : {', '.join(STEPS)})")
     shared = SharedData(args.shared.resolve() / "data")
     out = args.out.resolve()
-    if (out / "tables").exists():
+    if not only and (out / "tables").exists():
         shutil.rmtree(out / "tables")
     store = Store([out])
     codes = sample_communes(shared)
     print(f"Magasin d'exemple : {len(codes)} communes -> {out}")
     cog = load_cog()
     current = current_communes(cog)
-    build_boundaries(shared, store, codes, current)
-    build_comparateur(shared, store, codes, cog)
-    build_legal_populations(shared, store, codes, current)
-    build_population_history(shared, store, codes)
-    build_rp2021(shared, store, codes)
-    build_zonings(shared, store, codes)
-    build_programmes(shared, store, codes, current)
-    build_urssaf(shared, store, codes)
-    build_tracc(shared, store)
-    build_sectors_ptod(shared, store)
-    build_ptod_epci(shared, store, codes)
-    build_lineage(shared, store, codes, current)
+    steps = {
+        "boundaries": lambda: build_boundaries(shared, store, codes, current),
+        "comparateur": lambda: build_comparateur(shared, store, codes, cog),
+        "legal_populations": lambda: build_legal_populations(shared, store, codes, current),
+        "population_history": lambda: build_population_history(shared, store, codes),
+        "rp2021": lambda: build_rp2021(shared, store, codes),
+        "zonings": lambda: build_zonings(shared, store, codes),
+        "programmes": lambda: build_programmes(shared, store, codes, current),
+        "urssaf": lambda: build_urssaf(shared, store, codes),
+        "tracc": lambda: build_tracc(shared, store),
+        "sectors_ptod": lambda: build_sectors_ptod(shared, store),
+        "ptod_epci": lambda: build_ptod_epci(shared, store, codes),
+        "lineage": lambda: build_lineage(shared, store, codes, current),
+    }
+    assert list(steps) == list(STEPS)
+    for name, build in steps.items():
+        if not only or name in only:
+            build()
     for name in store.table_names():
         manifest = store.manifest(name)
         print(f"  {name:<26} {manifest.rows:>6} lignes  sha256 {manifest.sha256[:12]}")
