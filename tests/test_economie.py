@@ -124,9 +124,14 @@ def test_the_epci_row_of_the_source_is_checked_against_the_communes(ccpa):
     assert "republication tierce" in limit.text
 
 
-@pytest.mark.parametrize("epci, absent", [("240700815", "07242"), ("200066389", "50283")])
-def test_a_commune_absent_from_the_source_makes_the_sum_missing_never_partial(epci, absent):
-    section, dossier, _ = economy_of(epci=epci)
+# The communes of the CC Berg et Coiron (07242 absent from the source), as a list: no EPCI row to fall
+# back on (an EPCI uses its published row: tests/test_economy_points.py).
+BERG_COMMUNES = "07032,07077,07145,07159,07208,07241,07242,07247,07263,07273,07287,07311,07341"
+
+
+@pytest.mark.parametrize("territory, absent", [({"communes": BERG_COMMUNES, "nom": "Berg et Coiron"}, "07242")])
+def test_a_commune_absent_from_the_source_makes_the_sum_missing_never_partial(territory, absent):
+    section, dossier, _ = economy_of(**territory)
     jobs = indicator(section, JOBS)
     assert jobs.value is None and "somme incomplète" in jobs.missing_reason and absent in jobs.missing_reason
     since = indicator(section, "evolution_effectifs_salaries_prives_2014")
@@ -139,13 +144,12 @@ def test_a_commune_absent_from_the_source_makes_the_sum_missing_never_partial(ep
     assert "Absentes de la source" in table.note
 
 
-def test_sancy_curve_is_labelled_as_the_communes_present_every_year(sancy):
+def test_sancy_curve_is_the_epcis_published_row_against_its_zones_and_france(sancy):
     section, _, _ = sancy
     chart = block(section, Chart, "effectifs_salaries_indice")
     own = chart.series[0]
-    assert own.label == "CC du Massif du Sancy (15 communes sur 20)"
-    assert "champ constant" in chart.note and "ce n'est pas le total du territoire" in chart.note
-    assert indicator(section, JOBS).value is None  # the total stays missing
+    assert own.label == "CC du Massif du Sancy (valeur publiée pour l'EPCI)"
+    assert "valeur publiée pour l'EPCI" in chart.note and "champ constant" not in chart.note
     assert [s.label for s in chart.series[1:]] == ["ZE Issoire", "ZE Clermont-Ferrand", "France"]
 
 
@@ -172,18 +176,23 @@ def test_sancy_secondary_homes_are_the_tourism_capacity_figure(sancy):
     assert homes.value / rows["logements"] == pytest.approx(0.613, abs=0.001)  # 61 % of the dwellings
     per_100 = indicator(section, "residences_secondaires_pour_100_habitants")
     assert per_100.value > 90 and all(c.value < 20 for c in per_100.comparisons)
-    note = next(b for b in section.blocks if isinstance(b, Note) and "DS_TOUR_CAP" in b.text)
-    assert "non disponible hors ligne" in note.text
+    # Hotel and campsite beds: named plainly in the chapter's box, their source in the annex.
+    box = next(b for b in section.blocks if isinstance(b, Note) and b.tone == "gap")
+    assert "la capacité des hôtels, campings et autres hébergements touristiques" in box.text
+    part = next(p for p in dossier.missing if p.section_id == "economie" and "DS_TOUR_CAP" in (p.detail or ""))
+    assert "non disponible hors ligne" in (part.detail or "")
 
 
 def test_what_the_offline_data_cannot_give_is_said_with_its_source(ccpa):
-    section, _, _ = ccpa
+    section, dossier, _ = ccpa
     gap = next(b for b in section.blocks if isinstance(b, Note) and b.tone == "gap")
+    assert "les dix plus grands établissements employeurs" in gap.text  # plainly, in the chapter's box
+    detail = " ".join(p.detail or "" for p in dossier.missing if p.section_id == "economie")  # the annex
     for source in ("DS_SIDE_CREA_ETAB_COM", "Recherche d'entreprises"):
-        assert source in gap.text
+        assert source in detail
     # Sectors (zones d'emploi) and spheres (EPCI) come from the samples: not in the gap note.
-    assert "DS_FLORES_A38" not in gap.text and "DS_FLORES_ECONOMIC_SPHERE" not in gap.text
-    assert "non disponible hors ligne" in gap.text.lower()
+    assert "DS_FLORES_A38" not in detail and "DS_FLORES_ECONOMIC_SPHERE" not in detail
+    assert "non disponible hors ligne" in detail.lower()
     # Sectors per commune or EPCI: said (the zones d'emploi's figures are not the territory's), not invented.
     assert any("pas ceux du territoire ni de ses communes, que le dossier n'estime pas" in b.text
                for b in section.blocks if isinstance(b, Note))
@@ -208,8 +217,9 @@ def test_largest_employers_fetched_into_the_store_are_shown_with_their_band_and_
     assert table.rows == (("COMMUNE DE COISE (MAIRIE)", "84.11Z — Administration publique", "3 à 5 salariés", None,
                            "Coise"),)
     assert "2026-11-21" in table.note
-    gap = next(b for b in section.blocks if isinstance(b, Note) and b.tone == "gap" and "DS_FLORES_A38" in b.text)
-    assert "Recherche d'entreprises" not in gap.text
+    gap = next(b for b in section.blocks
+               if isinstance(b, Note) and b.tone == "gap" and "DS_FLORES_A38" in (b.detail or ""))
+    assert "Recherche d'entreprises" not in (gap.detail or "")
 
 
 # -- en bref, PDF ---------------------------------------------------------------------------------------
@@ -233,7 +243,7 @@ def sancy_pdf(tmp_path_factory):
         app, ["run", "--epci", "246300966", "--offline", "--sortie", str(out), "--date-edition", "2026-11-21"],
         catch_exceptions=False,
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 4, result.output  # offline: partial
     return PdfReader(out / "dossier.pdf")
 
 
@@ -247,8 +257,10 @@ def test_the_section_is_in_the_pdf_outline_with_its_figures(sancy_pdf):
     assert last - first >= 3, titles
     text = "\n".join(sancy_pdf.pages[i].extract_text() for i in range(first, last))
     assert "Emploi salarié privé depuis 2014 (indice base 100 en 2014)" in text
-    assert "15 communes présentes" in text and "republication tierce" in text  # the legend is drawn, not text
-    assert "Résidences secondaires pour 100" in text and "DS_TOUR_CAP" in text
+    # the legend is drawn, not text: the note under the curve says what it is
+    assert "le territoire est la valeur publiée pour l'EPCI" in " ".join(text.split()) and "republication tierce" in text
+    assert "Profil sectoriel des zones d'emploi d'Issoire et de" in " ".join(text.split())
+    assert "Résidences secondaires pour 100" in text and "hôtels, campings" in text  # the box, plainly
 
 
 # -- jobs by sector of the zones d'emploi, specialisation, spheres (third-party Flores) -------------
@@ -276,7 +288,7 @@ def test_sancy_sector_shares_and_index_are_recomputed_from_the_zone_counts(sancy
     raw = pd.read_parquet(SHARED / "data" / FLORES_A21)
     issoire = raw[raw["code_ze"] == "8410"].set_index("lib")
     total = issoire["eff_23"].sum()
-    table = block(section, Table, title_start="Spécialisation des zones d'emploi")
+    table = block(section, Table, title_start="Profil sectoriel des zones d'emploi d'Issoire et de Clermont-Ferrand")
     assert [c.label for c in table.columns][:4] == ["Secteur (A21)", "Emplois ZE Issoire", "Part ZE Issoire",
                                                     "Indice ZE Issoire"]
     rows = {r[0]: r for r in table.rows}
@@ -305,10 +317,11 @@ def test_presential_share_is_the_published_epci_share_and_a_commune_gets_the_rea
     table = block(section, Table, title_start="Économie présentielle et productive")
     assert table.rows[0][:2] == ("CC du Massif du Sancy", published["246300966"])
     assert table.rows[0][2] == pytest.approx(100 - published["246300966"])
-    assert table.rows[1][:2] == ("France", published["00FR"])
-    villeneuve, _, _ = economy_of(commune="07341")
-    gap = next(b for b in villeneuve.blocks if isinstance(b, Note) and "présentielle" in b.text)
-    assert gap.tone == "gap" and "par EPCI" in gap.text and "DS_FLORES_ECONOMIC_SPHERE" in gap.text
+    assert len(table.rows) == 1  # the file's "00FR" row is not France: no comparison (test_economy_points)
+    villeneuve, dossier, _ = economy_of(commune="07341")
+    box = next(b for b in villeneuve.blocks if isinstance(b, Note) and "présentielle" in b.text)
+    gap = next(p for p in dossier.missing if p.section_id == "economie" and "présentielle" in p.what)
+    assert box.tone == "gap" and "par EPCI" in (gap.detail or "") and "DS_FLORES_ECONOMIC_SPHERE" in (gap.detail or "")
 
 
 BOOKS = ("economie", "economie_habitants", "economie_salaries", "economie_secteurs", "economie_etablissements",

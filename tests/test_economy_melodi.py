@@ -147,11 +147,11 @@ def test_the_economy_section_says_what_melodi_did_not_give_and_a_secret_is_never
     jobs = indicators["emplois_salaries_flores"]
     assert jobs.value is None and "secret statistique" in jobs.missing_reason  # not 0
     assert all(c.value is None and c.missing_reason for c in jobs.comparisons)
-    text = repr(economy.blocks)
+    text = repr(economy.blocks) + repr([p for p in dossier.missing if p.section_id == "economie"])  # box + annex
     for dataset in ("DS_SIDE_STOCKS_ET_COM", "DS_SIDE_CREA_ETAB_COM", "DS_TOUR_CAP", "DS_FLORES_ECONOMIC_SPHERE"):
         assert f"(jeu {dataset}) n'a renvoyé aucune valeur" in text, dataset
     # Without Flores sectors for the territory, the zones d'emploi view of the samples stays.
-    assert "Emploi salarié par secteur (NAF A21) des zones d'emploi du territoire" in text
+    assert "Profil sectoriel des zones d'emploi d'Issoire et de Clermont-Ferrand (pas le territoire)" in text
     assert "Non disponible hors ligne" not in text or "DS_SIDE_CREA_ETAB_COM (API Melodi)" not in text
     sources = " ".join(f"{s.vintage} {s.method}" for s in dossier.sources)
     assert "DS_FLORES_A38 2023" in sources

@@ -162,3 +162,27 @@ def test_a_failing_source_is_one_gap_and_the_samples_are_kept(economy_steps, cli
     assert not (tmp_path / "user" / "tables" / "urssaf_effectifs.parquet").exists()
     section, _ = economy_section(ccpa, store, tmp_path)
     assert any(getattr(b, "id", None) == "effectifs_salaries_indice" for b in section.blocks)
+
+
+@needs_shared
+@needs_specimens
+def test_online_an_incomplete_sum_of_fetched_communes_gives_the_epcis_published_row(
+    economy_steps, client, mocked, tmp_path
+):
+    """Same rule as offline: the Sancy's fetched communes miss some years (communes without record,
+    a null APE cell), so the dossier shows the EPCI's published row, labelled, not « n.d. »."""
+    sancy = resolve_territory(epci="246300966")
+    records = [documented_record(code) for code in sancy.commune_codes if real_headcounts(code)]
+    records[0]["effectifs_salaries_2024"] = None  # OURS: a secret (null) year of one commune
+    mocked.get(urssaf_url(sancy.commune_codes), json=envelope(*records))
+    mocked.get(search_url(sancy), json=load_json(COISE))
+    store = Store([tmp_path / "user", samples_dir()])
+    assert fetch(sancy, store, client, economy_steps) == []
+    table = store.read(URSSAF_EFFECTIFS.name)
+    fetched = table[(table["geo_level"] == "COM") & table["geo_code"].isin(sancy.commune_codes)]
+    assert set(fetched["source_id"]) == {urssaf.SOURCE_ID}
+    row = table[(table["geo_level"] == "EPCI") & (table["geo_code"] == sancy.code)].set_index("period")["value"]
+    section, _ = economy_section(sancy, store, tmp_path)
+    jobs = next(i for b in section.blocks if hasattr(b, "indicators") for i in b.indicators
+                if i.id == "effectifs_salaries_prives")
+    assert jobs.value == row["2024"] and "valeur publiée pour l'EPCI" in jobs.note

@@ -64,13 +64,17 @@ def test_a_missing_figure_gives_no_enjeu():
 
 def test_one_figure_gives_one_enjeu_the_first_row_that_holds():
     # growth slower than the département: not an asset, not a decline, a question
-    [enjeu] = _enjeux(_figure("variation_population_annuelle", 0.2, "2013-2018", departement=0.4))
+    [enjeu] = _enjeux(_figure("variation_population_annuelle", 0.2, "2018-2023", departement=0.4))
     assert enjeu.kind is EnjeuKind.QUESTION
-    assert enjeu.text.startswith("Croissance de +0,20 % par an sur 2013-2018, moins rapide que le département "
-                                 "(département : +0,40 % par an)")
+    assert enjeu.text.startswith("Croissance de +0,20 % par an entre 2018 et 2023, moins rapide que le département "
+                                 "(Ardèche : +0,40 % par an sur la même période)")
     # without a département to compare with, any growth is an asset
-    [enjeu] = _enjeux(_figure("variation_population_annuelle", 0.2, "2013-2018"))
-    assert enjeu.kind is EnjeuKind.ATOUT and enjeu.text == "Population en croissance de +0,20 % par an sur 2013-2018."
+    [enjeu] = _enjeux(_figure("variation_population_annuelle", 0.2, "2018-2023"))
+    assert enjeu.kind is EnjeuKind.ATOUT and enjeu.text == "Population en croissance de +0,20 % par an entre 2018 et 2023."
+
+
+def test_a_flat_population_is_not_called_a_slow_growth():
+    assert _enjeux(_figure("variation_population_annuelle", 0.0, "2018-2023", departement=0.4)) == ()
 
 
 def test_land_take_is_read_against_the_even_pace_of_its_period():

@@ -36,7 +36,7 @@ def test_an_online_run_with_more_figures_than_slots_keeps_every_theme():
 
 def test_when_the_figures_fit_all_are_shown_in_order_and_missing_ones_skipped():
     missing = {"ecart_temperature_recente_reference", "conso_naf_annuelle_reference", "mediane_niveau_vie",
-               "mediane_niveau_vie_publie", "evolution_effectifs_salaries_prives_5ans"}
+               "evolution_effectifs_salaries_prives_5ans"}
     expected = [i for i in KEY_FIGURES if i not in missing]
     assert len(expected) <= KEY_FIGURE_SLOTS
     assert [i.id for i in key_figures(_sections(KEY_FIGURES, missing=missing))] == expected

@@ -1,4 +1,5 @@
-"""Géorisques API v1: the strict parser and the territory fetch, on SYNTHETIC bodies.
+"""Géorisques API v1: the parser (required fields strict, extra fields tolerated) and the territory
+fetch, on SYNTHETIC bodies.
 
 SYNTHETIC FIXTURES. No real body of the Géorisques API was ever recorded (../shared/sources/
 APIS.md §4): every body below is written by us from the documented field lists of APIS.md §4,
@@ -28,6 +29,7 @@ from responses import matchers
 from diagterr.errors import SourceSchemaError
 from diagterr.resources import samples_dir
 from diagterr.sources import georisques
+from diagterr.sources.fetcher import FetchContext
 from diagterr.store import Store
 from diagterr.tables.climate import GEORISQUES
 from diagterr.territory import resolve_territory
@@ -127,30 +129,34 @@ def test_fewer_decrees_than_announced_fail_loudly(mocked, client):
         georisques.fetch_catnat(client, PARIS)
 
 
-def test_a_renamed_key_fails_naming_both_fields(mocked, client):
+def test_a_renamed_key_fails_naming_the_missing_field(mocked, client):
     item = catnat_item()
     item["libelle_risque"] = item.pop("libelle_risque_jo")  # a provider renaming the field
     mocked.get(f"{URL}/gaspar/catnat", json=envelope([item]))
     with pytest.raises(SourceSchemaError) as caught:
         georisques.fetch_catnat(client, PARIS)
     message = str(caught.value)
-    assert "absent(s) « libelle_risque_jo »" in message and "inconnu(s) « libelle_risque »" in message
+    assert "absent(s) « libelle_risque_jo »" in message
     assert "data[0]" in message and "schéma" in message
 
 
-def test_an_added_key_fails_too(mocked, client):
+def test_an_added_key_is_tolerated_and_logged_once_at_debug_level(mocked, client, caplog):
+    """Fails before issue 15: any key outside the documented list stopped the read."""
     item = catnat_item()
     item["nouveau_champ"] = "x"
     mocked.get(f"{URL}/gaspar/catnat", json=envelope([item]))
-    with pytest.raises(SourceSchemaError, match="inconnu.*« nouveau_champ »"):
+    with caplog.at_level("DEBUG", logger="diagterr.sources.georisques"):
+        assert georisques.fetch_catnat(client, PARIS)[0]["code"] == "INTE0100460A"
         georisques.fetch_catnat(client, PARIS)
+    logged = [r for r in caplog.records if "nouveau_champ" in r.getMessage()]
+    assert len(logged) <= 1 and all(r.levelname == "DEBUG" for r in logged)
 
 
 @pytest.mark.parametrize(
     "change, field",
     [
         (lambda b: b.pop("data"), "« data »"),
-        (lambda b: b.update(donnees=[]), "« donnees »"),
+        (lambda b: b.update(data={}), "« data »"),
         (lambda b: b.update(total_pages="1"), "« total_pages »"),
     ],
 )
@@ -233,15 +239,32 @@ def test_a_commune_costs_four_requests_and_its_rows_replace_the_old_ones(mocked,
     assert len(store.read(GEORISQUES.name)) == len(table)
 
 
-def test_a_failing_commune_leaves_the_table_unchanged(mocked, client, tmp_path):
+def test_a_commune_whose_risks_cannot_be_read_leaves_the_table_unchanged(mocked, client, tmp_path):
     paris = resolve_territory(commune=PARIS)
+    add_commune(mocked)
     body = risques_body()
     body["data"][0]["libelle"] = body["data"][0].pop("libelle_commune")
-    mocked.get(f"{URL}/gaspar/risques", json=body)
+    mocked.replace(mocked.GET, f"{URL}/gaspar/risques", json=body)
     store = Store([tmp_path / "user"])
-    with pytest.raises(SourceSchemaError):
-        georisques.fetch_risks_for_territory(client, store, paris)
+    with pytest.raises(SourceSchemaError, match="libelle_commune"):
+        georisques.fetch_risks_for_territory(client, store, paris, {})
     assert store.read(GEORISQUES.name) is None
+
+
+def test_an_endpoint_missing_a_required_field_is_its_gap_the_others_go_on(mocked, client, tmp_path):
+    """Fails before issue 15: a `zonage_sismique` item without `code_zone` stopped the whole chapter."""
+    paris = resolve_territory(commune=PARIS)
+    add_commune(mocked)
+    mocked.replace(mocked.GET, f"{URL}/zonage_sismique", json={"data": [{"code_insee": PARIS,
+                                                                         "zone_sismicite": "2 - FAIBLE"}]})
+    store = Store([tmp_path / "user"])
+    context = FetchContext(client, store, paris)
+    georisques.fetch(context)
+    table = store.read(GEORISQUES.name)
+    assert sorted(table["jeu"]) == ["catnat", "commune", "radon", "risque"]
+    [gap] = context.gaps
+    assert gap.source_id == "georisques"
+    assert gap.message.startswith("Zone de sismicité illisible (1 commune(s) sur 1)") and "« code_zone »" in gap.message
 
 
 def test_fixtures_hold_only_documented_values():

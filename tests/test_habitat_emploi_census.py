@@ -159,6 +159,12 @@ def test_online_the_stock_by_category_is_shown_at_every_census_with_its_comparis
     assert rows["Logements vacants : France"][1] is None  # RP 2021: no France figure in the samples
 
 
+def _notes_and_gaps(dossier, section) -> str:
+    """The section's notes, and the annex's detail of what its gap box names."""
+    notes = [b.text for b in section.blocks if isinstance(b, Note)]
+    return " ".join(notes + [p.detail or "" for p in dossier.missing if p.section_id == section.id])
+
+
 @pytest.mark.slow
 @needs_specimens
 def test_online_owners_are_shown_the_tenure_detail_and_building_age_are_said_missing(dossier):
@@ -170,7 +176,7 @@ def test_online_owners_are_shown_the_tenure_detail_and_building_age_are_said_mis
         _ccpa_sample_share("rp_proprietaires", "residences_principales", "DEP", "69"))
     social = indicators["part_statut_221"]
     assert social.value is None and "code TSH « 221 » absent de la réponse" in social.missing_reason
-    notes = " ".join(b.text for b in section.blocks if isinstance(b, Note))
+    notes = _notes_and_gaps(dossier, section)
     assert "Période d'achèvement des résidences principales : aucune donnée (codes BUILD_END)" in notes
     sources = " ".join(f"{s.vintage} {s.method}" for s in dossier.sources)
     assert "rp_achevement_{BUILD_END}" in sources  # the annex names the code INSEE did not answer
@@ -190,7 +196,7 @@ def test_online_jobs_come_with_comparisons_the_index_and_the_pcs_say_why_they_ar
     index = indicators["concentration_emploi"]
     assert index.value is None and "DS_RP_NAVETTES_PRINC" in index.missing_reason
     assert "actifs occupés" in index.note and "15 ans ou plus" in index.note
-    notes = " ".join(b.text for b in section.blocks if isinstance(b, Note))
+    notes = _notes_and_gaps(dossier, section)
     assert "Catégories socioprofessionnelles" in notes and "DS_RP_POPULATION_COMP" in notes
     assert "sans aucune observation" in notes
     assert not any(i.startswith("part_pcs_") for i in indicators)  # no share made up from nothing
@@ -201,10 +207,11 @@ def test_offline_the_melodi_only_figures_are_named_not_shown(tmp_path):
     territory = resolve_territory(epci=CCPA)
     fig = Figures(store, territory)
     section = habitat.analyse(fig)
-    notes = " ".join(b.text for b in section.blocks if isinstance(b, Note))
+    notes = " ".join(" ".join(filter(None, (b.text, b.detail))) for b in section.blocks if isinstance(b, Note))
     assert "non disponibles hors ligne" in notes and "DS_RP_LOGEMENT_PRINC" in notes
     assert not any(isinstance(b, Chart) and b.id in ("parc_logements_historique", "statut_occupation")
                    for b in section.blocks)
     (pcs,) = residents.socio_professional(fig)
-    assert isinstance(pcs, Note) and "non disponible hors ligne" in pcs.text and "DS_RP_POPULATION_COMP" in pcs.text
+    assert isinstance(pcs, Note) and pcs.tone == "gap" and pcs.source_id == "insee_melodi"
+    assert "non disponible hors ligne" in (pcs.detail or "") and "DS_RP_POPULATION_COMP" in (pcs.detail or "")
     assert jobs.jobs_at_place_of_work(fig) == []

@@ -296,8 +296,8 @@ def test_an_unreachable_host_is_not_asked_again_by_the_same_client(mocked, open_
         client.get_json(COMMUNE_URL, source_id=SOURCE)
     assert str(error.value) == (
         "API Géo (découpage administratif et contours) : source injoignable "
-        f"({COMMUNE_URL}) : https://geo.api.gouv.fr n'a pas répondu à une requête précédente "
-        "(ConnectionError après 5 tentatives), rien n'est plus tenté. Vérifiez la connexion, ou "
+        f"({COMMUNE_URL}) : https://geo.api.gouv.fr est ignoré pour le reste de l'exécution "
+        "(ConnectionError après 5 tentatives), rien n'y est plus demandé. Vérifiez la connexion, ou "
         "relancez avec --offline si les données sont déjà en cache."
     )
     assert error.value.status is None
@@ -330,19 +330,49 @@ def test_an_unreachable_host_still_serves_its_cached_answers(mocked, open_client
     assert len(mocked.calls) == 6
 
 
-def test_http_errors_and_read_timeouts_do_not_mark_the_host_unreachable(mocked, open_client, fake_time):
-    for _ in range(5):
-        add_dep77(mocked, status=503, body=b"")
-    mocked.get(COMMUNE_URL, body=requests.ReadTimeout("read timed out"))
-    mocked.get(EPCI_URL, status=404, body="Not Found")
+def test_a_host_that_used_up_a_fetchs_retries_gets_one_attempt_per_fetch_then_is_skipped(
+        mocked, open_client, fake_time):
+    # Before: every fetch of a host answering 503 cost 5 attempts and 15 s of waits (Melodi: 100
+    # requests, 516 s for 20 fetches). Now: 5 attempts, then one per fetch, then the host is skipped.
+    urls = [f"https://geo.api.gouv.fr/communes/0100{n}" for n in range(1, 6)]
+    for url in urls[:4]:
+        mocked.get(url, status=503, body=b"")
     client = open_client()
-    with pytest.raises(SourceError, match="HTTP 503"):
-        get_dep77(client)  # the host answered: it is reachable
-    with pytest.raises(SourceError, match=r"source injoignable .* \(ReadTimeout\)"):
-        client.get_json(COMMUNE_URL, source_id=SOURCE)  # it accepted the connection
+    with pytest.raises(SourceError, match="HTTP 503 après 5 tentatives"):
+        client.get_json(urls[0], source_id=SOURCE)
+    for url in urls[1:3]:
+        with pytest.raises(SourceError, match=r"HTTP 503 après 1 tentative\. Réessayez"):
+            client.get_json(url, source_id=SOURCE)
+    with pytest.raises(SourceError) as error:
+        client.get_json(urls[3], source_id=SOURCE)
+    assert str(error.value) == (
+        f"API Géo (découpage administratif et contours) : {urls[3]} a répondu HTTP 503 après 1 tentative ; "
+        "https://geo.api.gouv.fr est ignoré pour le reste de l'exécution (8 échecs de suite). Réessayez plus tard."
+    )
+    with pytest.raises(SourceError, match="est ignoré pour le reste de l'exécution"):
+        client.get_json(urls[4], source_id=SOURCE)
+    assert len(mocked.calls) == 5 + 3
+    assert fake_time.sleeps == [1.0, 2.0, 4.0, 8.0]
+
+
+def test_a_read_timeout_skips_the_host_at_once_and_a_4xx_does_not(mocked, open_client, fake_time):
+    # Before: a read timeout was retried 5 times (5 × 60 s) and never marked the host.
+    mocked.get(EPCI_URL, status=404, body="Not Found")
+    mocked.get(COMMUNE_URL, body=requests.ReadTimeout("read timed out"))
+    client = open_client()
     with pytest.raises(NotFoundAtSourceError):
-        client.get_json(EPCI_URL, source_id=SOURCE)
-    assert len(mocked.calls) == 5 + 5 + 1
+        client.get_json(EPCI_URL, source_id=SOURCE)  # the host answered
+    with pytest.raises(SourceError) as error:
+        client.get_json(COMMUNE_URL, source_id=SOURCE)
+    assert str(error.value) == (
+        f"API Géo (découpage administratif et contours) : source injoignable ({COMMUNE_URL}) : pas de "
+        "réponse complète à temps (ReadTimeout) ; https://geo.api.gouv.fr est ignoré pour le reste de "
+        "l'exécution. Vérifiez la connexion, ou relancez avec --offline si les données sont déjà en cache."
+    )
+    with pytest.raises(SourceError, match="est ignoré pour le reste de l'exécution"):
+        get_dep77(client)
+    assert len(mocked.calls) == 2
+    assert fake_time.sleeps == []
 
 
 # -- bad bodies ---------------------------------------------------------------------------------

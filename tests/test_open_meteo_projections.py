@@ -126,7 +126,7 @@ def test_a_territory_costs_two_requests_at_one_point(tmp_path):
     assert set(table["commune"]) == {main.main_commune} and set(table["model"]) == set(projections.MODELS)
     assert table["value"].isna().all()  # nothing made up from 32 days
     section = climat.analyse(Figures(store, sancy))
-    assert any("moins de deux modèles" in b.text for b in section.blocks if isinstance(b, Note))
+    assert any("moins de deux modèles" in f"{b.text} {b.detail}" for b in section.blocks if isinstance(b, Note))
 
 
 def synthetic_projections(store: Store, territory, models: list[str]) -> None:
@@ -167,5 +167,5 @@ def test_one_model_alone_gives_no_range(tmp_path):
     store = Store([tmp_path / "user", samples_dir()])
     synthetic_projections(store, sancy, ["FGOALS_f3_H"])
     section = climat.analyse(Figures(store, sancy))
-    text = " ".join(b.text for b in section.blocks if isinstance(b, Note))
+    text = " ".join(f"{b.text} {b.detail or ''}" for b in section.blocks if isinstance(b, Note))
     assert "aucune fourchette" in text and "°C par rapport à celle" not in text

@@ -36,7 +36,9 @@ def test_offline_the_housing_shares_2022_are_shown_as_a_republication(sancy):
     dossier, _ = sancy
     section = next(s for s in dossier.sections if s.id == "habitat")
     titles = [getattr(b, "title", "") for b in section.blocks]
-    assert "Logements de l'EPCI au recensement 2022 (republication tierce)" in titles
+    assert "Parc de logements, recensements 2018 à 2022" in titles  # the 2022 rows in the stock's series
+    assert any(getattr(b, "text", "").startswith("Recensement 2022 : parts de l'EPCI calculées et republiées par un tiers")
+               for b in section.blocks)
     assert _indicator(dossier, "part_residences_secondaires_2022_tiers").source.vintage == "RP 2022"
 
 

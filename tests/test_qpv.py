@@ -43,7 +43,7 @@ def resource() -> datagouv.Resource:
 
 def qpv_blocks(section) -> tuple[list, list[str]]:
     tables = [b for b in section.blocks if getattr(b, "title", "").startswith("Quartiers prioritaires")]
-    notes = [b.text for b in section.blocks if "uartier" in getattr(b, "text", "")]
+    notes = [b.detail or b.text for b in section.blocks if "uartier" in getattr(b, "text", "")]
     return tables, notes
 
 

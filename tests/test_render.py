@@ -199,7 +199,7 @@ def test_html_shows_missing_values_with_their_reason(rendered):
     html = rendered[0].html.read_text(encoding="utf-8")
     assert "n.d.<sup" in html
     assert "Valeur soumise au secret statistique." in html
-    assert "Sources indisponibles lors de cette édition" in html
+    assert "Sources manquantes lors de cette édition" in html
     assert "<style>" in html  # the HTML file handed to the user carries its stylesheet
 
 
@@ -306,7 +306,8 @@ def test_a_failed_pdf_leaves_no_file_behind(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="panne simulée"):
         render_dossier(example_dossier(), example_boundaries(), tmp_path)
     assert not (tmp_path / "dossier.pdf").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["dossier.html", "indicateurs.csv", "indicateurs.json"]
+    # The edition is swapped in whole: no json, csv or html of an edition whose PDF failed.
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_failed_export_keeps_the_previous_files_intact(tmp_path, monkeypatch):
@@ -405,7 +406,7 @@ def test_csv_export_has_one_row_per_indicator_and_level(rendered):
     expected = _expected_records()
     assert len(rows) == sum(1 + len(ind.comparisons) for _, ind in expected)
     assert list(rows[0]) == ["section", "id", "label", "niveau", "code", "nom", "valeur", "unite", "periode",
-                             "source", "millesime", "geographie", "manquant_motif"]
+                             "source", "millesime", "geographie", "manquant_motif", "couverture"]
     population = [r for r in rows if r["id"] == "population" and r["section"] == "demographie"]
     assert [(r["niveau"], r["valeur"]) for r in population] == [
         ("territoire", "12345"), ("departement", "654321"), ("region", "2345678"), ("france", "67000000")]
@@ -504,6 +505,6 @@ def test_page_two_lists_failed_sources_in_one_short_line_each_and_the_annex_in_f
     html = render_html(replace(example_dossier(), gaps=gaps), {}, cover_svg=None)
     en_bref = html[html.index('id="en-bref"'):html.index('id="sec-')]
     annex = html[html.index('id="annexes"'):]
-    assert en_bref.count("<li>Source ") == 12 and "georisques" not in en_bref
-    assert "Le détail de chaque échec est dans l'annexe" in en_bref
+    assert "12 sources en cause" in en_bref and "georisques" not in en_bref and "Source 3" not in en_bref
+    assert "en annexe, « Données manquantes »" in en_bref
     assert annex.count("gaspar/risques") == 12

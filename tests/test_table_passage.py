@@ -200,12 +200,12 @@ def test_the_saint_lo_dossier_lists_the_communes_nouvelles_with_their_former_com
     dossier = build_dossier(territory, store, RunOptions(Path("unused")), [], [])
     section = next(s for s in dossier.sections if s.id == "territoire")
     table = next(b for b in section.blocks if getattr(b, "title", "").startswith("Communes nouvelles du périmètre"))
-    rows = {row[3]: row for row in table.rows}
-    assert rows["14513"] == ("Tessy-Bocage", "50592", "Pont-Farcy", "14513", "2018")
+    rows = {code: row for row in table.rows for code in row[3].split(", ")}
+    assert rows["14513"] == ("Tessy-Bocage", "50592", "Pont-Farcy", "14513, 50649", "2018")
     assert rows["50313"] == ("Bourgvallées", "50546", "Le Mesnil-Herman", "50313", "2019")
     assert rows["50581"] == ("Bourgvallées", "50546", "Soulles", "50581", "2019")
     assert rows["50248"][0] == "Pont-Hébert" and rows["50248"][4] == "2018"
-    assert rows["50180"][4] is None  # merged before 2017: the shared data does not date it
+    assert rows["50180"][4] == "2016"  # dated by the yearly COG states 2008-2024 of the shared data
     assert "63127" not in rows  # Saint-Diéry is not in this EPCI
     rules = [b.text for b in section.blocks if getattr(b, "text", "").startswith("Règle d'harmonisation")]
     assert len(rules) == 1 and "comptages sont additionnés" in rules[0]

@@ -47,12 +47,16 @@ def test_unemployment_rate_is_recomputed_from_summed_parts_not_averaged(ccpa):
     assert all(c.value is not None for c in rate.comparisons)
 
 
-def test_median_of_an_epci_is_missing_with_the_reason(ccpa):
-    dossier, _ = ccpa
-    median = indicator(dossier, "mediane_niveau_vie")
-    assert median.value is None
-    assert "non agrégeable" in median.missing_reason
-    assert "médiane ne s'additionne pas" in median.note
+def test_median_of_an_epci_is_the_published_epci_value_never_an_average(ccpa):
+    """The communes' medians do not combine: the EPCI shows INSEE's own EPCI value (Filosofi 2019,
+    republished by a third party), labelled as such, and never a mean of the communes' medians."""
+    dossier, store = ccpa
+    assert not [i for _, i in dossier.indicators() if i.id == "mediane_niveau_vie"]
+    median = indicator(dossier, "mediane_niveau_vie_2019_tiers")
+    codes = [code for code, _ in dossier.territory.communes]
+    communes = store.observations("insee_comparateur", "COM", codes, ["mediane_niveau_vie"])
+    assert median.value is not None and median.value != pytest.approx(communes["value"].mean())
+    assert median.kind == "median"
 
 
 def test_median_of_a_single_commune_is_its_published_value():

@@ -13,10 +13,12 @@ import hashlib
 import json
 import logging
 import os
+import signal
+import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from enum import StrEnum
@@ -28,7 +30,7 @@ import yaml
 
 from diagterr import __version__
 from diagterr.atomic import write_text_atomic
-from diagterr.errors import BadInputError, DiagterrError, ExitCode
+from diagterr.errors import BadInputError, DiagterrError, ExitCode, TerminatedError
 from diagterr.progress import Event, Phase, Reporter, silent
 from diagterr.store import Store, sha256_of
 from diagterr.territory import Territory, resolve_territory
@@ -39,6 +41,9 @@ SUMMARY_FILE = "batch.json"
 EDITION_FILE = ".diagterr-edition.json"  # per site: the fingerprint of its last dossier
 LOCK_FILE = ".diagterr-batch.lock"
 _SITE_KEYS = {"nom", "epci", "commune", "communes", "sortie", "initiatives", "focus"}
+# A programme's sites file is a few kilobytes; a bigger one is a mistake (read in minutes, not seconds).
+MAX_SITES_FILE_BYTES = 1_000_000
+MAX_PROBLEMS_SHOWN = 20  # problems of a sites file listed in the message; the others counted
 
 MODELE = """\
 # Sites d'un programme pour `diagterr batch` (YAML).
@@ -126,14 +131,20 @@ def model_text() -> str:
 def write_model(path: Path, force: bool = False) -> None:
     if path.exists() and not force:
         raise BadInputError(f"{path} existe déjà : choisissez un autre nom, ou --force pour le remplacer.")
-    write_text_atomic(path, model_text())
+    if path.is_dir():
+        raise BadInputError(f"{path} est un dossier : donnez le nom du fichier à écrire (ex. {path / 'sites.yaml'}).")
+    try:
+        write_text_atomic(path, model_text())
+    except OSError as error:
+        raise BadInputError(
+            f"Impossible d'écrire le modèle {path} ({error.strerror or error}) : choisissez un dossier où vous "
+            "pouvez écrire."
+        ) from None
 
 
 def load_sites(path: Path) -> list[Site]:
     """Every site of the file, resolved; any problem anywhere stops everything (with its line)."""
-    if not path.is_file():
-        raise BadInputError(f"Fichier de sites « {path} » introuvable (créez-en un avec « diagterr batch modele »).")
-    text = path.read_text("utf-8")
+    text = _read_sites_text(path)
     try:
         document = yaml.compose(text)
     except yaml.YAMLError as error:
@@ -157,6 +168,7 @@ def load_sites(path: Path) -> list[Site]:
         line = node.start_mark.line + 1
         try:
             site = _site(node, line, base, path.parent)
+            _check_inside(site, node, base)
         except DiagterrError as error:
             problems.append(f"ligne {line} : {error}")
             continue
@@ -166,8 +178,57 @@ def load_sites(path: Path) -> list[Site]:
         seen_dirs[site.out_dir] = line
         sites.append(site)
     if problems:
-        raise BadInputError(f"{path.name} : {len(problems)} problème(s), rien n'a été lancé :\n  " + "\n  ".join(problems))
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        if len(problems) > len(shown):
+            shown.append(f"… et {len(problems) - len(shown)} autres")
+        raise BadInputError(f"{path.name} : {len(problems)} problème(s), rien n'a été lancé :\n  " + "\n  ".join(shown))
     return sites
+
+
+def _read_sites_text(path: Path) -> str:
+    """The sites file as text: a UTF-8 file of at most MAX_SITES_FILE_BYTES (BadInputError otherwise)."""
+    try:
+        size = path.stat().st_size if path.is_file() else None
+    except OSError:
+        size = None
+    if size is None:
+        raise BadInputError(f"Fichier de sites « {path} » introuvable (créez-en un avec « diagterr batch modele »).")
+    if size > MAX_SITES_FILE_BYTES:
+        from diagterr.formatting import nombre
+
+        raise BadInputError(
+            f"{path.name} : {nombre(size / 1e6, 1)} Mo, c'est trop pour un fichier de sites (au plus "
+            f"{nombre(MAX_SITES_FILE_BYTES / 1e6)} Mo ; quelques Ko suffisent pour des centaines de sites). "
+            "Vérifiez que c'est le bon fichier."
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise BadInputError(f"Fichier de sites « {path} » illisible ({error.strerror or error}).") from None
+    if b"\x00" in data:
+        raise BadInputError(f"{path.name} n'est pas un fichier texte (octets binaires) : attendu un fichier YAML "
+                            "en UTF-8 (voir « diagterr batch modele »).")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise BadInputError(
+            f"{path.name}, ligne {line} : le fichier n'est pas en UTF-8 (enregistré en Latin-1 ou Windows-1252 ?). "
+            "Enregistrez-le en UTF-8 depuis votre éditeur et relancez."
+        ) from None
+
+
+def _check_inside(site: Site, node: yaml.Node, base: Path) -> None:
+    """A site writes inside the batch folder (its lock covers it): a `sortie` leading out is refused."""
+    folder = base.resolve()
+    if site.out_dir.is_relative_to(folder):
+        return
+    entry = {key.value: value for key, value in node.value} if isinstance(node, yaml.MappingNode) else {}
+    given = _scalar(entry["sortie"]) if "sortie" in entry else site.out_dir.name
+    raise BadInputError(
+        f"le site « {site.name} » a pour sortie « {given} », qui mène hors du dossier du lot ({site.out_dir}, "
+        f"hors de {folder}) : donnez un chemin relatif qui reste dans ce dossier."
+    )
 
 
 def _site(node: yaml.Node, line: int, base: Path, folder: Path) -> Site:
@@ -258,7 +319,9 @@ def record_edition(site: Site, print_: str, files: list[Path]) -> None:
 @contextmanager
 def batch_lock(folder: Path) -> Iterator[None]:
     """One batch at a time per output folder: a second one stops with a clear message."""
-    folder.mkdir(parents=True, exist_ok=True)
+    from diagterr.edition import check_writable
+
+    check_writable(folder, "« sortie: » du fichier de sites")  # exit 2 before any work
     path = folder / LOCK_FILE
     handle = path.open("a+")
     try:
@@ -280,14 +343,36 @@ def batch_lock(folder: Path) -> Iterator[None]:
         handle.close()
 
 
+@contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """Within the block, SIGTERM (cron's timeout, systemd, `kill`) raises TerminatedError in the main
+    thread: the pool of run_batch is stopped first, then the enclosing lock is released."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise TerminatedError(
+            "Arrêté (SIGTERM) : les dossiers en cours ont été abandonnés, les éditions précédentes sont "
+            "intactes. Relancez la même commande pour finir (les sites déjà faits sont repris tels quels)."
+        )
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 # -- summary ------------------------------------------------------------------------------------
 
 
 def exit_code(outcomes: list[SiteOutcome]) -> ExitCode:
-    """0 all done (or unchanged), 4 done with gaps, 1 any site failed."""
+    """0 all done (or unchanged) with no gap, 4 a dossier lacks a source (an unchanged one too:
+    it is still partial), 1 any site failed."""
     if any(o.status is SiteStatus.FAILED for o in outcomes):
         return ExitCode.FAILED
-    if any(o.status is SiteStatus.PARTIAL for o in outcomes):
+    if any(o.status is SiteStatus.PARTIAL or o.missing_sources for o in outcomes):
         return ExitCode.PARTIAL
     return ExitCode.DONE
 
@@ -328,13 +413,44 @@ def _produce_site(prepared, name: str) -> tuple[str, list[str], list[str], float
     return name, [str(p) for p in result.files], [g.source_id for g in result.gaps], elapsed
 
 
+def spawn_pool(workers: int) -> Executor:
+    """The pool that analyses and renders the sites."""
+    # spawn: WeasyPrint and Pango must not be forked after import (Kozea/WeasyPrint#167, #684).
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+
+
+# The pool of run_batch (a test puts its own here).
+site_pool: Callable[[int], Executor] = spawn_pool
+
+
+def stop_pool(pool: Executor) -> None:
+    """Stop a pool now: queued sites cancelled, running workers terminated, and waited for (none
+    writes once this returns: a killed worker leaves only a half-built edition, removed next time)."""
+    # ProcessPoolExecutor has no public way to end its running workers before Python 3.14
+    # (terminate_workers): its processes are ended one by one, taken before shutdown forgets them.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join()
+    pool.shutdown(wait=True)
+
+
 def run_batch(sites: list[Site], options: BatchOptions, folder: Path, reporter: Reporter = silent) -> list[SiteOutcome]:
     """Fetch every site sequentially, then analyse and render in a process pool.
 
     One failing site never stops the others; an unchanged site is skipped unless `force`.
     `reporter` receives the events of each site's fetch (with the site's name), and one
-    `Event(Phase.SITE, …, done=True)` when a site ends, whatever its status.
+    `Event(Phase.SITE, …, done=True)` when a site ends, whatever its status. The folder of each
+    site to render is locked as `diagterr run` locks its own (released once the pool is stopped).
     """
+    with ExitStack() as site_locks:
+        return _run_batch(sites, options, reporter, site_locks)
+
+
+def _run_batch(sites: list[Site], options: BatchOptions, reporter: Reporter, site_locks: ExitStack) -> list[SiteOutcome]:
+    from diagterr.edition import run_lock
     from diagterr.pipeline import RunOptions, default_store, prepare
     from diagterr.sources.http import HttpClient
 
@@ -364,15 +480,22 @@ def run_batch(sites: list[Site], options: BatchOptions, folder: Path, reporter: 
                 report(site, "inchangé depuis la dernière édition", done=True)
                 outcomes[site.name] = SiteOutcome(site.name, site.territory.code, SiteStatus.UNCHANGED,
                                                   round(time.perf_counter() - started, 2), str(site.out_dir),
-                                                  _existing_files(site))
+                                                  _existing_files(site), _previous_missing(site))
+                continue
+            try:
+                site_locks.enter_context(run_lock(site.out_dir))
+            except DiagterrError as error:  # a `diagterr run` writes there now
+                outcomes[site.name] = _failed(site, started, error)
+                log.error("%s : %s", site.name, error)
+                report(site, "échec", done=True)
                 continue
             _remove_stale_temporaries(site.out_dir)
             queued.append((site, prepared, print_, time.perf_counter() - started))
 
     if queued:
         workers = max(1, min(options.jobs, len(queued)))
-        # spawn: WeasyPrint and Pango must not be forked after import (Kozea/WeasyPrint#167, #684).
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        pool = site_pool(workers)
+        try:
             futures = {pool.submit(_produce_site, prepared, site.name): (site, print_, fetch_s)
                        for site, prepared, print_, fetch_s in queued}
             for future in as_completed(futures):
@@ -392,6 +515,10 @@ def run_batch(sites: list[Site], options: BatchOptions, folder: Path, reporter: 
                 outcomes[site.name] = SiteOutcome(site.name, site.territory.code, status, duration,
                                                   str(site.out_dir), files, sorted(set(missing)))
                 report(site, f"{'dossier partiel' if missing else 'dossier fait'} ({duration:.1f} s)", done=True)
+        except BaseException:  # SIGTERM (TerminatedError), Ctrl-C: no worker writes once we leave
+            stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
     return [outcomes[site.name] for site in sites]
 
 
@@ -401,16 +528,30 @@ def _for_site(reporter: Reporter, name: str) -> Reporter:
 
 
 def _remove_stale_temporaries(folder: Path) -> None:
-    """Temporary files left by a killed run (the lock guarantees no other batch writes here)."""
+    """Temporary files and half-built editions left by a killed run (the lock guarantees no other
+    batch writes here)."""
+    from diagterr.edition import remove_stale_staging
+
+    remove_stale_staging(folder)
     if folder.is_dir():
         for stale in folder.glob(".*.tmp"):
-            stale.unlink(missing_ok=True)
-            log.info("fichier temporaire d'une exécution interrompue supprimé : %s", stale.name)
+            if stale.is_file():
+                stale.unlink(missing_ok=True)
+                log.info("fichier temporaire d'une exécution interrompue supprimé : %s", stale.name)
 
 
 def _failed(site: Site, started: float, error: BaseException) -> SiteOutcome:
     return SiteOutcome(site.name, site.territory.code, SiteStatus.FAILED, round(time.perf_counter() - started, 2),
                        str(site.out_dir), error=str(error))
+
+
+def _previous_missing(site: Site) -> list[str]:
+    """The sources the site's existing dossier lacks (the gaps of its indicateurs.json)."""
+    try:
+        document = json.loads((site.out_dir / "indicateurs.json").read_text("utf-8"))
+        return sorted({str(gap["source_id"]) for gap in document.get("gaps", [])})
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return []
 
 
 def _existing_files(site: Site) -> list[str]:
@@ -420,7 +561,7 @@ def _existing_files(site: Site) -> list[str]:
 
 def common_folder(path: Path, sites: list[Site]) -> Path:
     """Where batch.json, the synthesis and the lock go: the batch's `sortie`, or the file's folder."""
-    text = path.read_text("utf-8")
+    text = _read_sites_text(path)
     document = yaml.safe_load(text) or {}
     base = path.parent / str(document["sortie"]) if isinstance(document, dict) and "sortie" in document else path.parent
     return base.resolve()

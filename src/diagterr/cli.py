@@ -5,12 +5,13 @@ Typer lives here only. Logging handlers and the rich console are set up here, on
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 import time
 import traceback
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -28,9 +29,15 @@ from diagterr.errors import BadInputError, DiagterrError, ExitCode
 from diagterr.progress import PHASE_LABELS, Event, Phase
 
 if TYPE_CHECKING:
+    from diagterr.national_import import ImportResult
     from diagterr.pipeline import RunResult  # imported by the commands that run (the pipeline is heavy)
 
 log = logging.getLogger("diagterr")
+
+# `search --limite`: the valid range, said in the message.
+SEARCH_LIMIT_MAX = 1000
+# `--date-edition`: from this date to a year after today.
+EARLIEST_EDITION = date(2000, 1, 1)
 
 # `diagterr import --format`: each format of national_import.FORMATS, as the help says it.
 IMPORT_FORMATS = {"comparateur": "base du comparateur de territoires de l'INSEE"}
@@ -158,27 +165,37 @@ def run_command(
         typer.Option("--focus", metavar="THEME",
                      help=f"Thème mis en tête du dossier : {focus_choices_in_words()}."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Écrire même si le dossier de sortie contient le dossier d'un autre territoire.")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Détail des étapes et des requêtes par source.")] = False,
 ) -> None:
     """Produire le dossier de diagnostic d'un territoire (PDF, HTML, indicateurs JSON et CSV)."""
     setup_logging(verbose)
+    from diagterr import edition
     from diagterr.pipeline import RunOptions, run, safe_folder_name
     from diagterr.territory import resolve_territory
 
     started = time.perf_counter()
+    out_dir: Path | None = None
+    created = False
     try:
         if offline and refresh:
             raise BadInputError("--offline et --refresh sont incompatibles : choisissez l'un ou l'autre.")
-        edition = _parse_date(date_edition)
+        edition_date = _parse_date(date_edition)
         territory = resolve_territory(commune=commune, epci=epci, communes=communes, nom=nom)
         out_dir = sortie if sortie is not None else Path.cwd() / safe_folder_name(territory)
-        options = RunOptions(out_dir=out_dir, offline=offline, refresh=refresh, edition_date=edition,
+        created = not out_dir.exists()
+        edition.check_writable(out_dir)  # up front: not after the downloads and the drawing
+        options = RunOptions(out_dir=out_dir, offline=offline, refresh=refresh, edition_date=edition_date,
                              initiatives=initiatives, focus=check_focus(focus))
         log.info("Territoire : %s (%s, %d communes)", territory.name, territory.kind_label, len(territory.communes))
-        with Progress(
+        with edition.run_lock(out_dir), Progress(
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
             console=console, disable=not console.is_terminal, transient=True,
         ) as progress:
+            edition.check_same_territory(out_dir, territory.code, territory.name, force=force)
+            edition.remove_stale_staging(out_dir)
             task = progress.add_task("Préparation", total=None)
 
             def show(event: Event) -> None:
@@ -189,6 +206,8 @@ def run_command(
 
             result = run(territory, options, reporter=show)
     except DiagterrError as error:
+        if created and out_dir is not None:
+            _remove_if_empty(out_dir)
         fail(error)
         return
     except KeyboardInterrupt:
@@ -218,7 +237,8 @@ def _print_run(result: RunResult, elapsed: float, verbose: bool) -> None:
     for path in result.files:
         print(f"  {path}")
     if result.gaps:
-        print(f"Attention : dossier partiel, {len(result.gaps)} source(s) manquante(s) (voir le dossier).", file=sys.stderr)
+        print(f"Attention : dossier partiel (code de sortie 4), {len(result.gaps)} source(s) manquante(s), "
+              "listées dans l'annexe « Données manquantes » du dossier.", file=sys.stderr)
 
 
 @app.command("search", cls=FrenchCommand)
@@ -230,6 +250,8 @@ def search_command(
     from diagterr.territory import search_territories
 
     try:
+        if not 1 <= limite <= SEARCH_LIMIT_MAX:
+            raise BadInputError(f"--limite {limite} : nombre de résultats entre 1 et {SEARCH_LIMIT_MAX} (défaut : 20).")
         hits = search_territories(texte, limit=limite)
     except DiagterrError as error:
         fail(error)
@@ -262,12 +284,15 @@ def import_command(
 ) -> None:
     """Charger un fichier national de l'INSEE dans le magasin local, une fois pour tous les territoires."""
     setup_logging(verbose)
-    from diagterr.national_import import FORMATS, import_national_file
+    from diagterr.national_import import FORMATS
 
     try:
         if format not in FORMATS:
             raise BadInputError(f"Format « {format} » inconnu. Choix : {', '.join(sorted(FORMATS))}.")
-        result = import_national_file(source, format, offline=offline)
+        if source.lower().startswith("http://"):
+            raise BadInputError(f"Adresse « {source} » refusée : seules les adresses https:// sont acceptées "
+                                "(le fichier ne doit pas pouvoir être modifié en route).")
+        result = _import_file(source, format, offline)
     except DiagterrError as error:
         fail(error)
         return
@@ -329,13 +354,14 @@ def batch_command(
     """Produire les dossiers de tous les sites d'un fichier (reprise possible, utilisable depuis cron).
 
     Codes de sortie : 0 tout est fait (ou inchangé), 4 fait avec des données manquantes,
-    1 au moins un site a échoué, 2 fichier de sites invalide (rien n'est lancé).
+    1 au moins un site a échoué, 2 fichier de sites invalide (rien n'est lancé),
+    143 arrêté par SIGTERM (les processus arrêtés avant que le verrou soit libéré).
     """
-    setup_logging(verbose, log_file)
     from diagterr import batch
 
     started = time.perf_counter()
     try:
+        _setup_logging_to(verbose, log_file)
         if fichier == "modele":
             target = Path(cible or "sites.yaml")
             batch.write_model(target, force=force)
@@ -352,7 +378,7 @@ def batch_command(
         folder = batch.common_folder(path, sites)
         log.info("%d site(s) validé(s) ; sortie : %s ; %d processus", len(sites), folder, jobs)
         options = batch.BatchOptions(jobs=jobs, force=force, offline=offline, refresh=refresh, edition_date=edition)
-        with batch.batch_lock(folder), Progress(
+        with batch.batch_lock(folder), batch.stop_on_sigterm(), Progress(
             SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(), console=console, disable=not console.is_terminal, transient=True,
         ) as progress:
@@ -390,13 +416,65 @@ def version_command() -> None:
     print(f"diagterr {__version__}")
 
 
-def _parse_date(value: str | None) -> date:
+def _parse_date(value: str | None, today: date | None = None) -> date:
+    """The edition date: from EARLIEST_EDITION to a year after `today` (a typo, not a dossier of year 1)."""
+    today = today or date.today()
     if value is None:
-        return date.today()
+        return today
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise BadInputError(f"Date d'édition « {value} » invalide : format attendu AAAA-MM-JJ (ex. 2026-11-21).") from None
+    latest = today.replace(year=today.year + 1) if (today.month, today.day) != (2, 29) else today + timedelta(days=365)
+    if not EARLIEST_EDITION <= parsed <= latest:
+        raise BadInputError(
+            f"Date d'édition « {value} » hors de la plage acceptée : du {EARLIEST_EDITION.isoformat()} "
+            f"au {latest.isoformat()} (un an après aujourd'hui)."
+        )
+    return parsed
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """The output folder this run created, when nothing was written in it."""
+    with contextlib.suppress(OSError):  # not empty, or already gone
+        folder.rmdir()
+
+
+def _setup_logging_to(verbose: bool, log_file: Path | None) -> None:
+    """setup_logging, a --log-file that cannot be written being a bad input (exit 2)."""
+    try:
+        setup_logging(verbose, log_file)
+    except OSError as error:
+        setup_logging(verbose)
+        raise BadInputError(
+            f"--log-file {log_file} : impossible d'écrire le journal dans ce fichier "
+            f"({error.strerror or error}). Donnez le chemin d'un fichier dans un dossier où vous pouvez écrire."
+        ) from None
+
+
+def _import_file(source: str, format: str, offline: bool) -> ImportResult:
+    """import_national_file, a file it cannot read (not a zip, truncated, empty, not a CSV) being a
+    bad input (exit 2) said in French."""
+    import zipfile
+
+    from pandas.errors import EmptyDataError, ParserError
+
+    from diagterr.national_import import import_national_file
+
+    try:
+        return import_national_file(source, format, offline=offline)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as error:
+        reason = f"archive .zip illisible ou tronquée ({error or type(error).__name__})"
+    except EmptyDataError:
+        reason = "fichier vide"
+    except (ParserError, UnicodeDecodeError) as error:
+        reason = f"CSV illisible ({error})"
+    except KeyError as error:
+        reason = f"colonne ou fichier attendu absent ({error})"
+    raise BadInputError(
+        f"« {source} » n'est pas un fichier {format} lisible : {reason}. Téléchargez de nouveau le fichier "
+        "national (.zip ou .csv de l'INSEE) et relancez."
+    )
 
 
 def _french_usage_error(error: typer.TyperException) -> str | None:
@@ -433,6 +511,9 @@ def main() -> None:
     """Console script entry point: exit codes of errors.ExitCode, usage errors in French."""
     try:
         code = app(standalone_mode=False)
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        raise SystemExit(130) from None
     except typer.Abort:
         print("Interrompu.", file=sys.stderr)
         raise SystemExit(130) from None
@@ -447,4 +528,16 @@ def main() -> None:
             message = error.format_message()
         print(f"Erreur : {message}" if message is not None else error.format_message(), file=sys.stderr)
         raise SystemExit(int(ExitCode.BAD_INPUT)) from None
+    except DiagterrError as error:  # raised outside a command's own handler
+        print(f"Erreur : {error}", file=sys.stderr)
+        raise SystemExit(int(error.exit_code)) from None
+    except Exception as error:  # noqa: BLE001 -- a bug: never a traceback, the detail with --verbose
+        if "--verbose" in sys.argv or "-v" in sys.argv:
+            traceback.print_exc()
+        print(
+            f"Erreur inattendue ({type(error).__name__} : {error}). Relancez avec --verbose pour le détail, "
+            "et signalez-la avec la commande utilisée.",
+            file=sys.stderr,
+        )
+        raise SystemExit(int(ExitCode.FAILED)) from None
     raise SystemExit(code if isinstance(code, int) else 0)

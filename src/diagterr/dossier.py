@@ -42,6 +42,7 @@ class Comparison:
     name: str  # "Rhône"
     value: float | None
     missing_reason: str | None = None
+    coverage: str | None = None  # French: the communes its sums cover, when a few lack a value
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,12 +133,26 @@ class CommuneMap:
     kind: Literal["map"] = "map"
 
 
+# What fills a gap: an online edition, a national file the consultant imports once, or nothing
+# (the producer published no value for the territory).
+GapRemedy = Literal["online", "import", "unpublished"]
+
+
 @dataclass(frozen=True, slots=True)
 class Note:
-    """A paragraph of French text: a method, a limit, a rule applied."""
+    """A paragraph of French text: a method, a limit, a rule applied, or a datum the dossier lacks.
+
+    A gap note (tone "gap") names the source it lacks: `text` says in plain words what is missing
+    (« les modes de transport domicile-travail »), `detail` the technical side for the annex
+    (dataset ids, hosts, what to run). When the dossier is assembled, the gap notes of a chapter
+    are folded into one box (missing_data.fold_chapter_gaps).
+    """
 
     text: str
     tone: Literal["info", "limit", "gap"] = "info"
+    source_id: str | None = None  # gap: key of sources/registry.py of the source lacking
+    detail: str | None = None  # gap: French, technical, for the annex only
+    remedy: GapRemedy = "online"  # gap: what fills it
     kind: Literal["note"] = "note"
 
 
@@ -187,10 +202,26 @@ class SourceEntry:
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    """A source that failed or is absent: the dossier says so where the figure would be."""
+    """A source the edition lacks (failed, absent, or only readable online): one per source.
+
+    The exit code, batch.json, indicateurs.json and the annex all read the dossier's gaps.
+    """
 
     source_id: str
     message: str  # French
+    chapters: tuple[str, ...] = ()  # ids of the sections whose box names it
+
+
+@dataclass(frozen=True, slots=True)
+class MissingPart:
+    """One datum a chapter lacks, as the annex « Données manquantes » lists it."""
+
+    section_id: str
+    section_title: str
+    source_id: str
+    what: str  # plain French, as in the chapter's box
+    detail: str | None  # technical French: dataset ids, hosts, what to run
+    remedy: GapRemedy = "online"
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +243,8 @@ class Dossier:
     enjeux: tuple[Enjeu, ...]
     sections: tuple[Section, ...]
     sources: tuple[SourceEntry, ...]
-    gaps: tuple[Gap, ...] = ()
+    gaps: tuple[Gap, ...] = ()  # the sources the edition lacks, each once (missing_data.edition_gaps)
+    missing: tuple[MissingPart, ...] = ()  # what each chapter lacks, for the annex
     methods: tuple[str, ...] = field(default=())  # French paragraphs for the annex
 
     def indicators(self) -> list[tuple[str, Indicator]]:

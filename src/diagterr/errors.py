@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2  # a code, an option or a file given by the user is wrong
     OFFLINE_UNAVAILABLE = 3  # --offline and the data is neither in the cache nor in the samples
     PARTIAL = 4  # done, but at least one source failed: the gaps are marked in the dossier
+    TERMINATED = 143  # stopped by SIGTERM (128 + 15, the shell's convention)
 
 
 class DiagterrError(Exception):
@@ -58,3 +59,17 @@ class SourceSchemaError(SourceError):
 
 class NotFoundAtSourceError(SourceError):
     """The source answered 404: the code is unknown there."""
+
+
+class FolderBusyError(BadInputError):
+    """Another diagterr process is writing in the output folder."""
+
+
+class OutputWriteError(DiagterrError):
+    """The dossier could not be written (full disk, permissions): the previous edition is intact."""
+
+
+class TerminatedError(DiagterrError):
+    """The process received SIGTERM: the work in progress was stopped, the previous editions kept."""
+
+    exit_code = ExitCode.TERMINATED

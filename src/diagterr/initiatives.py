@@ -257,9 +257,13 @@ def load_inventory(path: Path, territory: Territory) -> Inventory:
 
 
 def file_kind(path: Path, *, reading: bool = True) -> str:
-    """"csv" or "yaml", from the file's extension; BadInputError for any other."""
+    """"csv" or "yaml", from the file's extension; BadInputError for any other.
+
+    A .txt is read as CSV (what some spreadsheets save), but a template is written only under the
+    suffix of its format: the file is then opened by the right program.
+    """
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
+    if suffix == ".csv" or (reading and suffix == ".txt"):
         return "csv"
     if suffix in (".yaml", ".yml"):
         return "yaml"

@@ -3,7 +3,10 @@
     territory ─► fetch (sources) ─► store ─► analyse (themes) ─► Dossier ─► render
 
 A failing source never loses the rest: its gap is recorded, marked in the dossier, and the run
-ends "partial" (exit code 4). Offline, a territory with no data at all ends with exit code 3.
+ends "partial" (exit code 4). So does a source the dossier lacks although nothing failed (offline,
+what only an online run reads): the gaps of the edition are the sources the fetch phase could
+not read and those the chapters' boxes name, each once (missing_data.edition_gaps). Offline, a
+territory with no data at all ends with exit code 3.
 """
 
 from __future__ import annotations
@@ -24,11 +27,12 @@ from diagterr.dossier import Dossier, Gap, SourceEntry, TerritorySummary
 from diagterr.edition_changes import changes_section, load_previous
 from diagterr.errors import ExitCode, OfflineUnavailableError, SourceError
 from diagterr.initiatives import Inventory, load_inventory
+from diagterr.missing_data import edition_gaps, fold_dossier_gaps
 from diagterr.progress import Event, Phase, Reporter, silent
 from diagterr.resources import samples_dir
 from diagterr.settings import cache_dir
 from diagterr.sources import geo_api, online
-from diagterr.sources.fetcher import FetchContext, Fetcher
+from diagterr.sources.fetcher import FetchContext, Fetcher, run_fetcher
 from diagterr.sources.http import HttpClient
 from diagterr.sources.registry import SOURCES
 from diagterr.store import Manifest, Store
@@ -75,7 +79,7 @@ class RunOptions:
 class RunResult:
     out_dir: Path
     files: list[Path]
-    gaps: list[Gap]
+    gaps: list[Gap]  # the dossier's gaps: the sources the edition lacks, each once
     requests: dict[str, tuple[int, int]]  # source id -> (network, cache hits)
 
     @property
@@ -110,27 +114,36 @@ def fetch_first(context: FetchContext, fetchers: Sequence[Fetcher] = online.BEFO
     """Online, before anything else: the table de passage, then Melodi (sources.online).
 
     Without network the first failing request stops every other, records no gap, and the run goes
-    on as offline (`context.client.network_down`); any other failure is one gap.
+    on as offline (`context.client.network_down`); any other failure is one gap. The online phase's
+    deadline (settings.online_deadline_s) starts here and bounds fetch_online too.
     """
+    context.client.start_online_phase()
     for fetcher in fetchers:
         if context.client.network_down:
             return
-        context.report(fetcher.label)
-        try:
-            fetcher.fetch(context)
-        except SourceError as error:
-            if not context.client.network_down:
-                context.gap(fetcher.source_id, say("pipeline.fetch_failed", failure=fetcher.failure, error=error))
+        _fetch_one(context, fetcher)
 
 
 def fetch_online(context: FetchContext, fetchers: Sequence[Fetcher] = online.AFTER_BOUNDARIES) -> None:
     """Online, once the network is known to be up and the outlines gathered: every other source,
     cached; each failure is one gap, the others go on."""
     for fetcher in fetchers:
-        context.report(fetcher.label)
-        try:
-            fetcher.fetch(context)
-        except SourceError as error:
+        _fetch_one(context, fetcher, gap_when_down=True)
+
+
+def _fetch_one(context: FetchContext, fetcher: Fetcher, gap_when_down: bool = False) -> None:
+    """One fetcher as a cache transaction (sources.fetcher.run_fetcher); its failure is one gap.
+    Past the online phase's deadline (HttpClient.online_time_left) it is not run: one gap says so."""
+    if context.client.online_time_left() == 0.0:
+        minutes = (context.client.online_deadline_s or 0) / 60
+        context.gap(fetcher.source_id, say("pipeline.online_deadline_passed", failure=fetcher.failure,
+                                           minutes=minutes))
+        return
+    context.report(fetcher.label)
+    try:
+        run_fetcher(fetcher, context)
+    except SourceError as error:
+        if gap_when_down or not context.client.network_down:
             context.gap(fetcher.source_id, say("pipeline.fetch_failed", failure=fetcher.failure, error=error))
 
 
@@ -246,14 +259,20 @@ def situation(store: Store, fig: Figures) -> str:
     return ", ".join(parts)
 
 
+def source_title(source_id: str) -> str:
+    """The name of a source in the annex (its registry title)."""
+    info = SOURCES.get(source_id)
+    return info.title if info is not None else source_id
+
+
 def build_dossier(territory: Territory, store: Store, options: RunOptions, gaps: list[Gap],
                   extra_manifests: list[Manifest], initiatives: Inventory | None = None) -> Dossier:
     """The dossier; `initiatives`: the validated inventory, given to the programmes theme only."""
     fig = Figures(store, territory)
-    sections = tuple(
+    sections, missing = fold_dossier_gaps(tuple(
         programmes.analyse(fig, initiatives) if chapter.analyse is programmes.analyse else chapter.analyse(fig)
         for chapter in ANALYSERS
-    )
+    ))
     used = [manifest for name in fig.tables_used() for manifest in store.manifests(name)]
     if initiatives is not None and initiatives.initiatives:
         used.append(initiatives.manifest())
@@ -273,12 +292,14 @@ def build_dossier(territory: Territory, store: Store, options: RunOptions, gaps:
         enjeux=enjeux(sections, programme_names),
         sections=sections,
         sources=source_entries(extra_manifests + used),
-        gaps=tuple(gaps),
-        methods=(
+        gaps=edition_gaps(gaps, missing, source_title),
+        missing=missing,
+        methods=tuple(filter(None, (
             say("pipeline.method_counts"),
             say("pipeline.method_comparisons"),
             say("pipeline.method_geography", cog=COG_VINTAGE),
-        ),
+            programmes.inventory_method(initiatives),
+        ))),
     )
 
 
@@ -340,7 +361,8 @@ def produce(prepared: Prepared, store: Store, reporter: Reporter = silent) -> Ru
         ordered = sorted(dossier.sections, key=lambda section: section.id != options.focus)
         dossier = replace(dossier, sections=tuple(ordered))
     previous = load_previous(options.out_dir)
-    if previous is not None:
+    # Written over another territory's dossier (run --force): nothing to compare with.
+    if previous is not None and (previous.get("territory") or {}).get("code") == dossier.territory.code:
         changes = changes_section(previous, dossier)
         if changes is not None:
             dossier = replace(dossier, sections=(*dossier.sections, changes))
@@ -348,7 +370,7 @@ def produce(prepared: Prepared, store: Store, reporter: Reporter = silent) -> Ru
     from diagterr.render import render_dossier  # WeasyPrint loads only when rendering
 
     files = render_dossier(dossier, prepared.boundaries, options.out_dir, context=prepared.context)
-    return RunResult(options.out_dir, [files.pdf, files.html, files.json, files.csv], prepared.gaps,
+    return RunResult(options.out_dir, [files.pdf, files.html, files.json, files.csv], list(dossier.gaps),
                      prepared.requests)
 
 

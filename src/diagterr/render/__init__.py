@@ -6,7 +6,8 @@
 Charts and maps are drawn first (matplotlib to SVG), then the HTML (Jinja2), then the PDF
 (WeasyPrint). Heavy imports (matplotlib, geopandas, WeasyPrint) happen at the first call, not
 at `import diagterr.render`, so the CLI starts fast and batch workers import them after spawn.
-Every file is written atomically: an interrupted or failed render never leaves half a file.
+The edition is built in a hidden folder and swapped in whole (diagterr.edition): an interrupted
+or failed render never leaves half a file, nor a new indicateurs.json beside an old PDF.
 """
 
 from __future__ import annotations
@@ -90,25 +91,28 @@ def render_dossier(
     behind the communes, or None.
     """
     from diagterr.atomic import write_text_atomic
+    from diagterr.edition import staged_edition
     from diagterr.render.exports import write_exports
     from diagterr.render.html import render_html
     from diagterr.render.pdf import write_pdf
 
     started = time.perf_counter()
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     svgs, cover_svg = render_figures(dossier, boundaries, context)
     figures_done = time.perf_counter()
 
-    json_path, csv_path = write_exports(dossier, out_dir)
-    html_path = out_dir / "dossier.html"
-    write_text_atomic(html_path, render_html(dossier, svgs, cover_svg=cover_svg, standalone=True))
-    pdf = write_pdf(render_html(dossier, svgs, cover_svg=cover_svg), out_dir / "dossier.pdf")
+    # The whole edition is built aside, then swapped in: a failure (a full disk: OutputWriteError)
+    # leaves the previous edition as it was, PDF and indicateurs.json together.
+    with staged_edition(out_dir) as staging:
+        write_exports(dossier, staging)
+        write_text_atomic(staging / "dossier.html", render_html(dossier, svgs, cover_svg=cover_svg, standalone=True))
+        pdf = write_pdf(render_html(dossier, svgs, cover_svg=cover_svg), staging / "dossier.pdf")
     logger.info(
         "Dossier rendu : %d pages en %.1f s (figures %.1f s)",
         pdf.pages, time.perf_counter() - started, figures_done - started,
     )
-    return RenderedFiles(pdf=pdf.path, html=html_path, json=json_path, csv=csv_path)
+    return RenderedFiles(pdf=out_dir / "dossier.pdf", html=out_dir / "dossier.html",
+                         json=out_dir / "indicateurs.json", csv=out_dir / "indicateurs.csv")
 
 
 __all__ = ["RenderedFiles", "cover_map_block", "render_dossier", "render_figures"]

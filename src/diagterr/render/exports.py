@@ -2,7 +2,8 @@
 
 JSON keeps raw numbers (a float, or null with the reason it is missing), a stable key order and
 UTF-8 text. CSV is for a spreadsheet in French: `;` separator, UTF-8 with a BOM, decimal comma,
-no thousands separator, one row per indicator and level. Both are written atomically.
+no thousands separator, one row per indicator and level; a text that a spreadsheet would take for a
+formula (« =… », « +… », « -… », « @… ») is prefixed with « ' ». Both are written atomically.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ KEY_FIGURES_SECTION = "en_bref"
 
 CSV_COLUMNS = (
     "section", "id", "label", "niveau", "code", "nom", "valeur", "unite", "periode",
-    "source", "millesime", "geographie", "manquant_motif",
+    "source", "millesime", "geographie", "manquant_motif", "couverture",
 )
 
 # "departement" etc. are already the French level names of the CSV; the territory is added.
@@ -63,6 +64,7 @@ def indicator_record(section_id: str, indicator: Indicator) -> dict[str, Any]:
                 "name": c.name,
                 "value": _number(c.value),
                 "missing_reason": c.missing_reason,
+                "coverage": c.coverage,
             }
             for c in indicator.comparisons
         ],
@@ -113,6 +115,23 @@ def csv_number(value: float | None) -> str:
     return text.replace(".", ",")
 
 
+# A cell starting with one of these is a formula to Excel and LibreOffice (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str | None) -> str:
+    """A text cell a spreadsheet shows as text: one starting like a formula (« =HYPERLINK(…) », from a
+    --nom or a site's name) is prefixed with « ' » (the OWASP rule). Numbers go through csv_number."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv_row(*cells: str | None, number: float | None) -> list[str]:
+    """A row of indicateurs.csv: every text neutralised, the value (7th column) a French number."""
+    texts = [spreadsheet_text(cell) for cell in cells]
+    return [*texts[:6], csv_number(number), *texts[6:]]
+
+
 def indicators_csv(dossier: Dossier) -> str:
     """The text of indicateurs.csv (without the BOM, added when written)."""
     buffer = io.StringIO()
@@ -122,13 +141,12 @@ def indicators_csv(dossier: Dossier) -> str:
     for section_id, ind in _all_indicators(dossier):
         unit, period = ind.unit, ind.period
         source, vintage, geo = ind.source.source_id, ind.source.vintage, ind.source.geo_vintage
-        writer.writerow((section_id, ind.id, ind.label, TERRITORY_LEVEL, t.code, t.name,
-                         csv_number(ind.value), unit, period, source, vintage, geo,
-                         ind.missing_reason or ""))
+        writer.writerow(_csv_row(section_id, ind.id, ind.label, TERRITORY_LEVEL, t.code, t.name,
+                                 unit, period, source, vintage, geo, ind.missing_reason, None, number=ind.value))
         for c in ind.comparisons:
-            writer.writerow((section_id, ind.id, ind.label, c.level, c.code, c.name,
-                             csv_number(c.value), unit, period, source, vintage, geo,
-                             c.missing_reason or ""))
+            writer.writerow(_csv_row(section_id, ind.id, ind.label, c.level, c.code, c.name,
+                                     unit, period, source, vintage, geo, c.missing_reason, c.coverage,
+                                     number=c.value))
     return buffer.getvalue()
 
 

@@ -28,11 +28,13 @@ from diagterr.dossier import (
     Dossier,
     Indicator,
     IndicatorTable,
+    MissingPart,
     Section,
     SourceEntry,
     SourceRef,
 )
 from diagterr.resources import templates_dir
+from diagterr.texts import say
 
 MAIN_TEMPLATE = "dossier.html.j2"
 STYLESHEET = "dossier.css"
@@ -111,6 +113,7 @@ class IndicatorTableView:
     levels: list[tuple[str, str, str]]  # (level, code, name), département(s) → région(s) → France
     rows: list[IndicatorRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # numbered reasons for "n.d."
+    coverage_notes: list[str] = field(default_factory=list)  # those of `notes` that qualify a value shown
     remarks: list[tuple[str, str]] = field(default_factory=list)  # (label, note)
     sources: list[str] = field(default_factory=list)  # captions of the distinct sources, in order
     has_absent: bool = False
@@ -253,34 +256,35 @@ class DossierView:
 
     # --- indicator tables
     def indicator_table(self, block: IndicatorTable) -> IndicatorTableView:
-        levels: dict[tuple[str, str], str] = {}
-        for ind in block.indicators:
-            for c in ind.comparisons:
-                levels.setdefault((c.level, c.code), c.name)
-        ordered = sorted(levels.items(), key=lambda kv: LEVEL_ORDER.get(kv[0][0], 9))
-        view = IndicatorTableView(levels=[(lvl, code, name) for (lvl, code), name in ordered])
+        view = IndicatorTableView(levels=_level_headers(block))
         note_numbers: dict[str, int] = {}
         used_sources: dict[tuple[str, str, str], list[str]] = {}
 
-        def cell(value: float | None, reason: str | None, ind: Indicator) -> Cell:
-            if value is not None:
+        def cell(value: float | None, reason: str | None, ind: Indicator, coverage: str | None = None) -> Cell:
+            if value is not None and not coverage:
                 return Cell(self.table_value(value, ind))
-            text = reason or DEFAULT_MISSING_REASON
+            text = coverage or reason or DEFAULT_MISSING_REASON
             if text not in note_numbers:
                 view.notes.append(text)
                 note_numbers[text] = len(view.notes)
+                if coverage:
+                    view.coverage_notes.append(text)
+            if value is not None:  # a comparison lacking a few communes: shown, its coverage in a note
+                return Cell(self.table_value(value, ind), note_numbers[text])
             return Cell(formatting.MISSING, note_numbers[text], missing=True)
 
         for ind in block.indicators:
             by_level: dict[tuple[str, str], Comparison] = {(c.level, c.code): c for c in ind.comparisons}
             cells = []
-            for level, code, _ in view.levels:
+            for level, code, header in view.levels:
                 comparison = by_level.get((level, code))
                 if comparison is None:
                     cells.append(Cell(ABSENT))
                     view.has_absent = True
                 else:
-                    cells.append(cell(comparison.value, comparison.missing_reason, ind))
+                    perimeter = comparison.name if comparison.name != header else None
+                    qualifier = " ; ".join(filter(None, [perimeter, comparison.coverage])) or None
+                    cells.append(cell(comparison.value, comparison.missing_reason, ind, qualifier))
             view.rows.append(
                 IndicatorRow(
                     indicator=ind,
@@ -303,9 +307,39 @@ class DossierView:
         ]
         return view
 
+    # --- what the edition lacks
+    def missing_by_chapter(self) -> list[tuple[str, list[MissingPart]]]:
+        """(chapter title, its missing parts) in reading order, for the annex « Données manquantes »."""
+        chapters: dict[str, tuple[str, list[MissingPart]]] = {}
+        for part in self.dossier.missing:
+            chapters.setdefault(part.section_id, (part.section_title, []))[1].append(part)
+        order = {section.id: n for n, section in enumerate(self.dossier.sections)}
+        return [chapters[key] for key in sorted(chapters, key=lambda key: order.get(key, len(order)))]
+
+    def gaps_summary(self) -> list[str]:
+        """The plain sentences of "En bref" on what the edition lacks (chapters, count of sources)."""
+        titles = [title for title, _ in self.missing_by_chapter()]
+        sentences = [say("lacunes.summary_chapters", chapters=titles)] if titles else []
+        return [*sentences, say("lacunes.summary_sources", count=len(self.dossier.gaps))]
+
     # --- enjeux
     def enjeux(self, kind: str) -> list[str]:
         return [e.text for e in self.dossier.enjeux if e.kind == kind]
+
+
+def _level_headers(block: IndicatorTable) -> list[tuple[str, str, str]]:
+    """(level, code, name) of the table's columns, département(s) → région(s) → France.
+
+    « France » over « France hors Mayotte »: the plain level heads a column whose cells differ in
+    perimeter (a perimeter's label starts with the level's name); those cells name theirs in a note.
+    """
+    levels: dict[tuple[str, str], str] = {}
+    for ind in block.indicators:
+        for c in ind.comparisons:
+            known = levels.get((c.level, c.code))
+            levels[(c.level, c.code)] = c.name if known is None or len(c.name) < len(known) else known
+    ordered = sorted(levels.items(), key=lambda kv: LEVEL_ORDER.get(kv[0][0], 9))
+    return [(lvl, code, name) for (lvl, code), name in ordered]
 
 
 # --- glossary: only the terms the dossier uses

@@ -81,9 +81,11 @@ def write_synthesis(sites: list[tuple[str, dict[str, Any]]], folder: Path, editi
     write_pdf(html, pdf)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["indicateur", "libelle", "unite", "periode", *names, "France"])
+    from diagterr.render.exports import spreadsheet_text  # site names are the user's: never a formula
+
+    writer.writerow(["indicateur", "libelle", "unite", "periode", *map(spreadsheet_text, names), "France"])
     for row in rows:
-        writer.writerow([row.id, row.label, row.unit, row.period,
+        writer.writerow([*map(spreadsheet_text, (row.id, row.label, row.unit, row.period)),
                          *(_csv_number(v) for v in row.raw), _csv_number(row.france_raw)])
     path_csv = folder / "synthese.csv"
     write_bytes_atomic(path_csv, ("\ufeff" + buffer.getvalue()).encode("utf-8"))

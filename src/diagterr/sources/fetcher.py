@@ -8,6 +8,10 @@ turns it into one gap whose message starts with `failure` (what the reader loses
 A source made of several independent requests (Melodi's datasets) may record a partial failure
 itself with `context.gap(…)` and go on. Without network, the pipeline stops after the first
 failing request and runs the dossier on what the store has.
+
+`run_fetcher` runs one fetch as a transaction of the HTTP cache: when it fails on anything but a
+transport error (a parser refused an answer), the answers it read are forgotten, so a bad answer
+is never replayed by the next run.
 """
 
 from __future__ import annotations
@@ -52,3 +56,9 @@ class Fetcher:
     label: str  # French, shown as progress ("Climat observé (Open-Meteo, ERA5)")
     failure: str  # French, first words of the gap ("Climat observé indisponible")
     fetch: Callable[[FetchContext], Sequence[Manifest] | None]
+
+
+def run_fetcher(fetcher: Fetcher, context: FetchContext) -> Sequence[Manifest] | None:
+    """`fetcher.fetch(context)` inside a cache transaction (see the module's docstring)."""
+    with context.client.transaction():
+        return fetcher.fetch(context)

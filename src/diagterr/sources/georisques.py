@@ -3,9 +3,10 @@ CatNat decrees, seismic zoning and radon potential.
 
 No real body of this API was ever recorded (APIS.md §4: DOCUMENTED and THIRD-PARTY only). The
 field names below are those the official listing, france_opendata, mutafriches and several test
-stubs agree on. The parser is therefore strict: an unknown key, a missing key or a value of
-another shape fails loudly (SourceSchemaError naming the field), so that the first real answer
-that differs from the documentation stops the fetch instead of filling the dossier with a guess.
+stubs agree on. The fields we read are required: a missing one or a value of another shape fails
+(SourceSchemaError naming the field) for that endpoint and commune only: the endpoint's facts are
+a gap, the other endpoints go on. A field we do not read is tolerated (third-party declarations
+already disagree: one lists `libelle_commune` in `zonage_sismique`) and logged once at debug level.
 
 - `gaspar/risques?code_insee=`: data items `{code_insee, libelle_commune, risques_detail:
   [{num_risque, libelle_risque_long, zone_sismicite?}]}`;
@@ -16,7 +17,8 @@ that differs from the documentation stops the fetch instead of filling the dossi
   every page is read (page 1-based, page_size ≤ 100) and the count must equal `results`;
 - `radon?code_insee=`: items `{code_insee, libelle_commune?, classe_potentiel: "1"|"2"|"3"}`;
 - `zonage_sismique?code_insee=`: items `{code_insee, code_zone, zone_sismicite}`.
-Every item must carry the commune asked. Paris is `75056` (arrondissements not guaranteed).
+Every item must carry the commune asked. A commune is "read" (row `commune`) once its risks and
+its CatNat decrees are read: a missing list must never read as "none recorded". Paris is `75056` (arrondissements not guaranteed).
 Rate limit: 1000 requests/min per IP (api.gouv.fr), in `HttpClient.RATE_LIMITS`.
 
 The table `georisques` has one row per fact and commune: `jeu` = "commune" (the commune was
@@ -31,6 +33,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -49,10 +52,17 @@ BASE_URL = "https://www.georisques.gouv.fr/api/v1"
 PAGE_SIZE = 100  # page_size ≤ 100 (france_opendata)
 MAX_PAGES = 100
 ENDPOINTS = ("gaspar/risques", "gaspar/catnat", "radon", "zonage_sismique")
+# What the reader loses when an endpoint's answer cannot be read (first words of its gap).
+ENDPOINT_GAPS = {
+    "gaspar/risques": "Risques recensés (GASPAR) illisibles, communes concernées non lues",
+    "gaspar/catnat": "Arrêtés CatNat illisibles, communes concernées non lues",
+    "radon": "Potentiel radon illisible",
+    "zonage_sismique": "Zone de sismicité illisible",
+}
 
-Keys = tuple[frozenset[str], frozenset[str]]  # (required, optional)
+Keys = tuple[frozenset[str], frozenset[str]]  # (required, known optional); any other key is tolerated
 
-# Envelope: `data` is required, the other keys documented may be there; anything else fails.
+# Envelope: `data` is required, the other keys documented may be there; others are tolerated.
 ENVELOPE_KEYS = frozenset({"results", "page", "total_pages", "data", "response_code", "message", "next", "previous"})
 PAGINATION_KEYS = ("results", "page", "total_pages")
 RISQUES_KEYS: Keys = (frozenset({"code_insee", "libelle_commune", "risques_detail"}), frozenset())
@@ -64,7 +74,7 @@ CATNAT_KEYS: Keys = (
 )
 RADON_KEYS: Keys = (frozenset({"code_insee", "classe_potentiel"}), frozenset({"libelle_commune"}))
 RADON_CLASSES = frozenset({"1", "2", "3"})
-ZONAGE_KEYS: Keys = (frozenset({"code_insee", "code_zone", "zone_sismicite"}), frozenset())
+ZONAGE_KEYS: Keys = (frozenset({"code_insee", "code_zone", "zone_sismicite"}), frozenset({"libelle_commune"}))
 SEISMIC_ZONES = frozenset({"1", "2", "3", "4", "5"})
 
 _COMMUNE_CODE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$")
@@ -168,16 +178,38 @@ def fetch_zonage_sismique(client: HttpClient, code: str) -> tuple[str, str] | No
     return _single(zones, where, "zone_sismicite")
 
 
-def commune_rows(client: HttpClient, code: str, name: str | None = None) -> list[dict[str, Any]]:
-    """The rows of table `georisques` for one commune (4 requests, more for CatNat pages)."""
+def commune_rows(
+    client: HttpClient, code: str, name: str | None = None, failures: dict[str, list[str]] | None = None
+) -> list[dict[str, Any]]:
+    """The rows of table `georisques` for one commune (4 requests, more for CatNat pages).
+
+    An endpoint whose answer lacks a field we read (SourceSchemaError) is skipped for this
+    commune: its message goes to `failures[endpoint]` (raised when `failures` is None) and the
+    other endpoints are still read. The commune is marked read (row `commune`) only when its
+    risks and its CatNat decrees were both read.
+    """
     code = _commune_code(code)
-    label, risks = fetch_risques(client, code)
-    decrees = fetch_catnat(client, code)
-    radon = fetch_radon(client, code)
-    zone = fetch_zonage_sismique(client, code)
-    rows = [_row(code, "commune", code, label or name or "")]
-    rows += [_row(code, "risque", r["code"], r["libelle"]) for r in risks]
-    rows += [_row(code, "catnat", d["code"], d["libelle"], d) for d in decrees]
+
+    def read(endpoint: str, reader: Any) -> Any:
+        try:
+            return True, client.transactional(reader, client, code)  # a refused answer is not cached
+        except SourceSchemaError as error:
+            if failures is None:
+                raise
+            failures.setdefault(endpoint, []).append(str(error))
+            logger.warning("Géorisques %s, commune %s: %s", endpoint, code, error)
+            return False, None
+
+    risks_read, risques = read("gaspar/risques", fetch_risques)
+    catnat_read, decrees = read("gaspar/catnat", fetch_catnat)
+    _, radon = read("radon", fetch_radon)
+    _, zone = read("zonage_sismique", fetch_zonage_sismique)
+    rows = []
+    if risks_read and catnat_read:
+        label, risks = risques
+        rows.append(_row(code, "commune", code, label or name or ""))
+        rows += [_row(code, "risque", r["code"], r["libelle"]) for r in risks]
+        rows += [_row(code, "catnat", d["code"], d["libelle"], d) for d in decrees]
     if zone is not None:
         rows.append(_row(code, "sismicite", zone[0], zone[1]))
     if radon is not None:
@@ -193,15 +225,23 @@ def requests_for(codes: Sequence[str]) -> int:
     return len(ENDPOINTS) * len(set(codes))
 
 
-def fetch_risks_for_territory(client: HttpClient, store: Store, territory: Territory) -> Manifest:
+def fetch_risks_for_territory(
+    client: HttpClient, store: Store, territory: Territory, failures: dict[str, list[str]] | None = None
+) -> Manifest:
     """Read every commune of `territory` and replace their rows in `georisques` (first root).
 
-    All communes are read before anything is written: a failure (SourceError) leaves the table
-    as it was.
+    All communes are read before anything is written. An endpoint that cannot be parsed for a
+    commune is a partial failure recorded in `failures` (endpoint → messages); when no commune
+    could be read at all (or `failures` is None and one endpoint fails), SourceError is raised and
+    the table is left as it was.
     """
     rows: list[dict[str, Any]] = []
+    collected: dict[str, list[str]] = {} if failures is None else failures
     for commune in territory.communes:
-        rows += commune_rows(client, commune.code, commune.name)
+        rows += commune_rows(client, commune.code, commune.name, collected)
+    if collected and (failures is None or not any(r["jeu"] == "commune" for r in rows)):
+        first = next(iter(collected.values()))[0]
+        raise SourceSchemaError(first if failures is None else f"aucune commune lue : {first}")
     fresh = frame_of(rows)
     existing = Store([store.roots[0]]).read(GEORISQUES.name)
     if existing is not None:
@@ -214,8 +254,17 @@ def fetch_risks_for_territory(client: HttpClient, store: Store, territory: Terri
 
 
 def fetch(context: FetchContext) -> list[Manifest]:
-    """The fetcher's entry: every commune of the territory."""
-    return [fetch_risks_for_territory(context.client, context.store, context.territory)]
+    """The fetcher's entry: every commune of the territory; an endpoint that could not be parsed
+    is one gap naming it (the facts of the other endpoints are kept)."""
+    failures: dict[str, list[str]] = {}
+    manifest = fetch_risks_for_territory(context.client, context.store, context.territory, failures)
+    if failures:  # one gap per source (dossier.Gap), naming each endpoint lost
+        total = len(context.territory.communes)
+        context.gap(SOURCE_ID, " ; ".join(
+            f"{ENDPOINT_GAPS[endpoint]} ({len(messages)} commune(s) sur {total}) : {messages[0]}"
+            for endpoint, messages in failures.items()
+        ))
+    return [manifest]
 
 
 FETCHER = Fetcher(SOURCE_ID, "Risques naturels (Géorisques)", "Risques naturels indisponibles", fetch)
@@ -242,9 +291,10 @@ def risks_manifest(territory: Territory, retrieved_at: str) -> Manifest:
         retrieved_at=retrieved_at,
         params={"communes": str(len(territory.communes)), "page_size": str(PAGE_SIZE)},
         method=(
-            "Quatre requêtes par commune (plus une par page supplémentaire d'arrêtés CatNat). Analyse stricte : "
-            "un champ absent ou inconnu arrête la lecture. Une commune lue sans arrêté CatNat en compte zéro ; "
-            "une commune non lue reste sans valeur."
+            "Quatre requêtes par commune (plus une par page supplémentaire d'arrêtés CatNat). Les champs lus "
+            "sont exigés (un champ absent ou d'une autre forme rend la réponse de ce point d'accès illisible pour "
+            "la commune, les autres points d'accès restent lus) ; un champ supplémentaire est ignoré. Une commune "
+            "lue sans arrêté CatNat en compte zéro ; une commune non lue reste sans valeur."
         ),
     )
 
@@ -278,9 +328,7 @@ def _schema(where: str, name: str, expected: str | None = None) -> SourceSchemaE
 def _data(body: Any, where: str) -> list[Any]:
     if not isinstance(body, Mapping):
         raise SourceSchemaError(f"Géorisques : {where} devait renvoyer un objet JSON.")
-    unknown = sorted(set(body) - ENVELOPE_KEYS)
-    if unknown:
-        raise SourceSchemaError(f"Géorisques : champ(s) inconnu(s) {', '.join(f'« {k} »' for k in unknown)} dans {where}.")
+    _log_unknown(body, ENVELOPE_KEYS, where)
     if "data" not in body:
         raise SourceSchemaError(f"Géorisques : la réponse de {where} n'a pas de champ « data ».")
     if not isinstance(body["data"], list):
@@ -293,17 +341,24 @@ def _check_keys(item: Any, keys: Keys, where: str) -> None:
     if not isinstance(item, Mapping):
         raise SourceSchemaError(f"Géorisques : {where} devait être un objet JSON.")
     missing = sorted(required - set(item))
-    unknown = sorted(set(item) - required - optional)
-    problems = []
+    _log_unknown(item, required | optional, where)
     if missing:
-        problems.append(f"champ(s) absent(s) {', '.join(f'« {k} »' for k in missing)}")
-    if unknown:
-        problems.append(f"champ(s) inconnu(s) {', '.join(f'« {k} »' for k in unknown)}")
-    if problems:
         raise SourceSchemaError(
-            f"Géorisques : {' ; '.join(problems)} dans {where} (réponse différente de la documentation : "
-            "le schéma de l'API a peut-être changé)."
+            f"Géorisques : champ(s) absent(s) {', '.join(f'« {k} »' for k in missing)} dans {where} (réponse "
+            "différente de la documentation : le schéma de l'API a peut-être changé)."
         )
+
+
+_LOGGED_UNKNOWN: set[tuple[str, str]] = set()
+
+
+def _log_unknown(item: Mapping[str, Any], known: frozenset[str], where: str) -> None:
+    """Fields we do not read are tolerated; each one is logged once per endpoint, at debug level."""
+    endpoint = urlsplit(where).path.rsplit("/api/v1/", 1)[-1]
+    for name in sorted(set(item) - known):
+        if (endpoint, name) not in _LOGGED_UNKNOWN:
+            _LOGGED_UNKNOWN.add((endpoint, name))
+            logger.debug("Géorisques %s: field %r not documented, ignored (first seen in %s)", endpoint, name, where)
 
 
 def _text(item: Mapping[str, Any], name: str, where: str) -> str:

@@ -180,9 +180,22 @@ def comparateur_observations(
     aggregable_cols = [c for c in value_columns if columns[c][0] not in NON_AGGREGABLE]
     parts: list[pd.DataFrame] = []
 
+    # Départements, régions, France first: the communes missing from a sum are named in its status
+    # (when few), and their rows are kept so that a rate can be put on the sum's perimeter.
+    frame["FR"] = "FR"
+    gap_communes: set[str] = set()
+    for column in aggregable_cols:
+        variable, period = columns[column]
+        for level in ("DEP", "REG", "FR"):
+            value, status = _level_sums(frame, column, level)
+            for text in status.dropna():
+                gap_communes.update(_listed_gaps(text))
+            parts.append(_frame(level, value, status, variable, period))
+
     # Communes: a commune nouvelle made of several codes of the file gets their sum; a
     # non-aggregable figure of a merged commune cannot be rebuilt and stays missing.
-    communes = frame if keep_communes is None else frame[frame["current"].isin(keep_communes)]
+    kept = None if keep_communes is None else keep_communes | gap_communes
+    communes = frame if kept is None else frame[frame["current"].isin(kept)]
     grouped = communes.groupby("current", sort=True)
     sums = grouped[value_columns].sum(min_count=1)
     missing = communes[value_columns].isna().groupby(communes["current"], sort=True).sum()
@@ -198,33 +211,66 @@ def comparateur_observations(
             value[rebuilt] = float("nan")
             status[rebuilt] = "absent"
         parts.append(_frame("COM", value, status, variable, period))
-
-    frame["FR"] = "FR"
-    for column in aggregable_cols:
-        variable, period = columns[column]
-        # A département where the variable is missing for every commune (Mayotte for the census)
-        # is left out of its région and of France, and the sum says so ("hors:976"): that is a
-        # well-defined total, unlike a sum with scattered secret communes ("partial:N").
-        missing_by_dep = frame[column].isna().groupby(frame["DEP"]).agg(["sum", "size"])
-        empty_deps = set(missing_by_dep.index[missing_by_dep["sum"] == missing_by_dep["size"]])
-        for level in ("DEP", "REG", "FR"):
-            sums = sum_by_group(frame, level, [column]).set_index(level)
-            value, missing_count = sums[column], sums[f"{column}__missing"]
-            absent_rows = frame.loc[frame[column].isna()]
-            deps_missing = absent_rows.groupby(level)["DEP"].agg(set) if level != "DEP" else pd.Series(dtype=object)
-            status = pd.Series(None, index=sums.index, dtype="object")
-            for code in missing_count.index[missing_count > 0]:
-                left_out = deps_missing.get(code, set())
-                if pd.isna(value[code]):
-                    status[code] = "absent"
-                elif level != "DEP" and left_out <= empty_deps:
-                    status[code] = "hors:" + ",".join(sorted(left_out))
-                else:
-                    status[code] = f"partial:{missing_count[code]}"
-            parts.append(_frame(level, value, status, variable, period))
+    stats["gap_communes_kept"] = len(gap_communes - (keep_communes or frozenset()))
 
     observations = pd.concat(parts, ignore_index=True)
     return observation_frame(observations), stats
+
+
+# A sum that lacks at most this share of its communes names them in its status (and keeps their
+# rows): the largest gap a comparison may show (themes.figures.MAX_GAP_SHARE). Beyond, the
+# status only counts them.
+LISTED_GAP_SHARE = 0.01
+
+
+def _level_sums(frame: pd.DataFrame, column: str, level: str) -> tuple[pd.Series, pd.Series]:
+    """The sums of `column` per code of `level` (DEP, REG, FR) and their status.
+
+    Status (read by themes.figures), parts joined by ";":
+    - "hors:976": départements where no commune has a value (Mayotte for the census), left out of
+      their région and of France — a well-defined total of the rest;
+    - "partial:N/M[:codes]": N of the M communes of the sum (outside the départements left out)
+      have no value (secret or not published); their codes when N ≤ LISTED_GAP_SHARE × M and
+      all of them are current communes;
+    - "absent": no commune has a value.
+    """
+    sums = sum_by_group(frame, level, [column]).set_index(level)
+    value = sums[column]
+    status = pd.Series(None, index=sums.index, dtype="object")
+    absent = frame[column].isna()
+    if not absent.any():
+        return value, status
+    by_dep = absent.groupby(frame["DEP"]).agg(["sum", "size"])
+    empty_deps = set(by_dep.index[by_dep["sum"] == by_dep["size"]]) if level != "DEP" else set()
+    inside = ~frame["DEP"].isin(empty_deps)
+    communes = inside.groupby(frame[level]).sum()
+    for code in sorted(set(frame.loc[absent, level])):
+        if pd.isna(value[code]):
+            status[code] = "absent"
+            continue
+        rows = frame[(frame[level] == code) & absent]
+        left_out = sorted(set(rows["DEP"]) & empty_deps)
+        scattered = rows[~rows["DEP"].isin(empty_deps)]
+        texts = ["hors:" + ",".join(left_out)] if left_out else []
+        if len(scattered):
+            text = f"partial:{len(scattered)}/{int(communes[code])}"
+            listable = (len(scattered) <= LISTED_GAP_SHARE * communes[code]
+                        and (scattered["current"] == scattered["CODGEO"]).all())
+            if listable:
+                text += ":" + ",".join(sorted(scattered["CODGEO"]))
+            texts.append(text)
+        status[code] = ";".join(texts)
+    return value, status
+
+
+def _listed_gaps(status: str) -> list[str]:
+    """The commune codes a status of `_level_sums` names (none when it only counts them)."""
+    codes: list[str] = []
+    for part in status.split(";"):
+        fields = part.split(":")
+        if fields[0] == "partial" and len(fields) == 3:
+            codes.extend(fields[2].split(","))
+    return codes
 
 
 def _frame(level: str, value: pd.Series, status: pd.Series, variable: str, period: str) -> pd.DataFrame:
@@ -312,9 +358,10 @@ def import_comparateur(
             f"Fichier national entier ({stats['rows']} lignes). Communes : {scope}, codes ramenés aux communes "
             "du COG 2026 (une commune nouvelle reçoit la somme de ses anciennes communes). Départements, régions "
             "et France : sommes des communes, sans les 45 arrondissements municipaux de Paris, Lyon et Marseille "
-            "(déjà comptés dans leur commune). Une somme à laquelle manquent des communes porte le statut "
-            "« partial:N » et n'est pas affichée comme un total ; « hors:976 » : France et région sans Mayotte, "
-            "où le recensement n'est pas publié dans ce fichier. Médianes, taux de pauvreté et parts de ménages "
+            "(déjà comptés dans leur commune). Une somme à laquelle manquent N des M communes porte le statut "
+            "« partial:N/M » (suivi de leurs codes quand elles sont peu nombreuses, leurs lignes communales étant "
+            "gardées) ; « hors:976 » : France et région sans Mayotte, où le recensement n'est pas publié dans ce "
+            "fichier. Médianes, taux de pauvreté et parts de ménages "
             "imposés ne sont pas sommés (non agrégeables) : ils ne figurent qu'au niveau communal."
         ),
     )

@@ -183,11 +183,12 @@ def _read_sheets(workbook: bytes, name: str) -> dict[str, pd.DataFrame]:
 
 def _table(sheets: dict[str, pd.DataFrame], sheet: str, header: tuple[str, ...], code_columns: tuple[str, ...],
            name: str) -> pd.DataFrame:
-    """The rows under row HEADER_ROW, whose cells must name exactly `header`; codes checked."""
+    """The rows under row HEADER_ROW, whose cells must name every column of `header` (a column we
+    do not read is tolerated); codes checked."""
     raw = sheets[sheet]
     labels = raw.iloc[HEADER_ROW - 1].str.strip() if len(raw) >= HEADER_ROW else pd.Series(dtype="string")
     found = labels.dropna().tolist()
-    if sorted(found) != sorted(header):
+    if any(found.count(column) != 1 for column in header):
         raise SourceSchemaError(
             f"Table de passage INSEE : en-tête inattendu ligne {HEADER_ROW} de la feuille « {sheet} » de {name} : "
             f"{', '.join(found) or 'vide'} (attendu : {', '.join(header)})."

@@ -54,6 +54,7 @@ MAX_PAGES = 100  # 1 million observations: far beyond any territorial request; g
 # INSEE datasets), M (data cannot exist), O (missing value), Q (suppressed: confidential).
 MISSING_OBS_STATUS = frozenset({"L", "M", "O", "Q"})
 SECRET = "secret"
+TOTAL = "_T"  # the total of a dimension, in every Melodi cube
 _MAX_SUGGESTIONS = 5
 
 _DATASET_ID = re.compile(r"^[A-Za-z0-9_]+$")
@@ -326,13 +327,12 @@ def observations_for_territory(
     commune level keeps what Melodi returns for an EPCI (its COG can differ from ours: the
     differences are logged and written in the manifest), only the listed communes for a list.
     """
-    rows: list[dict[str, Any]] = []
-    kept: list[Observation] = []
     urls: list[str] = []
-    seen: dict[tuple[str, str, str, str], Observation] = {}
     body_title: str | None = None
-    commune_codes: set[str] = set()
     plan = territory_requests(territory, comparisons=comparisons, territory_level=territory_level)
+    found: dict[tuple[str, str, str, str], list[Observation]] = {}
+    ranges: dict[str, tuple[RangeValue, ...]] = {}  # /range of the dataset, once read
+    pinned: dict[str, frozenset[str]] = {}
     for request in plan:
         fetched = _fetch(client, dataset_id, filters, request.geo)
         urls += fetched.urls
@@ -350,29 +350,35 @@ def observations_for_territory(
                 continue
             level = _STORE_LEVEL.get(observation.geo_level, observation.geo_level)
             code = "FR" if level == "FR" else observation.geo_code
-            key = (level, code, variable, observation.time_period)
-            if key in seen:
-                raise SourceError(
-                    f"Melodi : dans {dataset_id}, plusieurs observations donnent la variable « {variable} » "
-                    f"pour {level} {code} en {observation.time_period} ({_describe(seen[key])} et "
-                    f"{_describe(observation)}) : les filtres ou la règle de nommage sont ambigus."
-                )
-            seen[key] = observation
-            kept.append(observation)
-            if level == "COM":
-                commune_codes.add(code)
-            rows.append(
-                {
-                    "geo_level": level,
-                    "geo_code": code,
-                    "variable": variable,
-                    "period": observation.time_period,
-                    "value": observation.value,
-                    "status": observation.status,
-                    "source_id": SOURCE_ID,
-                }
-            )
+            found.setdefault((level, code, variable, observation.time_period), []).append(observation)
+        # Checked after each request: an ambiguous rule stops before the other requests are made.
+        pinned = _pin_to_totals(client, dataset_id, found, ranges)
+    rows: list[dict[str, Any]] = []
+    kept: list[Observation] = []
+    commune_codes: set[str] = set()
+    for (level, code, variable, period), observations in found.items():
+        observations = [o for o in observations if all(o.dimension(d) == TOTAL for d in pinned.get(variable, ()))]
+        if not observations:
+            continue
+        observation = observations[0]
+        kept.append(observation)
+        if level == "COM":
+            commune_codes.add(code)
+        rows.append(
+            {
+                "geo_level": level,
+                "geo_code": code,
+                "variable": variable,
+                "period": period,
+                "value": observation.value,
+                "status": observation.status,
+                "source_id": SOURCE_ID,
+            }
+        )
     notes = _commune_differences(territory, commune_codes, dataset_id) if kept else []
+    for variable, dimensions in sorted(pinned.items()):
+        notes.append(f"variable « {variable} » : dimension(s) {', '.join(sorted(dimensions))} fixée(s) à leur total "
+                     f"({TOTAL}, offert par /range/{dataset_id}), la réponse portant plusieurs valeurs")
     manifest = _manifest(
         dataset_id,
         territory,
@@ -665,6 +671,46 @@ def _is_arrondissement(code: str) -> bool:
 
 def _describe(observation: Observation) -> str:
     return ", ".join(f"{k}={v}" for k, v in observation.dimensions) or "sans autre dimension"
+
+
+def _pin_to_totals(
+    client: HttpClient,
+    dataset_id: str,
+    found: Mapping[tuple[str, str, str, str], list[Observation]],
+    ranges: dict[str, tuple[RangeValue, ...]],
+) -> dict[str, frozenset[str]]:
+    """Variable → the dimensions to pin to their total `_T` where several observations give it.
+
+    Two observations name one variable at one place and period when a dimension the rule leaves
+    free carries several codes. When one of them holds that dimension's total `_T` and the range
+    of the dataset (`/range/{id}`, read only then, cached a week) offers `_T` for it, the variable
+    is read at that total (everywhere, so that every place is read alike). Otherwise the rule is
+    ambiguous: SourceError, as before.
+    """
+    pinned: dict[str, set[str]] = {}
+    for (level, code, variable, period), observations in found.items():
+        if len(observations) < 2:
+            continue
+        first, other = observations[0], observations[1]
+        differing = sorted({d for o in observations for d, _ in o.dimensions
+                            if len({x.dimension(d) for x in observations}) > 1})
+        ambiguous = SourceError(
+            f"Melodi : dans {dataset_id}, plusieurs observations donnent la variable « {variable} » "
+            f"pour {level} {code} en {period} ({_describe(first)} et "
+            f"{_describe(other)}) : les filtres ou la règle de nommage sont ambigus."
+        )
+        at_total = [o for o in observations if all(o.dimension(d) == TOTAL for d in differing)]
+        if not differing or len(at_total) != 1:
+            raise ambiguous
+        if not ranges:
+            try:
+                ranges.update(fetch_range(client, dataset_id))
+            except SourceError as error:
+                raise SourceError(f"{ambiguous} (plage des dimensions illisible : {error})") from error
+        if not all(any(v.code == TOTAL for v in ranges.get(d, ())) for d in differing):
+            raise ambiguous
+        pinned.setdefault(variable, set()).update(differing)
+    return {variable: frozenset(dimensions) for variable, dimensions in pinned.items()}
 
 
 def _commune_differences(territory: Territory, returned: set[str], dataset_id: str) -> list[str]:

@@ -41,17 +41,26 @@ Where each code comes from (no RP or Filosofi `/data` body has been recorded, AP
 - DS_ETAT_CIVIL_NAIS_COMMUNES / _DECES_COMMUNES: the yearly count (measure read as published).
 A selection the data does not answer is written in the table's manifest and its indicator shows
 "n.d." with the reason: a renamed code fails loudly, it never turns into a zero.
+
+Breakdowns (a family `…_{DIM}` whose dimension has leaf codes in tables.census.BREAKDOWN_LEAVES)
+keep their leaf codes only: the aggregates the cubes publish beside them (TRANS 3T4 beside 3 and
+4, WORK_AREA 20_30, TSH 1, 2 and 200…) and codes we do not know are left out and named in the
+manifest. Each place's leaves must add up to the breakdown's total (± rounding: 0.5 point or one
+unit), at most to it where the answer holds only some of them; otherwise the breakdown of that
+census year is not stored and `Breakdowns.rejected` says why, in French.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
+from diagterr.formatting import pourcent
 from diagterr.sources import melodi
 from diagterr.tables import census
 
@@ -124,6 +133,120 @@ class CensusDataset:
         """The selections the data did not answer at all (a renamed or unpublished code)."""
         answered = {id(self.selection_of(v)) for v in (set(frame["variable"]) if not frame.empty else set())}
         return [s.variable for s in self.selections if id(s) not in answered]
+
+    def breakdowns(self, frame: pd.DataFrame) -> Breakdowns:
+        """`frame` (rows of observation_frame, as read from Melodi) with only the leaf codes of
+        each breakdown, and the breakdowns whose leaves do not add up to their total left out."""
+        result = Breakdowns(frame)
+        for selection in self.selections:
+            wildcards = [d for d, c in selection.codes.items() if c == ANY]
+            if len(wildcards) != 1 or wildcards[0] not in census.BREAKDOWN_LEAVES:
+                continue
+            total = None
+            if wildcards[0] not in census.BREAKDOWN_TOTALS:
+                total = self._total_selection(selection, wildcards[0])
+            result = _check_breakdown(result, selection, wildcards[0], total)
+        return result
+
+    def _total_selection(self, selection: Selection, dimension: str) -> str | None:
+        """The variable of the breakdown's total: the selection of the same codes, `dimension` at `_T`."""
+        codes = {d: c for d, c in selection.codes.items() if d != dimension}
+        return next((s.variable for s in self.selections if dict(s.codes) == codes and ANY not in s.codes.values()),
+                    None)
+
+
+@dataclass(frozen=True)
+class Breakdowns:
+    """A frame once its breakdowns are checked, and what was left out (French, for the manifest)."""
+
+    frame: pd.DataFrame
+    dropped: tuple[str, ...] = ()  # "navetteurs_mode_{TRANS} : 3T4" (codes left out)
+    rejected: tuple[str, ...] = ()  # a breakdown not stored for a census year, and why
+    rejected_variables: frozenset[str] = frozenset()  # selections with no stored year left
+
+
+# Rounding of the published counts: a breakdown adds up to its total within 0.5 point or one unit.
+SUM_TOLERANCE_PCT = 0.5
+SUM_TOLERANCE_UNITS = 1.0
+
+
+def _check_breakdown(state: Breakdowns, selection: Selection, dimension: str, total: str | None) -> Breakdowns:
+    """One breakdown (`selection`, family of `dimension`): leaf codes kept, sums checked per census year."""
+    frame = state.frame
+    if frame.empty:
+        return state
+    prefix, _, suffix = selection.variable.partition("{" + dimension + "}")
+    variables = frame["variable"]
+    family = (variables.str.startswith(prefix) & variables.str.endswith(suffix)
+              & (variables.str.len() > len(prefix) + len(suffix)))
+    if not family.any():
+        return state
+    codes = variables.where(family, "").map(lambda v: v[len(prefix):len(v) - len(suffix)])
+    partitions = census.BREAKDOWN_LEAVES[dimension]
+    leaves = {c for partition in partitions for c in partition}
+    total_pattern = census.BREAKDOWN_TOTALS.get(dimension)
+    keep = pd.Series(False, index=frame.index)
+    dropped: set[str] = set()
+    rejected: list[str] = []
+    stored_years: set[str] = set()
+    for period in sorted(set(frame.loc[family, "period"])):
+        here = family & (frame["period"] == period)
+        present = set(codes[here])
+        # The first partition the answer holds in full, else the one it holds most of.
+        chosen = max(partitions, key=lambda p: (set(p) <= present, len(set(p) & present)))
+        total_code = None
+        if total_pattern is not None:
+            years = {c: int(m[1]) for c in present - leaves if (m := re.fullmatch(total_pattern, c))}
+            total_code = max(years, key=years.__getitem__) if years else None
+        kept_codes = (set(chosen) & present) | ({total_code} if total_code else set())
+        dropped |= present - kept_codes
+        if not set(chosen) & present:
+            continue
+        if total_code is not None:
+            totals = frame[here & (codes == total_code)]
+        elif total is not None:
+            totals = frame[(variables == total) & (frame["period"] == period)]
+        else:
+            totals = frame.iloc[0:0]
+        problem = _sum_problem(frame[here & codes.isin(chosen)], codes, totals, chosen)
+        if problem is not None:
+            rejected.append(f"répartition « {selection.variable} » de {period} écartée : {problem}")
+            log.warning("Melodi breakdown %s %s rejected: %s", selection.variable, period, problem)
+            continue
+        keep |= here & codes.isin(kept_codes)
+        stored_years.add(period)
+    if dropped:
+        log.info("Melodi breakdown %s: codes left out (aggregates or unknown): %s", selection.variable, sorted(dropped))
+    return Breakdowns(
+        frame[~family | keep].reset_index(drop=True),
+        state.dropped + ((f"{selection.variable} : {', '.join(sorted(dropped))}",) if dropped else ()),
+        state.rejected + tuple(rejected),
+        state.rejected_variables | ({selection.variable} if rejected and not stored_years else frozenset()),
+    )
+
+
+def _sum_problem(parts: pd.DataFrame, codes: pd.Series, totals: pd.DataFrame, chosen: tuple[str, ...]) -> str | None:
+    """Why the leaves of one breakdown and year do not add up to its total at some place (None: they do)."""
+    by_place = {(r.geo_level, r.geo_code): r.value for r in totals.itertuples()}
+    for (level, code), group in parts.groupby(["geo_level", "geo_code"], sort=True):
+        whole = by_place.get((level, code))
+        values = group["value"].tolist()
+        if whole is None or _missing(whole) or any(_missing(v) for v in values) or whole <= 0:
+            continue  # a secret or absent figure: nothing to check
+        found = set(codes[group.index])
+        share = sum(values) / whole * 100
+        tolerance = max(SUM_TOLERANCE_PCT, SUM_TOLERANCE_UNITS / whole * 100)
+        complete = set(chosen) <= found
+        if (complete and abs(share - 100) > tolerance) or (not complete and share > 100 + tolerance):
+            where = "France" if level == "FR" else f"{level} {code}"
+            expected = "100 %" if complete else "au plus 100 %"
+            return (f"ses codes ({', '.join(c for c in chosen if c in found)}) font {pourcent(share)} du total "
+                    f"à {where} (attendu : {expected}, à l'arrondi près)")
+    return None
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _pattern(template: str) -> re.Pattern[str]:

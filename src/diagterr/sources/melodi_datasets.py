@@ -75,6 +75,7 @@ class Refresh:
     store_period: str | None  # latest period the store held for every commune, before
     catalogue_period: str | None  # latest period the catalogue announces
     manifest: Manifest | None = None
+    rejected: tuple[str, ...] = ()  # breakdowns left out (their codes do not add up to the total), French
 
 
 def covered_period(store: Store, dataset: MelodiDataset | CensusDataset, territory: Territory) -> str | None:
@@ -118,10 +119,19 @@ def refresh(client: HttpClient, store: Store, territory: Territory, dataset: Mel
             store.upsert_observations(dataset.table, table.frame, table.manifest)
         return Refresh(dataset.dataset_id, False, have, announced)
     frame, manifest = table.frame, table.manifest
-    harmonised = to_current_geography(frame, store, dataset.additive)
-    notes = [harmonised.rule()] if harmonised.merged or harmonised.split else []
+    rejected: tuple[str, ...] = ()
+    notes: list[str] = []
     if isinstance(dataset, CensusDataset):
-        unanswered = dataset.unanswered(harmonised.frame)
+        # Leaf codes only, and each breakdown adding up to its total, before anything is summed.
+        checked = dataset.breakdowns(frame)
+        frame, rejected = checked.frame, checked.rejected
+        if checked.dropped:
+            notes.append("codes agrégés ou inconnus écartés des répartitions : " + " ; ".join(checked.dropped))
+        notes += list(rejected)
+    harmonised = to_current_geography(frame, store, dataset.additive)
+    notes = ([harmonised.rule()] if harmonised.merged or harmonised.split else []) + notes
+    if isinstance(dataset, CensusDataset):
+        unanswered = [v for v in dataset.unanswered(harmonised.frame) if v not in checked.rejected_variables]
         if unanswered:
             log.warning("%s : variables sans réponse : %s", dataset.dataset_id, ", ".join(unanswered))
             notes.append("codes sans réponse dans les données (variables non publiées) : " + ", ".join(unanswered))
@@ -135,7 +145,7 @@ def refresh(client: HttpClient, store: Store, territory: Territory, dataset: Mel
     manifest = store.upsert_observations(dataset.table, harmonised.frame, manifest)
     log.info("%s : millésime %s enregistré (%d lignes)", dataset.dataset_id,
              _latest(table.frame), len(table.frame))
-    return Refresh(dataset.dataset_id, True, have, announced, manifest)
+    return Refresh(dataset.dataset_id, True, have, announced, manifest, rejected)
 
 
 def _already_asked(store: Store, dataset: MelodiDataset | CensusDataset, announced: str) -> bool:
@@ -157,7 +167,7 @@ def fetch(context: FetchContext) -> list[Manifest]:
     """
     client, store, territory = context.client, context.store, context.territory
     try:
-        catalog = {entry.identifier: entry for entry in melodi.fetch_catalog(client)}
+        catalog = {entry.identifier: entry for entry in client.transactional(melodi.fetch_catalog, client)}
     except SourceError as error:
         if client.network_down:
             return []
@@ -167,7 +177,8 @@ def fetch(context: FetchContext) -> list[Manifest]:
     for dataset in KEPT_UP_TO_DATE:
         context.report(f"INSEE Melodi : {dataset.dataset_id}")
         try:
-            result = refresh(client, store, territory, dataset, catalog.get(dataset.dataset_id))
+            result = client.transactional(refresh, client, store, territory, dataset,
+                                          catalog.get(dataset.dataset_id))
         except SourceError as error:
             if client.network_down:
                 return manifests
@@ -177,6 +188,8 @@ def fetch(context: FetchContext) -> list[Manifest]:
                 log.warning("Millésime de %s non vérifié en ligne (%s) : les données déjà disponibles "
                             "sont utilisées.", dataset.dataset_id, error)
             continue
+        if result.rejected:
+            context.gap(melodi.SOURCE_ID, f"{dataset.dataset_id} : " + " ; ".join(result.rejected))
         if result.manifest is not None:
             manifests.append(result.manifest)
     return manifests

@@ -8,14 +8,16 @@ no recorded body): data.gouv.fr dataset `5a561801c751df42d7fca9b6`, the CSV reso
 the CSV field is read. Paris, Lyon and Marseille are whole communes (13055).
 
 The list gives no population: the dossier says so rather than estimate one. One row per quartier
-and commune in `QPV_2024` (a quartier on two communes appears under both). A header that differs, a
-row with another number of fields, or a commune code that is not one raises SourceSchemaError.
+and commune in `QPV_2024` (a quartier on two communes appears under both). A header that lacks a
+documented column, a row with another number of fields than the header, or a commune code that is
+not one raises SourceSchemaError; a column we do not read is tolerated.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from datetime import UTC, datetime
 
@@ -28,6 +30,8 @@ from diagterr.sources.fetcher import FetchContext, Fetcher
 from diagterr.sources.http import HttpClient
 from diagterr.store import Manifest, Store
 from diagterr.tables.programmes import QPV_2024
+
+logger = logging.getLogger(__name__)
 
 SOURCE_ID = "qpv_2024"
 DATASET_ID = "5a561801c751df42d7fca9b6"
@@ -62,22 +66,27 @@ def parse_list(body: bytes, resource: datagouv.Resource) -> pd.DataFrame:
     except UnicodeDecodeError:
         raise SourceSchemaError(f"QPV : le fichier {where} n'est pas en UTF-8.") from None
     reader = csv.reader(io.StringIO(text), delimiter=";")
-    header = tuple(next(reader, ()))
-    if header != HEADER:
+    header = tuple(name.strip() for name in next(reader, ()))
+    missing = [name for name in HEADER if name not in header]
+    if missing:
         raise SourceSchemaError(
-            f"QPV : en-tête inattendu dans {where} : {';'.join(header) or 'vide'} (attendu : {';'.join(HEADER)})."
+            f"QPV : en-tête inattendu dans {where} : {';'.join(header) or 'vide'} (colonnes absentes : "
+            f"{', '.join(missing)} ; attendu au moins : {';'.join(HEADER)})."
         )
+    extra = [name for name in header if name not in HEADER]
+    if extra:  # a column we do not read is tolerated
+        logger.debug("QPV: columns not documented, ignored in %s: %s", where, ", ".join(extra))
     cog = load_cog()
     rows = []
     for line, fields in enumerate(reader, start=2):
         if not fields:
             continue
-        if len(fields) != len(HEADER):
+        if len(fields) != len(header):
             raise SourceSchemaError(
-                f"QPV : ligne {line} de {where} : {len(fields)} champs au lieu de {len(HEADER)} (colonne insee_com "
+                f"QPV : ligne {line} de {where} : {len(fields)} champs au lieu de {len(header)} (colonne insee_com "
                 "mal protégée ?)."
             )
-        record = dict(zip(HEADER, fields, strict=True))
+        record = dict(zip(header, fields, strict=True))
         if not _QP_CODE.match(record["code_qp"]):
             raise SourceSchemaError(f"QPV : ligne {line} de {where} : code de quartier « {record['code_qp']} » inattendu.")
         codes = communes_of(record["insee_com"], where, line)

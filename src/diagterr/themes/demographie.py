@@ -6,6 +6,8 @@ from __future__ import annotations
 import itertools
 import re
 
+import pandas as pd
+
 from diagterr.aggregate import annual_growth_pct
 from diagterr.dossier import (
     Chart,
@@ -54,6 +56,72 @@ def latest_legal_year(fig: Figures) -> str | None:
     return max(years) if len(years) else None
 
 
+# -- growth on legal populations ---------------------------------------------------------------
+
+# INSEE: compare legal populations at least five years apart (the census surveys a fifth of the
+# small communes each year, so that five years renew the whole count).
+MIN_GROWTH_SPAN_YEARS = 5
+
+
+def _legal_rows(fig: Figures) -> pd.DataFrame:
+    frame = fig.table(POPULATIONS_LEGALES)
+    if frame is None:
+        return pd.DataFrame(columns=["geo_level", "geo_code", "variable", "period", "value", "status"])
+    return frame[(frame["variable"] == "pmun") & frame["period"].str.fullmatch(r"\d{4}")]
+
+
+def _place_legal_years(fig: Figures, place: Place) -> set[str]:
+    """The years of a comparison level's legal population the store holds as a value."""
+    rows = _legal_rows(fig)
+    code = {"departement": "DEP", "region": "REG", "france": "FR"}[place.level]
+    rows = rows[(rows["geo_level"] == code) & (rows["geo_code"] == place.code) & rows["value"].notna()]
+    return set(rows["period"])
+
+
+def _territory_legal_years(fig: Figures) -> list[str]:
+    years = sorted(_legal_rows(fig).loc[lambda f: f["geo_level"] == "COM", "period"].unique())
+    return [y for y in years if fig.territory_total(POPULATIONS_LEGALES, "pmun", y).value is not None]
+
+
+def legal_growth_span(fig: Figures) -> tuple[str, str] | None:
+    """(start, end) of the population growth: the latest legal population of the territory and
+    every comparison level, and the latest one at least MIN_GROWTH_SPAN_YEARS before it at every
+    level too; without such a pair, the territory's own latest span (comparisons then n.d.)."""
+    own = _territory_legal_years(fig)
+    levels = [_place_legal_years(fig, place) for place in fig.comparison_places]
+    common = sorted(set(own).intersection(*levels)) if levels else own
+    for years in (common, own):
+        if years:
+            end = years[-1]
+            start = [y for y in years if int(end) - int(y) >= MIN_GROWTH_SPAN_YEARS]
+            if start:
+                return start[-1], end
+    return None
+
+
+def legal_growth_indicator(fig: Figures) -> Indicator | None:
+    """Mean annual change of the legal population over `legal_growth_span`, for the territory and
+    each comparison level, both dates on the level's common perimeter (France without Mayotte
+    when the older total leaves it out: themes/figures.py aligns the sums)."""
+    span = legal_growth_span(fig)
+    if span is None:
+        return None
+    start, end = span
+    years = int(end) - int(start)
+
+    def growth(get: Getter) -> Reading:
+        a, b = get("pmun", start), get("pmun", end)
+        if a.value is None or b.value is None:
+            return Reading(None, a.missing_reason or b.missing_reason)
+        return Reading(annual_growth_pct(a.value, b.value, years), note=a.note or b.note)
+
+    return fig.derived_indicator(
+        "variation_population_annuelle", say("demographie.label_legal_growth", start=start, end=end),
+        POPULATIONS_LEGALES, f"{start}-{end}", "%", "rate", growth, decimals=2, vintage_of="pmun",
+        note=say("demographie.note_legal_growth", start=start, end=end, years=years),
+    )
+
+
 def natural_balance_pct(births: float, deaths: float, start_pop: float, end_pop: float, years: float) -> float:
     """Annual change due to the natural balance, in percent: (births − deaths) over the period,
     per year, over the mean of the two census populations."""
@@ -70,13 +138,16 @@ def population_indicators(fig: Figures) -> list[Indicator]:
                 "habitants",
             )
         )
+    legal_growth = legal_growth_indicator(fig)
+    if legal_growth is not None:
+        indicators.append(legal_growth)
     periods = census_periods(fig)
     if periods is None:
         return indicators
     start, end = periods
     years = int(end) - int(start)
     span = f"{start}-{end}"
-    indicators.append(fig.count_indicator("population_rp", "Population (recensement)", COMPARATEUR, "pop", end, "habitants"))
+    indicators.append(fig.count_indicator("population_rp", "Population municipale (recensement)", COMPARATEUR, "pop", end, "habitants"))
 
     def growth(get) -> Reading:
         a, b = get("pop", start), get("pop", end)
@@ -100,16 +171,17 @@ def population_indicators(fig: Figures) -> list[Indicator]:
 
     indicators += [
         fig.derived_indicator(
-            "variation_population_annuelle", say("demographie.label_growth", start=start, end=end),
+            # the census change the natural and migratory parts below add up to
+            "variation_population_annuelle_recensement", say("demographie.label_growth", start=start, end=end),
             COMPARATEUR, span, "%", "rate", growth, decimals=2, vintage_of="pop",
         ),
         fig.derived_indicator(
-            "variation_solde_naturel", say("demographie.label_natural"),
+            "variation_solde_naturel", say("demographie.label_natural", start=start, end=end),
             COMPARATEUR, span, "%", "rate", natural_rate, decimals=2, vintage_of="pop",
             note=say("demographie.note_natural"),
         ),
         fig.derived_indicator(
-            "variation_solde_migratoire", say("demographie.label_migration"),
+            "variation_solde_migratoire", say("demographie.label_migration", start=start, end=end),
             COMPARATEUR, span, "%", "rate", migration_rate, decimals=2, vintage_of="pop",
             note=say("demographie.note_migration"),
         ),
@@ -270,6 +342,9 @@ def pyramid_chart(fig: Figures) -> Chart | Note:
     """The age pyramid of the territory against France (or its département), or the note saying
     why it is not drawn."""
     brackets = pyramid_brackets(fig)
+    if brackets == say("demographie.pyramid_unavailable"):  # not read (offline): a gap of the edition
+        return Note(say("lacunes.demographie_pyramid"), tone="gap", source_id=RP_POPULATION.source_id,
+                    detail=brackets)
     if isinstance(brackets, str):
         return Note(brackets, tone="limit")
     period, ages = brackets
@@ -468,59 +543,103 @@ def census_household_indicators(fig: Figures) -> tuple[str, list[Indicator], Not
     return period, out, note
 
 
-def population_history_chart(fig: Figures) -> Chart | None:
-    """Population of the territory since 1962 (history, then legal populations)."""
-    points: dict[str, float | None] = {}
+# The population of the historical series by definition, oldest first: each is its own line of
+# the chart, never joined to the next one (INSEE's series breaks).
+HISTORY_DEFINITIONS = ("ptot", "psdc", "pmun")
+
+
+def population_history(fig: Figures) -> dict[str, dict[str, float]]:
+    """Definition (ptot, psdc, pmun) -> year -> population of the territory, from the historical
+    census table and every legal population (municipal population); a year where a commune lacks
+    its figure is left out. Both tables hold today's communes (merged communes summed)."""
+    points: dict[str, dict[str, float]] = {}
     history = fig.table(POPULATION_HISTORIQUE)
     if history is not None:
-        for year in sorted(history.loc[history["geo_level"] == "COM", "period"].unique()):
-            variable = "psdc" if int(year) < 2006 else "pmun"
-            points[year] = fig.territory_total(POPULATION_HISTORIQUE, variable, year).value
-    legal = fig.table(POPULATIONS_LEGALES)
-    if legal is not None:
-        for year in sorted(legal.loc[(legal["geo_level"] == "COM") & (legal["variable"] == "pmun"), "period"].unique()):
-            points[year] = fig.territory_total(POPULATIONS_LEGALES, "pmun", year).value
-    points = {y: v for y, v in points.items() if v is not None}
-    if len(points) < 2:
+        rows = history[history["geo_level"] == "COM"]
+        for variable, year in sorted(set(zip(rows["variable"], rows["period"], strict=True))):
+            value = fig.territory_total(POPULATION_HISTORIQUE, variable, year).value
+            if value is not None:
+                points.setdefault(variable, {})[year] = value
+    for year in _territory_legal_years(fig):
+        value = fig.territory_total(POPULATIONS_LEGALES, "pmun", year).value
+        if value is not None:
+            points.setdefault("pmun", {})[year] = value
+    return {d: dict(sorted(points[d].items())) for d in HISTORY_DEFINITIONS if points.get(d)}
+
+
+def population_history_chart(fig: Figures) -> Chart | None:
+    """Population of the territory over the longest series the store holds: one line per census
+    definition, the legal populations last, on today's communes."""
+    points = population_history(fig)
+    years = sorted(y for by_year in points.values() for y in by_year)
+    if len(years) < 2:
         return None
-    years = sorted(points)
+    spans = {d: (min(by_year), max(by_year)) for d, by_year in points.items()}
+    series = tuple(
+        Series(say(f"demographie.history_series_{d}", first=spans[d][0], last=spans[d][1]),
+               tuple(by_year), tuple(by_year.values()))
+        for d, by_year in points.items()
+    )
+    tables = [t for t in (POPULATION_HISTORIQUE, POPULATIONS_LEGALES) if fig.has(t)]
+    legal = [y for y in points.get("pmun", {}) if fig.has(POPULATIONS_LEGALES) and y in _territory_legal_years(fig)]
+    census_years = sorted({y for d, by_year in points.items() for y in by_year if y not in legal})
     vintages = []
-    if history is not None:
-        vintages.append(fig.source(POPULATION_HISTORIQUE).vintage)
-    if legal is not None:
-        vintages.append(fig.source(POPULATIONS_LEGALES).vintage)
+    if census_years and fig.has(POPULATION_HISTORIQUE):
+        vintages.append(say("demographie.history_vintage_census", first=census_years[0], last=census_years[-1]))
+    if legal:
+        vintages.append(say("demographie.history_vintage_legal", years=legal))
+    rule = _merged_since(fig)
+    merged = [(c.name, rule[c.code]) for c in sorted(fig.territory.communes, key=lambda c: c.name) if c.code in rule]
+    names = {c.code: c.name for c in fig.territory.communes}
+    skipped = []  # legal populations the store holds but not for every commune: not drawn, said
+    for year in sorted(set(_legal_rows(fig).loc[lambda f: f["geo_level"] == "COM", "period"]) - set(legal)):
+        lacking = [names[c] for c, r in fig.commune_values(POPULATIONS_LEGALES, "pmun", year).items() if r.value is None]
+        if lacking and len(lacking) < len(names):
+            skipped.append((year, sorted(lacking)))
     return Chart(
         id="population_historique",
         title=say("demographie.history_title", first=years[0], last=years[-1]),
         chart="line",
-        series=(Series(fig.territory.name, tuple(years), tuple(points[y] for y in years)),),
+        series=series,
         value_kind="count",
         unit="habitants",
         source=SourceRef(
-            "+".join(fig.source(t).source_id for t in (POPULATION_HISTORIQUE, POPULATIONS_LEGALES) if fig.has(t)),
+            "+".join(fig.source(t).source_id for t in tables),
             " ; ".join(vintages),
             say("demographie.history_geo_vintage"),
         ),
-        note=say("demographie.history_note"),
+        note=say("demographie.history_note", merged=merged, skipped=skipped, parts=[
+            (first, last, say(f"demographie.history_definition_{d}", legal=legal)) for d, (first, last) in spans.items()
+        ]),
     )
 
 
+def _merged_since(fig: Figures) -> dict[str, str]:
+    """Commune code -> the codes its historical figures sum ("50592 + 14513"), for the communes
+    merged after the geography of the historical file (the table's method states the rule)."""
+    manifest = fig.store.manifest(POPULATION_HISTORIQUE.name)
+    rule = re.findall(r"(\d[0-9AB]\d{3}) = ((?:\d[0-9AB]\d{3})(?: \+ \d[0-9AB]\d{3})+)", manifest.method or "") if manifest else []
+    return dict(rule)
+
+
+def growth_communes_span(fig: Figures) -> tuple[str, str] | None:
+    """The period of the commune table and map: that of the territory's growth figure."""
+    return legal_growth_span(fig)
+
+
 def commune_table(fig: Figures) -> Table | None:
-    legal = fig.table(POPULATIONS_LEGALES)
-    if legal is None:
+    span = growth_communes_span(fig)
+    if span is None:
         return None
-    years = sorted(legal.loc[(legal["geo_level"] == "COM") & (legal["variable"] == "pmun"), "period"].unique())
-    if len(years) < 2:
-        return None
-    first, last = years[0], years[-1]
+    first, last = span
     start = fig.commune_values(POPULATIONS_LEGALES, "pmun", first)
     end = fig.commune_values(POPULATIONS_LEGALES, "pmun", last)
     names = {c.code: c.name for c in fig.territory.communes}
-    span = int(last) - int(first)
+    years = int(last) - int(first)
     rows = []
     for code in fig.territory.commune_codes:
         a, b = start[code].value, end[code].value
-        rows.append((names[code], code, a, b, annual_growth_pct(a, b, span)))
+        rows.append((names[code], code, a, b, annual_growth_pct(a, b, years)))
     rows.sort(key=lambda r: -(r[3] or 0))
     return Table(
         title=say("demographie.communes_title", first=first, last=last),
@@ -534,11 +653,10 @@ def commune_table(fig: Figures) -> Table | None:
 
 
 def growth_map(fig: Figures) -> CommuneMap | None:
-    legal = fig.table(POPULATIONS_LEGALES)
-    if legal is None or len(fig.territory.communes) < 2:
+    span = growth_communes_span(fig)
+    if span is None or len(fig.territory.communes) < 2:
         return None
-    years = sorted(legal.loc[(legal["geo_level"] == "COM") & (legal["variable"] == "pmun"), "period"].unique())
-    first, last = years[0], years[-1]
+    first, last = span
     start = fig.commune_values(POPULATIONS_LEGALES, "pmun", first)
     end = fig.commune_values(POPULATIONS_LEGALES, "pmun", last)
     values = tuple(
@@ -563,7 +681,9 @@ def age_blocks(fig: Figures) -> list:
         year, indicators = ages
         blocks.append(IndicatorTable(say("demographie.ages_title", year=year), tuple(indicators)))
         if all(c.value is None for i in indicators for c in i.comparisons):
-            blocks.append(Note(say("demographie.ages_no_comparison", year=year), tone="limit"))
+            blocks.append(Note(say("lacunes.demographie_ages_comparison", year=year), tone="gap",
+                               source_id=RP_POPULATION.source_id,
+                               detail=say("demographie.ages_no_comparison", year=year)))
     pyramid = pyramid_chart(fig)
     if ages or isinstance(pyramid, Chart):
         blocks.append(pyramid)
@@ -622,7 +742,8 @@ def analyse(fig: Figures) -> Section:
     if growth:
         blocks.append(growth)
     if not blocks:
-        blocks.append(Note(say("demographie.no_data"), tone="gap"))
+        blocks.append(Note(say("lacunes.demographie_census"), tone="gap", source_id=COMPARATEUR.source_id,
+                           detail=say("demographie.no_data"), remedy="import"))
     return Section(
         id="demographie",
         title="Démographie",

@@ -7,11 +7,16 @@ figure is missing.
 
 from __future__ import annotations
 
+import re
+
 from diagterr.dossier import Enjeu, EnjeuKind, Indicator, Section
 from diagterr.texts import say
 from diagterr.themes.enjeux import evaluate
 
-# Key figures, in the order shown on page 2 (those absent for a territory are skipped).
+# Key figures, in the order shown on page 2 (those absent for a territory are skipped). Each is a
+# figure, not one vintage of it: page 2 shows its most recent value among the chapters' indicators
+# of the same meaning (see `vintages_of`), e.g. the unemployment rate of the census 2021 rather
+# than 2018, or the EPCI's median income published for it rather than none.
 KEY_FIGURES = (
     "population_legale",
     "variation_population_annuelle",
@@ -24,13 +29,19 @@ KEY_FIGURES = (
     "taux_chomage_15_64",
     "variation_emplois_annuelle",
     "emplois_pour_100_actifs",
-    "mediane_niveau_vie",
-    "mediane_niveau_vie_publie",  # online: the EPCI's own value (Melodi)
-    "mediane_niveau_vie_tiers",  # samples: the EPCI's value republished by a third party
+    "mediane_niveau_vie",  # also its EPCI value published by INSEE online (_publie) or a third party (_tiers)
     "ecart_temperature_recente_reference",  # online only: observed warming (ERA5)
     "conso_naf_annuelle_reference",  # online only: land take per year, 2011-2020 (Cerema)
     "evolution_effectifs_salaries_prives_5ans",
 )
+
+# The ids of other vintages or publishers of a figure: `<figure>_<year>` (a census the chapter
+# shows beside the comparateur's), then `_publie` (the producer's value for the EPCI) or `_tiers`
+# (a third party's republication), e.g. part_logements_vacants_2022_tiers.
+_VINTAGE_SUFFIX = r"(?:_(?P<year>\d{4}))?(?P<publisher>_publie|_tiers)?"
+_YEAR = re.compile(r"\d{4}")
+# Between two values of the same period: the first publisher of this list (the producer first).
+_PUBLISHER_ORDER = ("", "_publie", "_tiers")
 
 
 def _by_id(sections: tuple[Section, ...]) -> dict[str, Indicator]:
@@ -61,18 +72,39 @@ KEY_FIGURE_THEMES = {
     "variation_emplois_annuelle": "emploi",
     "emplois_pour_100_actifs": "emploi",
     "mediane_niveau_vie": "revenus",
-    "mediane_niveau_vie_publie": "revenus",
-    "mediane_niveau_vie_tiers": "revenus",
     "ecart_temperature_recente_reference": "climat",
     "conso_naf_annuelle_reference": "sols",
     "evolution_effectifs_salaries_prives_5ans": "economie",
 }
 
 
+def vintages_of(figure: str, indicators: dict[str, Indicator]) -> list[Indicator]:
+    """The indicators that give `figure` (its own id and its `_<year>`, `_publie`, `_tiers`
+    variants), with a value."""
+    pattern = re.compile(re.escape(figure) + _VINTAGE_SUFFIX)
+    return [i for key, i in indicators.items() if pattern.fullmatch(key) and i.value is not None]
+
+
+def _recency(indicator: Indicator, figure: str) -> tuple[int, int]:
+    """Sort key: the last year of the period, then the producer before a republication."""
+    years = _YEAR.findall(indicator.period)
+    match = re.compile(re.escape(figure) + _VINTAGE_SUFFIX).fullmatch(indicator.id)
+    publisher = (match.group("publisher") or "") if match else ""
+    return (int(years[-1]) if years else 0, -_PUBLISHER_ORDER.index(publisher))
+
+
+def latest(figure: str, indicators: dict[str, Indicator]) -> Indicator | None:
+    """The most recent value of `figure` among the indicators (None when none has a value)."""
+    found = vintages_of(figure, indicators)
+    return max(found, key=lambda i: _recency(i, figure)) if found else None
+
+
 def key_figures(sections: tuple[Section, ...]) -> tuple[Indicator, ...]:
-    """At most KEY_FIGURE_SLOTS figures, every theme first, shown in the order of KEY_FIGURES."""
-    indicators = _by_id(sections)
-    available = [i for i in KEY_FIGURES if i in indicators and indicators[i].value is not None]
+    """At most KEY_FIGURE_SLOTS figures, every theme first, shown in the order of KEY_FIGURES,
+    each at its most recent value."""
+    chapters = _by_id(sections)
+    indicators = {figure: value for figure in KEY_FIGURES if (value := latest(figure, chapters)) is not None}
+    available = [i for i in KEY_FIGURES if i in indicators]
     chosen: list[str] = []
     seen_themes: set[str] = set()
     for figure in available:  # first pass: the first figure of each theme

@@ -115,7 +115,7 @@ RULES: tuple[Rule, ...] = (
     Rule("population_croissance", "variation_population_annuelle", ATOUT,
          (more_than(0), at_least(0, D, without_reference=True))),
     Rule("population_baisse", "variation_population_annuelle", FRAGILITE, (less_than(0),)),
-    Rule("population_croissance_lente", "variation_population_annuelle", QUESTION, ()),
+    Rule("population_croissance_lente", "variation_population_annuelle", QUESTION, (more_than(0), less_than(0, D))),
     Rule("solde_naturel_negatif", "variation_solde_naturel", FRAGILITE, (less_than(0),)),
     Rule("solde_migratoire_attractif", "variation_solde_migratoire", ATOUT, (more_than(ATTRACTIVE_MIGRATION_PCT_YEAR),)),
     Rule("solde_migratoire_negatif", "variation_solde_migratoire", FRAGILITE, (less_than(0),)),

@@ -3,17 +3,26 @@
 The territory's value of a count is the sum over its communes; a rate is recomputed from summed
 numerator and denominator; comparison levels (département, région, France) are read as the
 source publishes or sums them. Every missing value carries its reason, in French.
+
+A comparison level's sum has a perimeter (its status, see `parse_status`): départements left out
+whole (Mayotte, where the census is not published) and a few communes without value. The sums an
+indicator combines are first put on their common perimeter (the left-out départements' and
+communes' own rows subtracted from the other sums), which then names the level (« France hors
+Mayotte ») and states its coverage (« 34 946 communes sur 34 948 »). The territory's own sum
+stays missing when any of its communes lacks a value.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import TypeVar
 
 import pandas as pd
 
 from diagterr.aggregate import Total, ratio, total
+from diagterr.cog import load_cog
 from diagterr.dossier import Comparison, Indicator, SourceRef, ValueKind
 from diagterr.store import Store
 from diagterr.tables import TABLES, TableSpec
@@ -21,6 +30,14 @@ from diagterr.territory import Place, Territory
 from diagterr.texts import say
 
 _LEVEL_CODES = {"departement": "DEP", "region": "REG", "france": "FR"}
+
+# A comparison level's sum lacking more than this share of its communes (or of its population,
+# where the table has one) is not shown (n.d., with its reason); below, it is shown with its
+# coverage stated. The territory's own sum is never shown incomplete.
+MAX_GAP_SHARE = 0.01
+POPULATION = "pop"  # the variable whose share of the missing communes is also held to MAX_GAP_SHARE
+
+T = TypeVar("T")
 
 TableRef = str | TableSpec  # a table by its name or its declaration (diagterr.tables)
 
@@ -35,30 +52,92 @@ Getter = Callable[..., "Reading"]
 
 
 @dataclass(frozen=True, slots=True)
+class Perimeter:
+    """What a sum of communes covers."""
+
+    outside: frozenset[str] = frozenset()  # départements left out whole ("976")
+    missing: int = 0  # communes of the sum without value
+    communes: int | None = None  # communes the sum is made of, outside ones excluded (None: unknown)
+    gaps: frozenset[str] | None = frozenset()  # codes of the missing communes (None: not named)
+    rebased: bool = False  # some sums were brought to it (another's départements subtracted from them)
+
+    @property
+    def gap_share(self) -> float | None:
+        return self.missing / self.communes if self.communes else None
+
+    def coverage(self) -> str | None:
+        """« 34 946 communes sur 34 948 » when communes are missing, else None."""
+        if not self.missing or not self.communes:
+            return None
+        return say("figures.coverage", covered=self.communes - self.missing, communes=self.communes)
+
+
+def parse_status(status: str | None) -> tuple[str | None, Perimeter]:
+    """A status of the store: ("secret" | "absent" | None, the sum's perimeter).
+
+    Statuses (parts joined by ";"): "secret", "absent", "hors:976[,…]" (départements left out
+    whole), "partial:N" (N parts without value), "partial:N/M" (N of M communes) and
+    "partial:N/M:code,code…" (with their codes) — written by sources.insee_comparateur.
+    """
+    if status is None or pd.isna(status):
+        return None, Perimeter()
+    outside: frozenset[str] = frozenset()
+    missing, communes = 0, None
+    gaps: frozenset[str] | None = frozenset()
+    flag = None
+    for part in str(status).split(";"):
+        kind, _, rest = part.partition(":")
+        if kind in ("secret", "absent"):
+            flag = kind
+        elif kind == "hors":
+            outside = frozenset(rest.split(","))
+        elif kind == "partial":
+            count, _, tail = rest.partition("/")
+            missing = int(count)
+            total_text, _, codes = tail.partition(":")
+            communes = int(total_text) if total_text else None
+            gaps = frozenset(codes.split(",")) if codes else None
+    return flag, Perimeter(outside, missing, communes, gaps if missing else frozenset())
+
+
+@dataclass(frozen=True, slots=True)
 class Reading:
-    """A value with the reason it is missing, if it is."""
+    """A value with the reason it is missing, if it is; at a comparison level, its perimeter."""
 
     value: float | None
     missing_reason: str | None = None
     note: str | None = None
+    perimeter: Perimeter = field(default_factory=Perimeter)
 
 
 def _status_reason(status: str | None) -> str | None:
-    if status is None or pd.isna(status):
-        return None
-    if status == "secret":
+    flag, perimeter = parse_status(status)
+    if flag == "secret":
         return say("figures.status_secret")
-    if status == "absent":
+    if flag == "absent":
         return say("figures.status_absent")
-    if status.startswith("partial:"):
-        return say("figures.status_partial", count=status.split(":")[1])
+    if perimeter.missing:
+        return _gap_reason(perimeter)
     return None
+
+
+def _gap_reason(perimeter: Perimeter) -> str:
+    return say("figures.status_partial", count=perimeter.missing, communes=perimeter.communes,
+               too_large=(perimeter.gap_share or 0) > MAX_GAP_SHARE, threshold=MAX_GAP_SHARE * 100)
 
 
 def _status_note(status: str | None) -> str | None:
-    if status is not None and not pd.isna(status) and status.startswith("hors:"):
-        return say("figures.status_outside", codes=status.split(":")[1])
-    return None
+    outside = parse_status(status)[1].outside
+    return say("figures.status_outside", codes=", ".join(sorted(outside))) if outside else None
+
+
+def _departement_names(codes: frozenset[str]) -> list[str]:
+    cog = load_cog()
+    return [(record.name if (record := cog.departement(code)) else code) for code in sorted(codes)]
+
+
+def _departement_of(commune: str) -> str:
+    return commune[:3] if commune.startswith("97") else commune[:2]
 
 
 class Figures:
@@ -168,6 +247,15 @@ class Figures:
         return Reading(result.value)
 
     def place_value(self, table: TableRef, variable: str, period: str, place: Place) -> Reading:
+        """The level's value; missing when communes lack a value (see `at_place` for a sum that
+        lacks only a few, shown with its coverage)."""
+        reading = self._place_reading(table, variable, period, place)
+        if reading.value is not None and reading.perimeter.missing:  # an incomplete sum is not a total
+            return Reading(None, _gap_reason(reading.perimeter), perimeter=reading.perimeter)
+        return reading
+
+    def _place_reading(self, table: TableRef, variable: str, period: str, place: Place) -> Reading:
+        """The level's row as stored: an incomplete sum keeps its value, its perimeter says what it lacks."""
         frame = self.table(table)
         if frame is None:
             return Reading(None, self.absent_reason(table))
@@ -182,12 +270,83 @@ class Figures:
             return Reading(None, say("figures.place_absent", level=place.level))
         row = rows.iloc[0]
         status = row["status"]
-        if pd.isna(row["value"]):
+        flag, perimeter = parse_status(status)
+        if pd.isna(row["value"]) or flag is not None:
             return Reading(None, _status_reason(status) or say("figures.unpublished"))
-        reason = _status_reason(status)
-        if reason:  # an incomplete sum is not a total
-            return Reading(None, reason)
-        return Reading(float(row["value"]), note=_status_note(status))
+        return Reading(float(row["value"]), note=_status_note(status), perimeter=perimeter)
+
+    def at_place(self, compute: Callable[[Getter], T], table: TableRef, place: Place) -> tuple[T, Perimeter]:
+        """`compute(get)` at a comparison level, every sum it reads on their common perimeter.
+
+        A first pass finds the sums and their perimeters; the second gives each sum without the
+        départements and communes another one lacks (their own rows subtracted). A sum lacking
+        more than MAX_GAP_SHARE of its communes, or one whose gap cannot be named, is missing.
+        """
+        seen: dict[tuple[str, str, str], Reading] = {}
+
+        def record(variable: str, period: str, t: TableRef = table) -> Reading:
+            key = (_name(t), variable, period)
+            if key not in seen:
+                seen[key] = self._place_reading(t, variable, period, place)
+            return seen[key]
+
+        compute(record)
+        common, problem = _common_perimeter([r.perimeter for r in seen.values() if r.value is not None])
+        if problem is None and common.missing and common.gaps:
+            share = self._population_share(table, place, common.gaps)
+            if share is not None and share > MAX_GAP_SHARE:
+                problem = say("figures.gap_population", count=common.missing, communes=common.communes,
+                              threshold=MAX_GAP_SHARE * 100)
+
+        def aligned(variable: str, period: str, t: TableRef = table) -> Reading:
+            reading = record(variable, period, t)
+            if reading.value is None:
+                return reading
+            if problem:
+                return Reading(None, problem, perimeter=reading.perimeter)
+            return self._on_perimeter(t, variable, period, reading, common)
+
+        perimeters = [r.perimeter for r in seen.values() if r.value is not None]
+        rebased = any(p.outside != common.outside for p in perimeters)
+        return compute(aligned), replace(common, rebased=rebased)
+
+    def _population_share(self, table: TableRef, place: Place, communes: frozenset[str]) -> float | None:
+        """The share of the level's population living in `communes`, when the table has a population."""
+        period = self.latest_period(table, POPULATION)
+        if period is None:
+            return None
+        whole = self._place_reading(table, POPULATION, period, place).value
+        part = self._rows(table, "COM", POPULATION, period, sorted(communes))
+        if not whole or len(part) != len(communes):
+            return None
+        return sum(part.values()) / whole
+
+    def _on_perimeter(self, table: TableRef, variable: str, period: str, reading: Reading,
+                      common: Perimeter) -> Reading:
+        """The reading without the départements and communes of `common` it still counts."""
+        assert reading.value is not None
+        value, own = reading.value, reading.perimeter
+        departements = sorted(common.outside - own.outside)
+        communes = sorted(c for c in (common.gaps or frozenset()) - (own.gaps or frozenset())
+                          if _departement_of(c) not in common.outside)
+        for level, codes in (("DEP", departements), ("COM", communes)):
+            if not codes:
+                continue
+            rows = self._rows(table, level, variable, period, codes)
+            if set(rows) != set(codes):
+                return Reading(None, say("figures.perimeter_unaligned", codes=sorted(set(codes) - set(rows))))
+            value -= sum(rows.values())
+        return Reading(value, note=reading.note, perimeter=common)
+
+    def _rows(self, table: TableRef, level: str, variable: str, period: str, codes: list[str]) -> dict[str, float]:
+        """code -> value of rows outside the territory's own (départements left out, communes without value)."""
+        frame = self.store.read(_name(table), filters=[[
+            ("geo_level", "=", level), ("geo_code", "in", codes), ("variable", "=", variable), ("period", "=", period),
+        ]])
+        if frame is None:
+            return {}
+        frame = frame[frame["value"].notna()]
+        return dict(zip(frame["geo_code"], frame["value"].astype(float), strict=True))
 
     # -- indicators ---------------------------------------------------------------------
 
@@ -261,17 +420,24 @@ class Figures:
         """
         own = compute(lambda v, p, t=table: self.territory_total(t, v, p))
         comparisons = []
+        outside: set[str] = set()  # départements subtracted from some sums to compare like with like
         if compare:
             for place in self.comparison_places:
-                reading = compute(lambda v, p, t=table, place=place: self.place_value(t, v, p, place))
-                reason = reading.missing_reason
+                reading, perimeter = self.at_place(compute, table, place)
+                if perimeter.rebased and reading.value is not None:
+                    outside |= perimeter.outside
                 comparisons.append(
-                    Comparison(place.level, place.code, _place_label(place, reading.note), reading.value, reason)
+                    Comparison(place.level, place.code, place_label(place, perimeter), reading.value,
+                               reading.missing_reason,
+                               coverage=perimeter.coverage() if reading.value is not None else None)
                 )
-        # no comparison at all when `compare` is False: zip stops at the shorter
+        # The label names the perimeter (« France hors Mayotte »); the note says why when a sum
+        # that covers it (a legal population) was brought to it. No comparison when `compare` is
+        # False: zip stops at the shorter.
         renamed = [c.name for c, p in zip(comparisons, self.comparison_places, strict=False) if c.name != p.name]
-        if renamed:
-            note = " ".join(filter(None, [note, say("figures.comparison_renamed", names=renamed)]))
+        if renamed and outside:
+            note = " ".join(filter(None, [note, say("figures.comparison_renamed", names=renamed,
+                                                    outside=_departement_names(frozenset(outside)))]))
         return Indicator(
             id=id,
             label=label,
@@ -291,7 +457,35 @@ class Figures:
         return self.territory.comparison_levels
 
 
-def _place_label(place: Place, note: str | None) -> str:
-    if note and place.level == "france" and "976" in note:
+def _common_perimeter(perimeters: list[Perimeter]) -> tuple[Perimeter, str | None]:
+    """The perimeter common to several sums of one level, or the reason they have none."""
+    if not perimeters:
+        return Perimeter(), None
+    if len(set(perimeters)) == 1:  # one perimeter: nothing to align
+        common = perimeters[0]
+        if common.missing and (common.communes is None or (common.gap_share or 0) > MAX_GAP_SHARE):
+            return common, _gap_reason(common)
+        return common, None
+    outside = frozenset().union(*(p.outside for p in perimeters))
+    for p in perimeters:
+        if p.missing and (p.gaps is None or p.communes is None):  # counted, not named: no common perimeter
+            return Perimeter(outside), _gap_reason(p)
+    gaps = frozenset().union(*(p.gaps or frozenset() for p in perimeters))
+    if not gaps:
+        return Perimeter(outside), None
+    totals = {p.communes for p in perimeters if p.missing and p.outside == outside}
+    if len(totals) != 1:
+        return Perimeter(outside), _gap_reason(max(perimeters, key=lambda p: p.missing))
+    common = Perimeter(outside, len(gaps), totals.pop(), gaps)
+    if (common.gap_share or 0) > MAX_GAP_SHARE:
+        return common, _gap_reason(common)
+    return common, None
+
+
+def place_label(place: Place, perimeter: Perimeter) -> str:
+    """The level's name, with the départements its sums leave out (« France hors Mayotte »)."""
+    if not perimeter.outside:
+        return place.name
+    if place.level == "france" and perimeter.outside == {"976"}:
         return say("figures.france_without_mayotte")
-    return place.name
+    return say("figures.place_without", name=place.name, outside=_departement_names(perimeter.outside))

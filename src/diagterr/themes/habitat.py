@@ -36,9 +36,9 @@ from diagterr.tables.census import (
     TENURE_SUBTOTALS,
 )
 from diagterr.texts import say
-from diagterr.themes import ptod_epci
+from diagterr.themes import ptod_epci, series
 from diagterr.themes.demographie import census_periods
-from diagterr.themes.figures import Figures, Getter, Reading
+from diagterr.themes.figures import Figures, Getter, Reading, place_label
 
 SERIES_DATASET = "DS_RP_SERIE_HISTORIQUE"
 LOGEMENT_DATASET = "DS_RP_LOGEMENT_PRINC"
@@ -49,6 +49,9 @@ _OCCUPANCY = (
     ("residences_secondaires", "Résidences secondaires et logements occasionnels"),
     ("logements_vacants", "Logements vacants"),
 )
+# The rows of the stock table, in this order (themes/series.py: each figure's vintages together).
+STOCK_ORDER = ("logements", "part_residences_principales", "part_residences_secondaires", "part_logements_vacants",
+               "part_proprietaires", "part_locataires", "part_maisons")
 
 
 def stock_indicators(fig: Figures, table: TableSpec, year: str, with_owners: bool) -> list:
@@ -77,7 +80,10 @@ def stock_indicators(fig: Figures, table: TableSpec, year: str, with_owners: boo
 
 def occupancy_chart(fig: Figures, year: str) -> Chart:
     """Shares of main, secondary and vacant dwellings: territory against each comparison level."""
-    labels = [fig.territory.name] + [p.name for p in fig.comparison_places]
+    # « France hors Mayotte »: the perimeter of the level's sums names it (figures.place_label)
+    labels = [fig.territory.name] + [
+        place_label(p, fig.place_value(COMPARATEUR, "logements", year, p).perimeter) for p in fig.comparison_places
+    ]
     series = []
     for variable, label in _OCCUPANCY:
         values = []
@@ -137,26 +143,30 @@ def secondary_map(fig: Figures, year: str) -> CommuneMap:
 def analyse(fig: Figures) -> Section:
     blocks: list = []
     periods = census_periods(fig)
+    # The stock at every census the store holds, one table: each share's vintages together.
+    stock: list = []
     if periods:
-        year = periods[1]
-        blocks.append(IndicatorTable(say("habitat.stock_title", year=year),
-                                     tuple(stock_indicators(fig, COMPARATEUR, year, True))))
-        blocks.append(occupancy_chart(fig, year))
-    blocks.extend(_first_answer(fig, "logements", {RP_LOGEMENT: _melodi_stock, RP2021_IRIS: _iris_stock}))
-    blocks.extend(_first_answer(fig, "occupation_logements_epci",
-                                {RP_LOGEMENT: _melodi_occupation, RP2022_PTOD_EPCI: _republished_occupation}))
+        stock.append(IndicatorTable("", tuple(stock_indicators(fig, COMPARATEUR, periods[1], True))))
+    stock.extend(_first_answer(fig, "logements", {RP_LOGEMENT: _melodi_stock, RP2021_IRIS: _iris_stock}))
+    stock.extend(_first_answer(fig, "occupation_logements_epci",
+                               {RP_LOGEMENT: _melodi_occupation, RP2022_PTOD_EPCI: _republished_occupation}))
+    blocks.extend(series.merge(stock, lambda years, _: say("habitat.stock_title", years=years), STOCK_ORDER))
+    if periods:
+        blocks.append(occupancy_chart(fig, periods[1]))
     blocks.extend(stock_history(fig))
     if fig.table(RP_LOGEMENT) is not None:
         blocks.extend(tenure(fig))
         blocks.extend(construction(fig))
     elif blocks:
-        blocks.append(Note(say("habitat.melodi_unavailable", logement_dataset=LOGEMENT_DATASET,
-                               series_dataset=SERIES_DATASET), tone="gap"))
+        blocks.append(Note(say("lacunes.habitat_census_detail"), tone="gap", source_id=RP_LOGEMENT.source_id,
+                           detail=say("habitat.melodi_unavailable", logement_dataset=LOGEMENT_DATASET,
+                                      series_dataset=SERIES_DATASET)))
     if periods and len(fig.territory.communes) > 1:
         blocks.append(commune_table(fig, periods[1]))
         blocks.append(secondary_map(fig, periods[1]))
     if not blocks:
-        blocks.append(Note(say("habitat.no_data"), tone="gap"))
+        blocks.append(Note(say("lacunes.habitat_census"), tone="gap", source_id=COMPARATEUR.source_id,
+                           detail=say("habitat.no_data"), remedy="import"))
     return Section(
         id="habitat",
         title="Habitat",
@@ -187,8 +197,7 @@ def _melodi_stock(fig: Figures) -> list | None:
 def _iris_stock(fig: Figures) -> list | None:
     if not fig.has(RP2021_IRIS):
         return None
-    return [IndicatorTable(say("habitat.stock_title", year="2021"),
-                           tuple(stock_indicators(fig, RP2021_IRIS, "2021", False))),
+    return [IndicatorTable("", tuple(stock_indicators(fig, RP2021_IRIS, "2021", False))),
             Note(say("habitat.iris_no_comparison"), tone="limit")]
 
 
@@ -199,7 +208,7 @@ def _melodi_occupation(fig: Figures) -> list | None:
 
 def _republished_occupation(fig: Figures) -> list | None:
     block = ptod_epci.housing_block(fig)
-    return None if block is None else [block]
+    return None if block is None else [block, Note(say("habitat.republished_note"), tone="limit")]
 
 
 # -- Melodi: the census since 1968, tenure, construction period -------------------------------
@@ -245,7 +254,8 @@ def stock_history(fig: Figures) -> list:
     years = _years(fig, RP_SERIE_HISTORIQUE, "logements")
     if not years:
         if _answered_empty(fig, RP_SERIE_HISTORIQUE):
-            return [Note(say("habitat.history_answered_empty", dataset=SERIES_DATASET), tone="gap")]
+            return [Note(say("lacunes.habitat_history"), tone="gap", source_id=RP_SERIE_HISTORIQUE.source_id,
+                         detail=say("habitat.history_answered_empty", dataset=SERIES_DATASET), remedy="unpublished")]
         return []
     first = fig.source(RP_SERIE_HISTORIQUE, "logements", years[0])
     vintage = say("habitat.history_vintage", first=years[0], last=years[-1]) if len(years) > 1 else first.vintage
@@ -291,14 +301,15 @@ def melodi_stock_indicators(fig: Figures, year: str) -> IndicatorTable:
     for variable, label in _OCCUPANCY:
         indicators.append(fig.rate_indicator(f"part_{variable}_rp", say("habitat.label_share", label=label),
                                              RP_LOGEMENT, variable, "logements", year))
-    return IndicatorTable(say("habitat.melodi_stock_title", year=year), tuple(indicators))
+    return IndicatorTable(say("habitat.stock_title", years=[year]), tuple(indicators))
 
 
 def tenure(fig: Figures) -> list:
     """Owners, private tenants, HLM tenants, furnished, lodged free: shares of main residences."""
     found = _codes(fig, RP_LOGEMENT, "rp_statut_")
     if not found:
-        return [Note(say("habitat.tenure_none", dataset=LOGEMENT_DATASET), tone="gap")]
+        return [Note(say("lacunes.habitat_tenure"), tone="gap", source_id=RP_LOGEMENT.source_id,
+                     detail=say("habitat.tenure_none", dataset=LOGEMENT_DATASET), remedy="unpublished")]
     period = max(found.values())
     present = set(_codes(fig, RP_LOGEMENT, "rp_statut_", period))
     known = set(RP_LOGEMENT.labels)  # TSH code -> label (tables.census.TENURE_LABELS), in the order shown
@@ -410,7 +421,8 @@ def construction(fig: Figures) -> list:
     """Main residences by construction period: shares of the stock whose period is known."""
     found = _codes(fig, RP_LOGEMENT, "rp_achevement_")
     if not found:
-        return [Note(say("habitat.construction_none", dataset=LOGEMENT_DATASET), tone="gap")]
+        return [Note(say("lacunes.habitat_construction"), tone="gap", source_id=RP_LOGEMENT.source_id,
+                     detail=say("habitat.construction_none", dataset=LOGEMENT_DATASET), remedy="unpublished")]
     period = max(found.values())
     codes = set(_codes(fig, RP_LOGEMENT, "rp_achevement_", period))
     chain, cutoff = construction_partition(codes)
@@ -466,6 +478,8 @@ def construction(fig: Figures) -> list:
                                       RP_LOGEMENT, f"rp_achevement_{c}", period, "logements") for c in unknown),
         ))
     if not blocks:
-        blocks.append(Note(say("habitat.construction_no_partition", codes=sorted(codes)), tone="gap"))
+        blocks.append(Note(say("lacunes.habitat_construction"), tone="gap", source_id=RP_LOGEMENT.source_id,
+                           detail=say("habitat.construction_no_partition", codes=sorted(codes)),
+                           remedy="unpublished"))
     blocks.append(Note(say("habitat.construction_codes_note"), tone="limit"))
     return blocks

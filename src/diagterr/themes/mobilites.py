@@ -32,8 +32,10 @@ def analyse(fig: Figures) -> Section:
     if frame is None or frame.empty:
         stored = fig.store.read(RP_NAVETTES.name) if manifest is not None else None
         answered_empty = stored is not None and stored.empty
-        blocks.append(Note(say("mobilites.unavailable", dataset=DATASET, answered_empty=answered_empty,
-                               retrieved_at=manifest.retrieved_at if manifest is not None else None), tone="gap"))
+        blocks.append(Note(say("lacunes.mobilites_commutes"), tone="gap", source_id=RP_NAVETTES.source_id,
+                           detail=say("mobilites.unavailable", dataset=DATASET, answered_empty=answered_empty,
+                                      retrieved_at=manifest.retrieved_at if manifest is not None else None),
+                           remedy="unpublished" if answered_empty else "online"))
     else:
         period = fig.latest_period(RP_NAVETTES, IN_WORK) or max(frame["period"])
         modes = []
@@ -52,7 +54,8 @@ def analyse(fig: Figures) -> Section:
         if places:
             blocks.append(IndicatorTable(say("mobilites.places_title", period=period), tuple(places)))
         if not blocks:
-            blocks.append(Note(say("mobilites.no_breakdown", dataset=DATASET), tone="gap"))
+            blocks.append(Note(say("lacunes.mobilites_commutes"), tone="gap", source_id=RP_NAVETTES.source_id,
+                               detail=say("mobilites.no_breakdown", dataset=DATASET), remedy="unpublished"))
     return Section(
         id="mobilites",
         title="Mobilités",

@@ -156,7 +156,8 @@ def _programmes(fig: Figures, blocks: list) -> set[str] | None:
     frame, fetched = view.frame, view.online
     main = view.manifests.get(PROGRAMMES_ANCT.name) or view.manifests.get(PROGRAMMES.name)
     if frame is None or main is None:
-        blocks.append(Note(say("programmes.programmes_unavailable", reason=fig.unavailable(PROGRAMMES)), tone="gap"))
+        blocks.append(Note(say("lacunes.programmes_list"), tone="gap", source_id=PROGRAMMES.source_id,
+                           detail=say("programmes.programmes_unavailable", reason=fig.unavailable(PROGRAMMES))))
         return None
     source = SourceRef(main.source_id, main.vintage, main.geo_vintage)
     codes = set(fig.territory.commune_codes)
@@ -267,7 +268,8 @@ def _qpv(fig: Figures, blocks: list) -> None:
     if manifest is None:
         # The samples hold no QPV list: quartiers known only from press or web pages are not an
         # official list, and are not printed.
-        blocks.append(Note(say("programmes.qpv_offline"), tone="gap"))
+        blocks.append(Note(say("lacunes.programmes_qpv"), tone="gap", source_id=QPV_2024.source_id,
+                           detail=say("programmes.qpv_offline")))
         return
     frame = fig.table(QPV_2024)
     names = _names(fig)
@@ -298,7 +300,8 @@ def _brownfields(fig: Figures, blocks: list) -> None:
     coverage = fig.store.read(CARTOFRICHES_COVERAGE.name,
                               filters=[[("commune", "in", list(fig.territory.commune_codes))]])
     if coverage is None or coverage.empty:
-        blocks.append(Note(say("programmes.brownfields_offline"), tone="gap"))
+        blocks.append(Note(say("lacunes.programmes_brownfields"), tone="gap", source_id=CARTOFRICHES_COVERAGE.source_id,
+                           detail=say("programmes.brownfields_offline")))
         return
     names = _names(fig)
     asked = set(coverage["commune"])
@@ -329,10 +332,18 @@ def _brownfields(fig: Figures, blocks: list) -> None:
         blocks.append(Note(say("programmes.brownfields_none", when=when, communes=without)))
     never = sorted((names[c] for c in fig.territory.commune_codes if c not in asked), key=normalize)
     if never:
-        blocks.append(Note(say("programmes.brownfields_never_asked", communes=never), tone="gap"))
+        blocks.append(Note(say("lacunes.programmes_brownfields_communes", communes=never), tone="gap",
+                           source_id=CARTOFRICHES_COVERAGE.source_id,
+                           detail=say("programmes.brownfields_never_asked", communes=never)))
 
 
 # -- the consultant's inventory ------------------------------------------------------------------
+
+
+def inventory_method(inventory: Inventory | None) -> str | None:
+    """The annex's paragraph on how the consultant joins an inventory (none given): the command
+    line is for the consultant, not for the chapter a mayor reads."""
+    return say("programmes.inventory_howto") if inventory is None else None
 
 
 def _inventory(fig: Figures, inventory: Inventory | None, blocks: list) -> None:

@@ -6,8 +6,8 @@ RP 2022 and the EPCI's Filosofi values. They are newer than the comparateur (RP 
 2019 by commune) and the only EPCI-level median the samples have. They are shown only where the
 INSEE data read online (Melodi) does not give the same figure (tables.census.ANSWERS), labelled
 as a republication, with no comparison: the file's France row is not traceable and it has no
-département or région. Habitat shows the housing block; Économie et emploi the income
-(themes/economie/income.py).
+département or région. Habitat shows the housing shares as rows of its stock table, after the
+censuses of the same shares (themes/series.py); Économie et emploi the income (themes/economie/income.py).
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def republished(fig: Figures, specs: Iterable[Republished]) -> tuple[Indicator, 
 
 
 def housing_block(fig: Figures) -> IndicatorTable | None:
-    """Vacancy, secondary homes, owners and tenants of the EPCI at the 2022 census."""
+    """Vacancy, secondary homes, owners and tenants of the EPCI at the 2022 census (untitled: Habitat
+    merges them into its stock table)."""
     indicators = republished(fig, (
         ("part_logements_vacants_2022_tiers", "Part des logements vacants", "part_logements_vacants_pct", "2022", "%",
          "rate"),
@@ -56,4 +57,4 @@ def housing_block(fig: Figures) -> IndicatorTable | None:
     ))
     if not indicators:
         return None
-    return IndicatorTable("Logements de l'EPCI au recensement 2022 (republication tierce)", indicators)
+    return IndicatorTable("", indicators)  # Habitat shows them in its stock table (themes/series.py)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from diagterr.cog import COG_VINTAGE, load_cog
+from diagterr.cog import COG_VINTAGE, CogIndex, load_cog, normalize
 from diagterr.dossier import (
     Column,
     CommuneMap,
@@ -18,7 +18,13 @@ from diagterr.dossier import (
 )
 from diagterr.harmonise import RULE
 from diagterr.tables.census import COMPARATEUR, POPULATIONS_LEGALES
-from diagterr.tables.geography import AAV_CATEGORY_LABELS, BOUNDARIES_COMMUNES, COMMUNES_LINEAGE, ZONAGES
+from diagterr.tables.geography import (
+    AAV_CATEGORY_LABELS,
+    BOUNDARIES_COMMUNES,
+    COMMUNES_LINEAGE,
+    ZONAGES,
+    ZONINGS_NAMED_AFTER_COMMUNES,
+)
 from diagterr.texts import say
 from diagterr.themes.demographie import latest_legal_year
 from diagterr.themes.figures import Figures, Reading
@@ -73,6 +79,17 @@ def communes_table(fig: Figures) -> Table:
     )
 
 
+def renamed_commune(cog: CogIndex, code: str, name: str) -> str | None:
+    """None when a commune of today's COG bears `name` (the commune of `code`, or of the commune
+    nouvelle it merged into for a former code; else any commune of the code's département), else
+    today's name of the commune of `code` ("" when the COG does not know the code)."""
+    commune = cog.commune(code) or cog.current_commune_for_former_code(code)
+    if commune is not None:
+        return None if normalize(commune.name) == normalize(name) else commune.name
+    departement = code[:3] if code.startswith("97") else code[:2]
+    return None if any(normalize(c.name) == normalize(name) for c in cog.communes_of_departement(departement)) else ""
+
+
 def zonings_table(fig: Figures) -> Table | None:
     frame = fig.table(ZONAGES)
     if frame is None:
@@ -80,10 +97,17 @@ def zonings_table(fig: Figures) -> Table | None:
     frame = frame[frame["commune"].isin(fig.territory.commune_codes)]
     if frame.empty:
         return None
+    cog = load_cog()
     rows = []
+    renamed: list[dict[str, object]] = []
     for zoning, label in ZONAGES.labels.items():
         zones = frame[frame["zonage"] == zoning]
         for (code, name), group in zones.groupby(["code", "libelle"], sort=True):
+            year = ZONINGS_NAMED_AFTER_COMMUNES.get(zoning)
+            today = renamed_commune(cog, code, name) if name and year else None
+            if today is not None:
+                renamed.append({"name": name, "today": today, "year": year})
+                name = say("territoire.zoning_former_name", name=name, year=year)
             rows.append((label, f"{name} ({code})" if name else code, float(len(group))))
     categories = frame[frame["zonage"] == "CATEAAV2020"]
     for code, group in categories.groupby("code", sort=True):
@@ -94,45 +118,106 @@ def zonings_table(fig: Figures) -> Table | None:
         columns=(Column("Zonage"), Column("Zone"), Column("Communes du territoire", "count")),
         rows=tuple(rows),
         source=SourceRef(manifest.source_id, manifest.vintage, manifest.geo_vintage) if manifest else None,
-        note=say("territoire.zonings_note"),
+        note=say("territoire.zonings_note", renamed=renamed, cog=COG_VINTAGE),
     )
 
 
-def lineage_blocks(fig: Figures) -> list[Table | Note]:
-    """The communes nouvelles of the perimeter, their former communes and the year each code ended,
-    then the rule used to harmonise their figures (once).
+@dataclass
+class _FormerCommune:
+    """One former commune of a commune nouvelle: its codes, name, and when it stopped being a commune."""
+
+    name: str | None
+    nature: str
+    codes: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)  # annee_fin of its codes
+    before: list[int] = field(default_factory=list)  # annee_fin_avant of its codes
+
+
+def former_communes(fig: Figures) -> dict[str, list[_FormerCommune]]:
+    """Today's communes of the perimeter -> their former communes, one per former commune (its codes
+    together: the codes of one former commune share its name in the lineage table), named first.
 
     From the store's lineage table (INSEE's table de passage online, the shared data in the
-    samples); a former code the COG knows and the table does not is listed with its year missing.
+    samples); a former code the COG knows and the table does not, and a commune déléguée whose code
+    its commune nouvelle kept, are added from the COG, without a year.
     """
     cog = load_cog()
     frame = fig.table(COMMUNES_LINEAGE)
-    rows: dict[tuple[str, str], tuple[str | None, float | None, str]] = {}
-    if frame is not None:
-        for record in frame.itertuples(index=False):
-            rows[(record.commune, record.ancien_code)] = (
-                None if pd.isna(record.ancien_nom) else str(record.ancien_nom), record.annee_fin, str(record.nature))
-    from_cog = 0
     perimeter = set(fig.territory.commune_codes)
+    rows: dict[tuple[str, str], tuple[str | None, int | None, int | None, str]] = {}
+    if frame is not None:
+        for record in frame.to_dict("records"):
+            name = record.get("ancien_nom")
+            rows[(str(record["commune"]), str(record["ancien_code"]))] = (
+                None if _missing(name) else str(name), _year(record.get("annee_fin")),
+                _year(record.get("annee_fin_avant")), str(record["nature"]))
     for old, current in sorted(cog.former_codes().items()):
         if current in perimeter and (current, old) not in rows:
             delegated = cog.delegated_commune(old)
-            rows[(current, old)] = (delegated.name if delegated else None, None, "fusion")
-            from_cog += 1
-    if not rows:
+            rows[(current, old)] = (delegated.name if delegated else None, None, None, _FROM_COG)
+    for code in sorted(perimeter):
+        kept = cog.delegated_commune(code)
+        if kept is not None and kept.parent == code and (code, code) not in rows:
+            rows[(code, code)] = (kept.name, None, None, _FROM_COG)
+    out: dict[str, dict[str, _FormerCommune]] = {}
+    for (code, old), (name, year, before, nature) in sorted(rows.items()):
+        key = normalize(name) if name else f"#{old}"
+        group = out.setdefault(code, {}).setdefault(key, _FormerCommune(name, nature))
+        group.codes.append(old)
+        group.years += [year] if year is not None else []
+        group.before += [before] if before is not None else []
+    return {code: sorted(groups.values(), key=lambda g: (g.name is None, normalize(g.name or ""), g.codes))
+            for code, groups in out.items()}
+
+
+_FROM_COG = "cog"
+
+
+def _missing(value: object) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+def _year(value: object) -> int | None:
+    return None if _missing(value) else int(value)  # type: ignore[call-overload]
+
+
+def lineage_blocks(fig: Figures) -> list[Table | Note]:
+    """The communes nouvelles of the perimeter, one line per former commune with all its codes and
+    the year it stopped being a commune, then the rule used to harmonise their figures (once)."""
+    groups = former_communes(fig)
+    if not groups:
         return [Note(say("territoire.lineage_none", cog=COG_VINTAGE, rule=RULE))]
+    frame = fig.table(COMMUNES_LINEAGE)
     names = {c.code: c.name for c in fig.territory.communes}
     table_rows = []
-    for (code, old), (old_name, year, nature) in sorted(rows.items(), key=lambda item: (names.get(item[0][0], ""), item[0][1])):
-        ended = None if year is None or pd.isna(year) else str(int(year))
-        label = old_name if nature == "fusion" or old_name is None else say("territoire.lineage_split_name", name=old_name)
-        table_rows.append((names.get(code, code), code, label, old, ended))
-    nouvelles = len({code for code, _ in rows})
-    note = say("territoire.lineage_note", from_cog=from_cog, table=frame is not None, cog=COG_VINTAGE)
+    for code in sorted(groups, key=lambda c: (normalize(names.get(c) or c), c)):
+        for group in groups[code]:
+            if group.years:
+                ended = str(max(group.years))
+            elif group.before:
+                ended = say("territoire.lineage_before", year=min(group.before))
+            else:
+                ended = None
+            if group.name is None:
+                label = say("territoire.lineage_unnamed")
+            elif group.nature == "scission":
+                label = say("territoire.lineage_split_name", name=group.name)
+            else:
+                label = group.name
+            table_rows.append((names.get(code, code), code, label, ", ".join(group.codes), ended))
+    former = [g for gs in groups.values() for g in gs]
+    note = say(
+        "territoire.lineage_note",
+        from_cog=sum(len(g.codes) for g in former if g.nature == _FROM_COG), table=frame is not None, cog=COG_VINTAGE,
+        kept=any(code in g.codes for code, gs in groups.items() for g in gs),
+        before=min((y for g in former if not g.years for y in g.before), default=None),
+        unnamed=any(g.name is None for g in former),
+        undated=any(not g.years and not g.before for g in former),
+    )
     table = Table(
-        title=say("territoire.lineage_title", count=nouvelles),
-        columns=(Column("Commune actuelle"), Column("Code"), Column("Ancienne commune"), Column("Ancien code"),
-                 Column("Fin de l'ancien code")),
+        title=say("territoire.lineage_title", count=len(groups)),
+        columns=(Column("Commune actuelle"), Column("Code"), Column("Ancienne commune"),
+                 Column("Code(s) de l'ancienne commune"), Column("Fin de l'ancienne commune")),
         rows=tuple(table_rows),
         source=fig.source(COMMUNES_LINEAGE) if frame is not None else COG_SOURCE,
         note=note,
@@ -162,7 +247,8 @@ def analyse(fig: Figures) -> Section:
     if zonings:
         blocks.append(zonings)
     else:
-        blocks.append(Note(say("territoire.zonings_unavailable"), tone="gap"))
+        blocks.append(Note(say("lacunes.territoire_zonings"), tone="gap", source_id=ZONAGES.source_id,
+                           detail=say("territoire.zonings_unavailable")))
     return Section(
         id="territoire",
         title="Le territoire",

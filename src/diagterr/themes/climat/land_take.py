@@ -32,7 +32,8 @@ def land_take_blocks(fig: Figures | None = None) -> list[Block]:
     codes = () if fig is None else fig.territory.commune_codes
     read = set() if frame is None else set(frame.loc[frame["geo_level"] == "COM", "geo_code"]) & set(codes)
     if fig is None or frame is None or not read:
-        return [Note(say("climat.land_offline"), tone="gap"), zan_note(benchmark_shown=False)]
+        return [Note(say("lacunes.climat_land"), tone="gap", source_id=CONSO_NAF.source_id,
+                     detail=say("climat.land_offline")), zan_note(benchmark_shown=False)]
     source = fig.source(CONSO_NAF)
     rows = frame[frame["geo_level"] == "COM"]
     years = sorted(int(p) for p in rows["period"].unique())
@@ -94,8 +95,9 @@ def land_take_blocks(fig: Figures | None = None) -> list[Block]:
     if len(read) < len(codes):
         names = {c.code: c.name for c in fig.territory.communes}
         missing = sorted(set(codes) - read)
-        blocks.append(Note(say("climat.land_missing_communes", missing=[names.get(c, c) for c in missing]),
-                           tone="gap"))
+        unread = [names.get(c, c) for c in missing]
+        blocks.append(Note(say("lacunes.climat_land_communes", communes=unread), tone="gap",
+                           source_id=CONSO_NAF.source_id, detail=say("climat.land_missing_communes", missing=unread)))
     blocks.append(Note(say("climat.land_limit"), tone="limit"))
     blocks.append(zan_note())
     return blocks

@@ -100,12 +100,14 @@ def trend_per_decade(years: Sequence[int], values: Sequence[float | None]) -> fl
 
 def climate_blocks(climate: Climate | None, found: list[TraccLevels], names: dict[str, str] | None = None) -> list[Block]:
     if climate is None:
-        return [Note(say("climat.climate_offline"), tone="gap")]
+        return [Note(say("lacunes.climat_observed"), tone="gap", source_id=CLIMAT_ERA5.source_id,
+                     detail=say("climat.climate_offline"))]
     years = climate.years
     temperature = climate.series["temperature_moyenne"]
     first, last = _span(years, temperature)
     if first is None or last is None:
-        return [Note(say("climat.climate_no_complete_year"), tone="gap")]
+        return [Note(say("lacunes.climat_observed"), tone="gap", source_id=CLIMAT_ERA5.source_id,
+                     detail=say("climat.climate_no_complete_year"), remedy="unpublished")]
     recent = (last - RECENT_YEARS + 1, last)
     ref_label = window_label(REFERENCE)
     recent_label = window_label(recent)

@@ -21,7 +21,8 @@ def model_range(values: Mapping[str, float]) -> tuple[float, float] | None:
 
 
 def projection_note(found: list[TraccLevels]) -> Note:
-    return Note(say("climat.projections_offline", warming=warming_2050(found)), tone="gap")
+    return Note(say("lacunes.climat_projections"), tone="gap", source_id=CLIMAT_CMIP6.source_id,
+                detail=say("climat.projections_offline", warming=warming_2050(found)))
 
 
 def projection_blocks(fig: Figures, found: list[TraccLevels]) -> list[Block]:
@@ -66,7 +67,8 @@ def projection_blocks(fig: Figures, found: list[TraccLevels]) -> list[Block]:
     ]
     warm, hot = model_range(warming), model_range(hot_hor)
     if warm is None:
-        blocks.append(Note(say("climat.projections_no_range"), tone="gap"))
+        blocks.append(Note(say("lacunes.climat_projections"), tone="gap", source_id=CLIMAT_CMIP6.source_id,
+                           detail=say("climat.projections_no_range"), remedy="unpublished"))
         return blocks
     if hot_hor:
         blocks.append(

@@ -20,7 +20,8 @@ def risk_blocks(fig: Figures) -> list[Block]:
     codes = fig.territory.commune_codes
     read = set() if frame is None else set(frame.loc[frame["jeu"] == "commune", "commune"]) & set(codes)
     if frame is None or not read:
-        return [Note(say("climat.risks_offline"), tone="gap")]
+        return [Note(say("lacunes.climat_risks"), tone="gap", source_id=GEORISQUES.source_id,
+                     detail=say("climat.risks_offline"))]
     frame = frame[frame["commune"].isin(read)]
     source = fig.source(GEORISQUES)
     names = {c.code: c.name for c in fig.territory.communes}
@@ -76,7 +77,9 @@ def risk_blocks(fig: Figures) -> list[Block]:
         )
     if len(read) < len(codes):
         missing = sorted(set(codes) - read)
-        blocks.append(Note(say("climat.risks_unread", missing=[names.get(c, c) for c in missing]), tone="gap"))
+        unread = [names.get(c, c) for c in missing]
+        blocks.append(Note(say("lacunes.climat_risks_communes", communes=unread), tone="gap",
+                           source_id=GEORISQUES.source_id, detail=say("climat.risks_unread", missing=unread)))
     return blocks
 
 

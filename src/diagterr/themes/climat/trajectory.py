@@ -49,7 +49,8 @@ def warming_2050(found: list[TraccLevels]) -> float | None:
 
 def tracc_blocks(fig: Figures, found: list[TraccLevels]) -> list[Block]:
     if not found:
-        return [Note(say("climat.tracc_absent", reason=fig.absent_reason(TRACC)), tone="gap")]
+        return [Note(say("lacunes.climat_tracc"), tone="gap", source_id=TRACC.source_id,
+                     detail=say("climat.tracc_absent", reason=fig.absent_reason(TRACC)))]
     blocks: list[Block] = []
     for item in found:
         horizons = sorted(item.levels)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from diagterr.dossier import Note, Section
 from diagterr.tables.census import RP_POPULATION_PCS
+from diagterr.tables.economy import FLORES_SECTEURS, FLORES_SPHERES, GRANDS_ETABLISSEMENTS, SIDE_CREATIONS
 from diagterr.texts import say
 from diagterr.themes.economie import establishments, income, jobs, residents, salaried_jobs, sectors, tourism
 from diagterr.themes.figures import Figures
@@ -48,16 +49,28 @@ def place_of_work(fig: Figures) -> list:
     by_sector = establishments.by_sector(fig)
     topics["creations"] = establishments.creations(fig)
     topics["largest"] = establishments.largest_employers(fig)
-    out = [*jobs_trend, *topics["sectors"], *topics["spheres"], *by_sector, *topics["creations"], *topics["largest"]]
+    # The territory's own figures first; the profile of its zones d'emploi (offline, where the
+    # territory has no detailed sectors of its own) after them, under a title that names the zones.
+    own_sectors, zone_profile = sectors.own_and_zone_blocks(topics["sectors"])
+    out = [*jobs_trend, *own_sectors, *topics["spheres"], *by_sector, *zone_profile, *topics["creations"],
+           *topics["largest"]]
     silent = [topic for topic in OFFLINE_TOPICS if not topics[topic]]
-    if silent:
-        out.append(offline_gaps(silent))
+    out.extend(offline_gaps(silent))
     out.extend(tourism.blocks(fig))
     return out
 
 
-def offline_gaps(topics: list[str]) -> Note:
-    """One note for every economy topic about which nothing was said, with the source that would give it.
+# Each topic's plain name in the chapter's box, and the source that gives it online.
+OFFLINE_TOPIC_GAPS = {"sectors": ("lacunes.economie_sectors", FLORES_SECTEURS.source_id),
+                      "largest": ("lacunes.economie_largest", GRANDS_ETABLISSEMENTS.source_id),
+                      "spheres": ("lacunes.economie_spheres", FLORES_SPHERES.source_id),
+                      "creations": ("lacunes.economie_creations", SIDE_CREATIONS.source_id)}
+
+
+def offline_gaps(topics: list[str]) -> list[Note]:
+    """One gap note per economy topic about which nothing was said, with the source that would give it.
     (A Melodi dataset asked online says itself what it did not give: it is not "non disponible hors ligne".)"""
-    return Note(say("economie.offline_gaps", items=[say(f"economie.gap_{topic}") for topic in topics],
-                    sectors="sectors" in topics), tone="gap")
+    return [Note(say(OFFLINE_TOPIC_GAPS[topic][0]), tone="gap", source_id=OFFLINE_TOPIC_GAPS[topic][1],
+                 detail=say("economie.offline_gaps", items=[say(f"economie.gap_{topic}")],
+                            sectors=topic == "sectors"))
+            for topic in topics]

@@ -24,7 +24,7 @@ from diagterr.texts import say
 from diagterr.themes.economie.answers import View, first_answer
 from diagterr.themes.economie.melodi_figures import answered_nothing, codes, count, latest, territory_has_values
 from diagterr.themes.economie.salaried_jobs import evolution_pct
-from diagterr.themes.figures import Figures, Getter, Reading
+from diagterr.themes.figures import Figures, Getter, Reading, place_label
 
 # The comparateur's establishments by sector (REE-Sirene), in the order of the chart.
 COMPARATEUR_SECTORS = (
@@ -65,14 +65,18 @@ def sector_chart(fig: Figures, year: str) -> Chart:
             ratio(fig.territory_total(COMPARATEUR, v, year).value, own_total, 100) for v, _ in COMPARATEUR_SECTORS
         ))
     ]
+    coverage = []  # (level, its communes) where a few lack a value
+
+    def shares(get: Getter) -> tuple[float | None, ...]:
+        whole = get("etablissements", year).value
+        return tuple(ratio(get(v, year).value, whole, 100) for v, _ in COMPARATEUR_SECTORS)
+
     for place in fig.comparison_places:
-        place_total = fig.place_value(COMPARATEUR, "etablissements", year, place).value
-        series.append(
-            Series(place.name, labels, tuple(
-                ratio(fig.place_value(COMPARATEUR, v, year, place).value, place_total, 100)
-                for v, _ in COMPARATEUR_SECTORS
-            ))
-        )
+        values, perimeter = fig.at_place(shares, COMPARATEUR, place)
+        name = place_label(place, perimeter)
+        if perimeter.coverage() and any(v is not None for v in values):
+            coverage.append((name, perimeter.coverage()))
+        series.append(Series(name, labels, values))
     return Chart(
         id="etablissements_secteurs",
         title=f"Établissements actifs par secteur au 31 décembre {year} (% du total)",
@@ -81,7 +85,7 @@ def sector_chart(fig: Figures, year: str) -> Chart:
         value_kind="rate",
         unit="%",
         source=fig.source(COMPARATEUR, "etablissements", year),
-        note=say("economie_etablissements.comparateur_sectors_note"),
+        note=say("economie_etablissements.comparateur_sectors_note", coverage=coverage),
     )
 
 
@@ -105,7 +109,7 @@ def side_stocks(fig: Figures) -> View:
     year = latest(frame, "etablissements")
     if year is None or not territory_has_values(frame, fig):
         return View([answered_nothing(fig, SIDE_ETABLISSEMENTS, "DS_SIDE_STOCKS_ET_COM",
-                                      "Établissements par secteur (SIDE)")])
+                                      "Établissements par secteur (SIDE)", say("lacunes.economie_establishments"))])
     years = sorted(set(frame.loc[frame["variable"] == "etablissements", "period"]))
     indicators = [count(fig, SIDE_ETABLISSEMENTS, "etablissements_side", "Établissements au 31 décembre",
                         "etablissements", year, "établissements")]
@@ -153,7 +157,8 @@ def creations(fig: Figures) -> list:
         return []
     year = latest(frame, "creations_etablissements")
     if year is None or not territory_has_values(frame, fig):
-        return [answered_nothing(fig, SIDE_CREATIONS, "DS_SIDE_CREA_ETAB_COM", "Créations d'établissements (SIDE)")]
+        return [answered_nothing(fig, SIDE_CREATIONS, "DS_SIDE_CREA_ETAB_COM", "Créations d'établissements (SIDE)",
+                                 say("lacunes.economie_creations"))]
     years = sorted(p for p in set(frame.loc[frame["variable"] == "creations_etablissements", "period"]) if p.isdigit())
     own = {y: fig.territory_total(SIDE_CREATIONS, "creations_etablissements", y) for y in years}
     indicators = [count(fig, SIDE_CREATIONS, "creations_etablissements", "Créations d'établissements dans l'année",

@@ -14,7 +14,7 @@ from diagterr.aggregate import MEDIAN_NOT_AGGREGABLE
 from diagterr.dossier import Column, Comparison, Indicator, IndicatorTable, Table, ValueKind
 from diagterr.tables.census import COMPARATEUR, FILOSOFI, RP2022_PTOD_EPCI
 from diagterr.texts import say
-from diagterr.themes import ptod_epci
+from diagterr.themes import ptod_epci, series
 from diagterr.themes.economie.answers import View, first_answer
 from diagterr.themes.figures import Figures
 
@@ -23,9 +23,23 @@ POVERTY = "Taux de pauvreté (seuil à 60 % de la médiane)"
 
 
 def blocks(fig: Figures) -> list:
-    """The territory's published values, then the communes' (comparateur)."""
+    """The territory's values at every Filosofi year, one table (each figure's years together),
+    then the communes' (comparateur)."""
     views = {FILOSOFI.name: published_income, RP2022_PTOD_EPCI.name: republished_income}
-    return first_answer(fig, "revenus_publies", views) + by_commune(fig)
+    return series.merge(first_answer(fig, "revenus_publies", views) + by_commune(fig), _title, family_of=_figure)
+
+
+def _figure(indicator_id: str) -> str:
+    """The median or the poverty rate, whoever publishes it (taux_pauvrete_pct_publie is a poverty rate)."""
+    return "mediane_niveau_vie" if indicator_id.startswith("mediane_niveau_vie") else "taux_pauvrete"
+
+
+def _title(years: list[str], indicators: list[Indicator]) -> str:
+    """« Revenus de l'EPCI » when all rows are the third party's, « publiés pour le territoire »
+    when INSEE's published value is there, else « Revenus »; then the Filosofi years."""
+    ids = [i.id for i in indicators]
+    who = "publie" if any(i.endswith("_publie") for i in ids) else "tiers" if all(i.endswith("_tiers") for i in ids) else ""
+    return say("economie_habitants.income_title", years=years, who=who)
 
 
 def by_commune(fig: Figures) -> list:
@@ -47,7 +61,7 @@ def by_commune(fig: Figures) -> list:
         code = fig.territory.commune_codes[0]
         out.append(
             IndicatorTable(
-                f"Revenus (Filosofi {year})",
+                "",  # titled by blocks (series.merge)
                 (
                     Indicator("mediane_niveau_vie", MEDIAN, medians[code].value, "€ par an",
                               "median", year, source, comparisons, medians[code].missing_reason),
@@ -57,18 +71,22 @@ def by_commune(fig: Figures) -> list:
             )
         )
         return out
-    out.append(
-        IndicatorTable(
-            f"Revenus (Filosofi {year})",
-            (
-                Indicator("mediane_niveau_vie", MEDIAN, None, "€ par an", "median", year,
-                          source, comparisons, say("economie_habitants.median_not_aggregable"),
-                          note=MEDIAN_NOT_AGGREGABLE),
-                Indicator("taux_pauvrete", POVERTY, None, "%", "rate", year,
-                          source, comparisons, say("economie_habitants.poverty_not_aggregable")),
-            ),
+    published = republished_epci_income(fig, year)
+    if published is not None:
+        out.append(published)
+    else:
+        out.append(
+            IndicatorTable(
+                "",  # titled by blocks (series.merge)
+                (
+                    Indicator("mediane_niveau_vie", MEDIAN, None, "€ par an", "median", year,
+                              source, comparisons, say("economie_habitants.median_not_aggregable"),
+                              note=MEDIAN_NOT_AGGREGABLE),
+                    Indicator("taux_pauvrete", POVERTY, None, "%", "rate", year,
+                              source, comparisons, say("economie_habitants.poverty_not_aggregable")),
+                ),
+            )
         )
-    )
     rows = tuple(
         (names[c], households[c].value, medians[c].value, poverty[c].value)
         for c in sorted(fig.territory.commune_codes, key=lambda c: names[c])
@@ -116,7 +134,23 @@ def published_income(fig: Figures) -> View:
             comparisons.append(Comparison(place.level, place.code, place.name, reading.value, reading.missing_reason))
         indicators.append(Indicator(indicator_id, label, value, unit, kind, year,
                                     fig.source(FILOSOFI, variable, year), tuple(comparisons), reason))
-    return View([IndicatorTable(f"Revenus publiés pour le territoire (Filosofi {year})", tuple(indicators))], True)
+    return View([IndicatorTable("", tuple(indicators))], True)  # titled by blocks
+
+
+def republished_epci_income(fig: Figures, year: str) -> IndicatorTable | None:
+    """The EPCI's own median and poverty rate of the communes' Filosofi year (2019 in the samples),
+    as the third party republished INSEE's EPCI values: the communes' medians do not combine, the
+    EPCI's published value does exist. Labelled as the 2021 values (republished_income); ids of
+    their own, so that page 2 keeps the latest vintage. None for a commune or without the value."""
+    indicators = ptod_epci.republished(fig, (
+        (f"mediane_niveau_vie_{year}_tiers", "Médiane du niveau de vie de l'EPCI", "mediane_niveau_vie", year,
+         "€ par an", "median"),
+        (f"taux_pauvrete_{year}_tiers", "Taux de pauvreté de l'EPCI (seuil à 60 % de la médiane)",
+         "taux_pauvrete_pct", year, "%", "rate"),
+    ))
+    if not indicators:
+        return None
+    return IndicatorTable("", indicators)  # titled by blocks
 
 
 def republished_income(fig: Figures) -> View:
@@ -129,4 +163,4 @@ def republished_income(fig: Figures) -> View:
     ))
     if not indicators:
         return View()
-    return View([IndicatorTable("Revenus de l'EPCI (Filosofi 2021, republication tierce)", indicators)], True)
+    return View([IndicatorTable("", indicators)], True)  # titled by blocks

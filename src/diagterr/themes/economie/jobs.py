@@ -25,7 +25,7 @@ def jobs_at_place_of_work(fig: Figures) -> list:
     commutes_gap = None
     if commutes is None or commutes.empty:
         what = say("economie_habitants.residents_in_work")
-        commutes_gap = melodi_gap(fig, RP_NAVETTES, COMMUTES_DATASET, what).text.rstrip(".")
+        commutes_gap = (melodi_gap(fig, RP_NAVETTES, COMMUTES_DATASET, what).detail or what).rstrip(".")
 
     def concentration(get: Getter) -> Reading:
         jobs, in_work = get("emplois", year), get("actifs_occupes", year, RP_NAVETTES)

@@ -24,24 +24,28 @@ from diagterr.themes.figures import Figures, Getter, Reading
 Compute = Callable[[Getter], Reading]
 
 
-def melodi_gap(fig: Figures, table: TableSpec, dataset: str, what: str) -> Note:
-    """A census figure of Melodi the store lacks: answered empty, not for these communes, or offline."""
+def melodi_gap(fig: Figures, table: TableSpec, dataset: str, what: str, plain: str | None = None) -> Note:
+    """A census figure of Melodi the store lacks: answered empty, not for these communes, or offline.
+    `what`: the figure's label (the annex's detail); `plain`: its plain name in the chapter's box."""
     frame = fig.store.read(table.name)
     manifest = fig.store.manifest(table.name)
     if frame is not None and frame.empty and manifest is not None:
-        text = say("economie.melodi_gap_empty", what=what, dataset=dataset, day=manifest.retrieved_at)
-    elif frame is not None:
-        text = say("economie.melodi_gap_other_communes", what=what, dataset=dataset)
+        detail = say("economie.melodi_gap_empty", what=what, dataset=dataset, day=manifest.retrieved_at)
+        return Note(plain or what, tone="gap", source_id=table.source_id, detail=detail, remedy="unpublished")
+    if frame is not None:
+        detail = say("economie.melodi_gap_other_communes", what=what, dataset=dataset)
     else:
-        text = say("economie.melodi_gap_offline", what=what, dataset=dataset)
-    return Note(text, tone="gap")
+        detail = say("economie.melodi_gap_offline", what=what, dataset=dataset)
+    return Note(plain or what, tone="gap", source_id=table.source_id, detail=detail)
 
 
-def answered_nothing(fig: Figures, table: TableSpec, dataset: str, what: str) -> Note:
-    """An economy dataset asked online that gave no value for the territory's communes."""
+def answered_nothing(fig: Figures, table: TableSpec, dataset: str, what: str, plain: str) -> Note:
+    """An economy dataset asked online that gave no value for the territory's communes.
+    `what`: its label (the annex's detail); `plain`: its plain name in the chapter's box."""
     manifest = fig.store.manifest(table.name)
-    return Note(say("economie.melodi_nothing", what=what, dataset=dataset,
-                    day=manifest.retrieved_at if manifest else None), tone="gap")
+    return Note(plain, tone="gap", source_id=table.source_id, remedy="unpublished",
+                detail=say("economie.melodi_nothing", what=what, dataset=dataset,
+                           day=manifest.retrieved_at if manifest else None))
 
 
 def _epci_value(fig: Figures, table: TableSpec, variable: str, period: str) -> Reading:

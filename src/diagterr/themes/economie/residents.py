@@ -11,6 +11,7 @@ from diagterr.aggregate import annual_growth_pct, ratio
 from diagterr.dossier import Chart, Indicator, IndicatorTable, Note, Series
 from diagterr.tables.census import COMPARATEUR, PCS_LABELS, RP2021_COMPILATION, RP_EMPLOI_RESIDENTS, RP_POPULATION_PCS
 from diagterr.texts import say
+from diagterr.themes import series
 from diagterr.themes.demographie import census_periods
 from diagterr.themes.economie.melodi_figures import melodi_gap
 from diagterr.themes.figures import Figures, Getter, Reading
@@ -69,18 +70,22 @@ def jobs_per_100_workers(fig: Figures, year: str) -> Indicator:
     )
 
 
+# The rows of the activity table, in this order (themes/series.py: each figure's vintages together).
+ACTIVITY_ORDER = ("actifs_15_64", "taux_activite_15_64", "taux_chomage_15_64")
+
+
 def activity_blocks(fig: Figures) -> list:
-    """Activity at the comparateur's latest census, unemployment in 2021 (samples), then Melodi's census."""
+    """Activity and unemployment at every census the store holds, one table: the comparateur's
+    latest census, unemployment in 2021 (samples), Melodi's census; each figure's vintages together."""
     blocks: list = []
     year = fig.latest_period(COMPARATEUR, "emplois")
     periods = census_periods(fig)
     if year and periods:
-        blocks.append(IndicatorTable(f"Activité et emploi (recensement {year})",
-                                     tuple(activity_indicators(fig, year, periods[0]))))
+        blocks.append(IndicatorTable("", tuple(activity_indicators(fig, year, periods[0]))))
     if fig.has(RP2021_COMPILATION):
         blocks.append(
             IndicatorTable(
-                "Chômage au recensement 2021",
+                "",
                 (fig.rate_indicator("taux_chomage_15_64_2021", "Taux de chômage des 15-64 ans (au sens du recensement)",
                                     RP2021_COMPILATION, "chomeurs_15_64", "actifs_15_64", "2021", compare=False),),
             )
@@ -88,7 +93,8 @@ def activity_blocks(fig: Figures) -> list:
     residents = resident_activity(fig)
     if residents is not None:
         blocks.append(residents)
-    return blocks
+    return series.merge(blocks, lambda years, _: say("economie_habitants.activity_title", years=years),
+                        ACTIVITY_ORDER)
 
 
 def resident_activity(fig: Figures) -> IndicatorTable | None:
@@ -116,7 +122,7 @@ def resident_activity(fig: Figures) -> IndicatorTable | None:
         return Reading(ratio(unemployed.value, total.value, 100))
 
     return IndicatorTable(
-        f"Actifs résidents de 15 à 64 ans (recensement {year})",
+        "",  # shown in the activity table (activity_blocks)
         (
             fig.derived_indicator("actifs_15_64_rp", "Actifs de 15-64 ans (en emploi ou au chômage)",
                                   RP_EMPLOI_RESIDENTS, year, "actifs", "count", active, vintage_of="pop_15_64"),
@@ -136,14 +142,15 @@ def socio_professional(fig: Figures) -> list:
     """Residents aged 15 or more by socio-professional category: shares with comparisons."""
     year = fig.latest_period(RP_POPULATION_PCS, "pop_15_plus")
     if year is None:
-        return [melodi_gap(fig, RP_POPULATION_PCS, PCS_DATASET, CATEGORIES)]
+        return [melodi_gap(fig, RP_POPULATION_PCS, PCS_DATASET, CATEGORIES, say("lacunes.economie_pcs"))]
     frame = fig.table(RP_POPULATION_PCS)
     assert frame is not None  # it has a period
     rows = frame[(frame["geo_level"] == "COM") & (frame["period"] == year)
                  & frame["variable"].str.startswith("pop_15_plus_pcs_")]
     codes = sorted({v.removeprefix("pop_15_plus_pcs_") for v in rows["variable"]})
     if not codes:
-        return [Note(say("economie_habitants.pcs_none", what=CATEGORIES, dataset=PCS_DATASET, year=year), tone="gap")]
+        return [Note(say("lacunes.economie_pcs"), tone="gap", source_id=RP_POPULATION_PCS.source_id, remedy="unpublished",
+                     detail=say("economie_habitants.pcs_none", what=CATEGORIES, dataset=PCS_DATASET, year=year))]
     indicators = tuple(
         fig.rate_indicator(f"part_pcs_{code}", pcs_label(code), RP_POPULATION_PCS, f"pop_15_plus_pcs_{code}",
                            "pop_15_plus", year)

@@ -99,6 +99,24 @@ def _territory_series(fig: Figures, years: list[str]) -> dict[str, Reading]:
     return {year: fig.territory_total(URSSAF, JOBS, year) for year in years}
 
 
+def published_epci_series(fig: Figures, years: list[str], own: dict[str, Reading]) -> dict[str, Reading] | None:
+    """The source's own EPCI row for every year of the series, where the sum of the communes is
+    incomplete in some year (a commune absent from the source, a secret year) and the row covers
+    every year: the EPCI's published value, as INSEE's published EPCI values are used elsewhere.
+
+    The whole series is then the EPCI row (one definition from the first year to the last, never
+    a mix of sums and published values); None where the communes' sums are complete every year,
+    for a commune or a list of communes, or where the row misses a year.
+    """
+    if fig.territory.kind != "epci" or all(own[y].value is not None for y in years):
+        return None
+    row = _extra_rows(fig, "EPCI", [fig.territory.code]).get(fig.territory.code)
+    if not row or any(row.get(y) is None for y in years):
+        return None
+    note = say("economie_salaries.epci_row_label")
+    return {y: Reading(row[y], note=note) for y in years}
+
+
 def _france_series(fig: Figures, years: list[str]) -> dict[str, float | None]:
     france = next(p for p in fig.comparison_places if p.level == "france")
     return {year: fig.place_value(URSSAF, JOBS, year, france).value for year in years}
@@ -110,11 +128,12 @@ def _index(values: dict[str, float | None], years: list[str]) -> tuple[float | N
     return tuple(ratio(values.get(year), base, 100.0) if base else None for year in years)
 
 
-def epci_check(fig: Figures, years: list[str], own: dict[str, Reading]) -> str | None:
-    """French sentence on the source's own EPCI row against the sum of the communes.
+def epci_check(fig: Figures, years: list[str], own: dict[str, Reading], used: bool = False) -> str | None:
+    """French sentence on the source's own EPCI row against the sum of the communes (`own`).
 
-    The EPCI row is preferred only if it equals the sum: then it adds nothing the communes do not
-    say. Where they differ, the sum over the communes of the current COG is kept.
+    Where the sums are complete every year, the sum is the territory's value (the EPCI row, if
+    equal, adds nothing; if it differs, the communes of the current COG are kept). Where a year is
+    incomplete, `used` says the EPCI row is the territory's series (published_epci_series).
     """
     if fig.territory.kind != "epci":
         return None
@@ -128,14 +147,14 @@ def epci_check(fig: Figures, years: list[str], own: dict[str, Reading]) -> str |
     if complete and not differ:
         parts.append(say("economie_salaries.epci_row_equal", years=len(complete)))
     if differ:
-        parts.append(say("economie_salaries.epci_row_differs", years=differ))
+        parts.append(say("economie_salaries.epci_row_differs", years=differ, used=used))
     if incomplete:
         partial = {
             y: sum(r.value for r in fig.commune_values(URSSAF, JOBS, y).values() if r.value is not None)
             for y in incomplete
         }
         same = all(abs(partial[y] - row[y]) <= 0.5 for y in incomplete)  # type: ignore[operator]
-        parts.append(say("economie_salaries.epci_row_partial", years=len(incomplete), same=same))
+        parts.append(say("economie_salaries.epci_row_partial", years=len(incomplete), same=same, used=used))
     return " ".join(parts) or None
 
 
@@ -152,7 +171,19 @@ def _explain_missing_levels(fig: Figures, indicator: Indicator) -> Indicator:
     return replace(indicator, comparisons=tuple(comparisons))
 
 
-def salaried_job_indicators(fig: Figures, years: list[str]) -> list[Indicator]:
+def _with_published(indicator: Indicator, value: float | None, change: bool = False) -> Indicator:
+    """The indicator with the EPCI's published value for the territory (`change`: a change computed
+    from it), labelled as such in its label (page 2 shows it too) and, for the count, in a note."""
+    note = indicator.note if change else " ".join(filter(None, [indicator.note,
+                                                               say("economie_salaries.epci_row_note")]))
+    return replace(indicator, label=f"{indicator.label} ({say('economie_salaries.epci_row_label')})", value=value,
+                   missing_reason=None if value is not None else indicator.missing_reason, note=note)
+
+
+def salaried_job_indicators(fig: Figures, years: list[str],
+                            published: dict[str, Reading] | None = None) -> list[Indicator]:
+    """Jobs of the last year and their changes; `published`: the EPCI's own row, used for the
+    territory where the sum of its communes is incomplete (published_epci_series)."""
     first, last = years[0], years[-1]
     recent = str(int(last) - TREND_YEARS)
 
@@ -182,6 +213,12 @@ def salaried_job_indicators(fig: Figures, years: list[str]) -> list[Indicator]:
                 URSSAF, f"{recent}-{last}", "%", "rate", change(recent), vintage_of=JOBS,
             )
         )
+    if published:
+        values = {y: r.value for y, r in published.items()}
+        out[0] = _with_published(out[0], values[last])
+        out[1] = _with_published(out[1], evolution_pct(values[first], values[last]), change=True)
+        if len(out) > 2:
+            out[2] = _with_published(out[2], evolution_pct(values[recent], values[last]), change=True)
     return [_explain_missing_levels(fig, i) for i in out]
 
 
@@ -202,7 +239,10 @@ def salaried_jobs_chart(fig: Figures, years: list[str], own: dict[str, Reading],
     own_index = _index({y: r.value for y, r in own.items()}, years)
     name = fig.territory.name
     label = name
-    notes = [say("economie_salaries.index_note", first=first)]
+    published = any(r.note for r in own.values())  # the EPCI's row (published_epci_series)
+    notes = [say("economie_salaries.index_note", first=first, published=published)]
+    if published:
+        label = f"{name} ({say('economie_salaries.epci_row_label')})"
     if any(v is None for v in own_index):
         missing = [y for y, v in zip(years, own_index, strict=True) if v is None]
         reason = next((own[y].missing_reason for y in ([first] + missing) if own[y].missing_reason), None)
@@ -310,25 +350,29 @@ def salaried_jobs(fig: Figures) -> list:
     """The URSSAF block: indicators, index curve against the zones d'emploi and France, communes."""
     years = urssaf_years(fig)
     if not years or not _covered(fig):
-        return [Note(say("economie_salaries.offline_gap"), tone="gap")]
+        return [Note(say("lacunes.economie_salaried"), tone="gap", source_id=URSSAF.source_id,
+                     detail=say("economie_salaries.offline_gap"))]
     first, last = years[0], years[-1]
-    own = _territory_series(fig, years)
+    sums = _territory_series(fig, years)
+    published = published_epci_series(fig, years, sums)
+    own = published or sums
     zones = employment_zones(fig)
     zone_rows = _extra_rows(fig, "ZE", [code for code, _, _ in zones])
     blocks: list = [
-        IndicatorTable(f"Emploi salarié privé (URSSAF, {first}-{last})", tuple(salaried_job_indicators(fig, years))),
+        IndicatorTable(f"Emploi salarié privé (URSSAF, {first}-{last})",
+                       tuple(salaried_job_indicators(fig, years, published))),
         salaried_jobs_chart(fig, years, own, zones, zone_rows),
     ]
     if zones:
         blocks.append(zones_table(fig, years, zones, zone_rows))
     sources = {m.source_id for m in fig.store.manifests(URSSAF.name)}
     third_party = "urssaf_ptod" in sources
-    method = [say("economie_salaries.method")]
+    method = [say("economie_salaries.method", published=published is not None)]
     if third_party:
         method.append(say("economie_salaries.method_third_party"))
     if "urssaf_open_data" in sources and _fetched(fig):
         method.append(say("economie_salaries.method_fetched", third_party=third_party))
-    check = epci_check(fig, years, own)
+    check = epci_check(fig, years, sums, used=published is not None)
     if check:
         method.append(check)
     method.append(say("economie_salaries.method_no_levels"))

@@ -17,9 +17,12 @@ from diagterr.tables.economy import (
     FLORES_SECTEURS,
     FLORES_SPHERES,
     FLORES_TAILLES,
+    PRESENTIAL_SHARE,
+    RP_BROAD_SECTORS,
     SECTEURS_ZE,
     SPHERE_LABELS,
     SPHERES_PTOD,
+    rp_sector_variable,
 )
 from diagterr.texts import say
 from diagterr.themes.economie.answers import View, first_answer
@@ -39,7 +42,8 @@ OVER, UNDER = 1.2, 0.8  # specialisation index thresholds of "sur-" and "sous-re
 MIN_SHARE = 1.0  # % of the jobs: smaller sectors are in the table, not in the reading
 SMALL_BAND_MAX = 9  # "moins de 10 salariés"
 TOP_SECTORS = 12  # bars of the sector chart (the table lists every sector)
-PRESENTIAL = "part_emploi_presentiel_pct"  # spheres_ptod
+PRESENTIAL = PRESENTIAL_SHARE  # spheres_ptod
+ZONE_CHART = "emplois_secteurs_ze"  # the chart that opens the zones d'emploi's profile
 
 
 def by_sector(fig: Figures) -> list:
@@ -71,7 +75,8 @@ def flores_sectors(fig: Figures) -> View:
         return View()
     year = latest(frame, "emplois_salaries")
     if year is None or not territory_has_values(frame, fig):
-        return View([answered_nothing(fig, FLORES_SECTEURS, "DS_FLORES_A38", "Emploi salarié par secteur (Flores)")])
+        return View([answered_nothing(fig, FLORES_SECTEURS, "DS_FLORES_A38", "Emploi salarié par secteur (Flores)",
+                                      say("lacunes.economie_sectors"))])
     sectors = codes(frame, "emplois_")
     order = {code: i for i, code in enumerate(A38_LABELS)}
     sectors.sort(key=lambda c: (order.get(c, len(order)), c))
@@ -127,7 +132,8 @@ def flores_sectors(fig: Figures) -> View:
             continue
         rows.append((labels[s] + (" *" if from_epci else ""), number.value, part, france_shares[s], specificity))
     if not rows:
-        blocks.append(Note(say("economie_secteurs.a38_none", year=year), tone="gap"))
+        blocks.append(Note(say("lacunes.economie_sectors"), tone="gap", source_id=FLORES_SECTEURS.source_id,
+                           detail=say("economie_secteurs.a38_none", year=year), remedy="unpublished"))
         return View(blocks)  # the zones d'emploi view follows
     blocks.append(Table(
         title=f"Emploi salarié par secteur et spécialisation du territoire, fin {year} (indice de spécificité, "
@@ -197,7 +203,7 @@ def flores_spheres(fig: Figures) -> View:
     year = latest(frame, "emplois_salaries")
     if year is None or not territory_has_values(frame, fig):
         return View([answered_nothing(fig, FLORES_SPHERES, "DS_FLORES_ECONOMIC_SPHERE",
-                                      "Économie présentielle et productive")])
+                                      "Économie présentielle et productive", say("lacunes.economie_spheres"))])
     found = [s for s in SPHERE_LABELS if f"emplois_sphere_{s}" in set(frame["variable"])]
     other = [s for s in codes(frame, "emplois_sphere_") if s not in SPHERE_LABELS]
     indicators = [
@@ -206,7 +212,8 @@ def flores_spheres(fig: Figures) -> View:
         for s in found
     ]
     if not indicators:
-        return View([Note(say("economie_secteurs.spheres_unexpected", other=other), tone="gap")])
+        return View([Note(say("lacunes.economie_spheres"), tone="gap", source_id=FLORES_SPHERES.source_id,
+                          detail=say("economie_secteurs.spheres_unexpected", other=other), remedy="unpublished")])
     return View([
         IndicatorTable(f"Économie présentielle et productive (INSEE Flores, fin {year})", tuple(indicators)),
         Note(say("economie_secteurs.spheres_note"), tone="info"),
@@ -229,13 +236,50 @@ def _zone_shares(frame: pd.DataFrame, zone: str, year: str) -> dict[str, float] 
 def zone_sectors(fig: Figures) -> View:
     """Jobs by sector (A21) of the territory's zones d'emploi against France, and the specialisation index."""
     zones = employment_zones(fig)
-    frame = fig.store.read(SECTEURS_ZE.name)
+    frame = fig.table(SECTEURS_ZE)  # through Figures: its source goes to the annex
     if frame is None:
         return View()
     frame = frame[frame["zone"].isin([code for code, _, _ in zones])]  # no zone known: nothing
     if frame.empty:
         return View()
-    return View(_zone_chart_and_index(fig, frame, zones), answered=True)
+    own = own_broad_sectors(fig)
+    return View([*([own] if own else []), *_zone_chart_and_index(fig, frame, zones)], answered=True)
+
+
+def own_and_zone_blocks(blocks: list) -> tuple[list, list]:
+    """The sector blocks split into the territory's own figures and the profile of its zones
+    d'emploi (which starts with the zone chart); all own when the answer is the territory's."""
+    start = next((i for i, b in enumerate(blocks) if getattr(b, "id", None) == ZONE_CHART), len(blocks))
+    return blocks[:start], blocks[start:]
+
+
+def own_broad_sectors(fig: Figures) -> Table | None:
+    """The EPCI's own jobs at place of work by broad sector (census 2022, third-party shares): the
+    territory's figures, shown before the profile of its zones d'emploi. None for a commune."""
+    if fig.territory.kind != "epci":
+        return None
+    frame = fig.table(SPHERES_PTOD)  # the territory's EPCI row (Figures' filters)
+    if frame is None or frame.empty:
+        return None
+    frame = frame[(frame["geo_level"] == "EPCI") & (frame["geo_code"] == fig.territory.code)]
+    values = {str(r.variable): (str(r.period), None if pd.isna(r.value) else float(r.value))
+              for r in frame.itertuples()}
+    found = [code for code in RP_BROAD_SECTORS if rp_sector_variable(code) in values]
+    if not found or all(values[rp_sector_variable(c)][1] is None for c in found):
+        return None
+    year = values[rp_sector_variable(found[0])][0]
+    return Table(
+        title=say("economie_secteurs.own_sectors_title", name=fig.territory.name, year=year),
+        columns=(Column("Grand secteur"), Column("Part des emplois", "rate")),
+        rows=tuple((RP_BROAD_SECTORS[c], values[rp_sector_variable(c)][1]) for c in found),
+        source=fig.source(SPHERES_PTOD, rp_sector_variable(found[0]), year),
+        note=say("economie_secteurs.own_sectors_note", year=year),
+    )
+
+
+def zones_phrase(names: list[str]) -> str:
+    """"des zones d'emploi d'Issoire et de Clermont-Ferrand", "de la zone d'emploi de Lyon"."""
+    return say("economie_secteurs.zones_phrase", names=[of_name(n) for n in names])
 
 
 def _zone_chart_and_index(fig: Figures, frame: pd.DataFrame, zones: list[Zone]) -> list:
@@ -255,12 +299,14 @@ def _zone_chart_and_index(fig: Figures, frame: pd.DataFrame, zones: list[Zone]) 
         rows_by_zone[code] = shares
         series.append(Series(f"ZE {name}", labels, tuple(shares.get(s) for s, _ in sectors)))
     if not series:
-        return [Note(say("economie_secteurs.zones_incomplete", year=year), tone="gap")]
+        return [Note(say("lacunes.economie_zones_sectors"), tone="gap", source_id=SECTEURS_ZE.source_id,
+                     detail=say("economie_secteurs.zones_incomplete", year=year), remedy="unpublished")]
     series.append(Series("France", labels, tuple(france.get(s) for s, _ in sectors)))
+    profile = zones_phrase([names[c] for c in rows_by_zone])
     source = fig.source(SECTEURS_ZE)
     chart = Chart(
-        id="emplois_secteurs_ze",
-        title=f"Emploi salarié par secteur (NAF A21) des zones d'emploi du territoire, fin {year} (% du total)",
+        id=ZONE_CHART,
+        title=say("economie_secteurs.zones_chart_title", zones=profile, year=year),
         chart="hbar",
         series=tuple(series),
         value_kind="rate",
@@ -285,7 +331,7 @@ def _zone_chart_and_index(fig: Figures, frame: pd.DataFrame, zones: list[Zone]) 
         row.append(france.get(sector))
         rows.append(tuple(row))
     index_table = Table(
-        title=f"Spécialisation des zones d'emploi par secteur, fin {year} (indice de spécificité, France = 1)",
+        title=say("economie_secteurs.zones_index_title", zones=profile, year=year),
         columns=tuple(columns),
         rows=tuple(rows),
         source=source,
@@ -306,28 +352,27 @@ def _zone_chart_and_index(fig: Figures, frame: pd.DataFrame, zones: list[Zone]) 
 
 
 def published_spheres(fig: Figures) -> View:
-    """Presential and productive shares of jobs (Flores 2023), published per EPCI and France."""
-    frame = fig.store.read(SPHERES_PTOD.name, filters=[[("variable", "=", PRESENTIAL)]])
-    if frame is None or frame.empty:
+    """Presential and productive shares of jobs (Flores 2023), published per EPCI (no France row)."""
+    frame = fig.table(SPHERES_PTOD)  # the territory's EPCI row, if any (Figures' filters)
+    if frame is None:
         return View()
-    values = {(str(r.geo_level), str(r.geo_code)): (None if pd.isna(r.value) else float(r.value))
-              for r in frame.itertuples()}
-    france = values.get(("FR", "FR"))
-    presential = values.get(("EPCI", fig.territory.code)) if fig.territory.kind == "epci" else None
+    frame = frame[frame["variable"] == PRESENTIAL]
+    # The EPCI's row only: the file's "France" row is not France (build_sectors_ptod drops it) and no
+    # other file of the samples gives France's presential share: no comparison rather than a wrong one.
+    own = frame[(frame["geo_level"] == "EPCI") & (frame["geo_code"] == fig.territory.code)]
+    presential = None
+    if fig.territory.kind == "epci" and not own.empty and not pd.isna(own["value"].iloc[0]):
+        presential = float(own["value"].iloc[0])
     if presential is None:
-        return View([Note(say("economie_secteurs.published_spheres_gap", name=fig.territory.name), tone="gap")])
-    manifest = fig.store.manifest(SPHERES_PTOD.name)
-    year = manifest.vintage.split()[-1] if manifest else ""
-
-    def productive(value: float | None) -> float | None:
-        return None if value is None else 100.0 - value
-
+        return View([Note(say("lacunes.economie_spheres"), tone="gap", source_id=FLORES_SPHERES.source_id,
+                          detail=say("economie_secteurs.published_spheres_gap", name=fig.territory.name))])
+    year = str(own["period"].iloc[0])
     return View([
         Table(
             title=f"Économie présentielle et productive : part des emplois salariés, {year}",
             columns=(Column("Territoire"), Column("Sphère présentielle", "rate"), Column("Sphère productive", "rate")),
-            rows=((fig.territory.name, presential, productive(presential)), ("France", france, productive(france))),
-            source=fig.source(SPHERES_PTOD),
+            rows=((fig.territory.name, presential, 100.0 - presential),),
+            source=fig.source(SPHERES_PTOD, PRESENTIAL, year),
             note=say("economie_secteurs.published_spheres_note"),
         )
     ], answered=True)

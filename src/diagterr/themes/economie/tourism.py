@@ -39,7 +39,8 @@ def secondary_homes(fig: Figures) -> list:
     """Tourism capacity approached by the census's secondary homes (hotel and campsite beds: not offline)."""
     periods = census_periods(fig)
     if periods is None:
-        return [Note(say("economie_tourisme.offline_gap"), tone="gap")]
+        return [Note(say("lacunes.economie_tourism"), tone="gap", source_id=TOURISME_CAPACITE.source_id,
+                     detail=say("economie_tourisme.offline_gap"))]
     year = periods[1]
     indicators = (
         fig.count_indicator(
@@ -51,11 +52,15 @@ def secondary_homes(fig: Figures) -> list:
             "residences_secondaires", "pop", year, unit="pour 100 habitants", kind="ratio", decimals=1,
         ),
     )
-    return [
+    fetched = fig.table(TOURISME_CAPACITE) is not None
+    blocks: list = [
         IndicatorTable(f"Capacité d'accueil touristique : les résidences secondaires (recensement {year})", indicators),
-        Note(say("economie_tourisme.secondary_homes_limit", fetched=fig.table(TOURISME_CAPACITE) is not None),
-             tone="limit"),
+        Note(say("economie_tourisme.secondary_homes_limit", fetched=fetched), tone="limit"),
     ]
+    if not fetched:
+        blocks.append(Note(say("lacunes.economie_tourism_capacity"), tone="gap", source_id=TOURISME_CAPACITE.source_id,
+                           detail=say("economie_tourisme.capacity_offline")))
+    return blocks
 
 
 def capacity(fig: Figures) -> list:
@@ -66,7 +71,8 @@ def capacity(fig: Figures) -> list:
     variables = set(frame["variable"])
     years = [p for p in frame.loc[frame["value"].notna(), "period"] if p.isdigit()]
     if not years:
-        return [answered_nothing(fig, TOURISME_CAPACITE, "DS_TOUR_CAP", "Capacité des hébergements touristiques")]
+        return [answered_nothing(fig, TOURISME_CAPACITE, "DS_TOUR_CAP", "Capacité des hébergements touristiques",
+                                 say("lacunes.economie_tourism_capacity"))]
     year = max(years)
     indicators = []
     absent = []
