@@ -546,6 +546,8 @@ def build_programmes(shared: SharedData, store: Store, codes: list[str], current
             "https://github.com/anct-carto/France-services",
             vintage="Listes ANCT 2024 (ORT 2022-2023, France services 2020)",
             geo_vintage="COG 2023",
+            # The communes the lists were read for: a commune outside them is not "no programme".
+            params={"communes": " ".join(sorted(codes))},
             licence=LO + " (données ANCT) ; dépôts MIT / GPL-3.0",
             retrieved_at="2024-10-07",
             inputs=(shared.input(anct_rel), shared.input(ort_rel), shared.input(fs_rel)),

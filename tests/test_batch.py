@@ -123,13 +123,13 @@ def test_what_changed_since_the_last_edition_gets_its_page(first_run):
 def test_one_failing_site_never_stops_the_others(tmp_path):
     path = tmp_path / "sites.yaml"
     path.write_text(
-        "sites:\n  - nom: Paris\n    commune: \"75056\"\n  - nom: Villeneuve-de-Berg\n    commune: \"07341\"\n",
+        "sites:\n  - nom: Miquelon\n    commune: \"97501\"\n  - nom: Villeneuve-de-Berg\n    commune: \"07341\"\n",
         "utf-8",
     )
     result = invoke("batch", str(path), "--offline", "--jobs", "1")
     assert result.exit_code == 1
     statuses = {s["name"]: s for s in summary(tmp_path)["sites"]}
-    assert statuses["Paris"]["status"] == "echec" and "hors ligne" in statuses["Paris"]["error"]
+    assert statuses["Miquelon"]["status"] == "echec" and "hors ligne" in statuses["Miquelon"]["error"]
     assert statuses["Villeneuve-de-Berg"]["status"] == "partiel"  # built (offline: partial)
 
 
@@ -138,7 +138,7 @@ def test_two_batches_on_one_folder_cannot_run_at_once(tmp_path):
     path.write_text("sites:\n  - nom: Villeneuve-de-Berg\n    commune: \"07341\"\n", "utf-8")
     with batch.batch_lock(tmp_path):
         result = invoke("batch", str(path), "--offline")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # as a second `run` into one folder
     assert "Un autre « diagterr batch » écrit déjà" in result.output
 
 
@@ -176,14 +176,14 @@ def test_each_site_ends_with_one_done_event_whatever_its_status(first_run):
 
     folder, _ = first_run
     path = folder / "events.yaml"  # the two sites of the first run (unchanged since), and one that fails
-    path.write_text(TWO_SITES + "  - nom: Paris\n    commune: \"75056\"\n", "utf-8")
+    path.write_text(TWO_SITES + "  - nom: Miquelon\n    commune: \"97501\"\n", "utf-8")
     events = []
     outcomes = batch.run_batch(batch.load_sites(path), batch.BatchOptions(jobs=1, offline=True), folder,
                                reporter=events.append)
     assert [o.status for o in outcomes] == [batch.SiteStatus.UNCHANGED, batch.SiteStatus.UNCHANGED,
                                             batch.SiteStatus.FAILED]
     done = [(e.phase, e.site) for e in events if e.done]
-    assert done == [(Phase.SITE, "Villeneuve-de-Berg"), (Phase.SITE, "Tessy-Bocage"), (Phase.SITE, "Paris")]
+    assert done == [(Phase.SITE, "Villeneuve-de-Berg"), (Phase.SITE, "Tessy-Bocage"), (Phase.SITE, "Miquelon")]
     assert all(e.site is not None for e in events)
 
 

@@ -50,8 +50,8 @@ def test_bad_edition_date_is_a_bad_input():
 
 
 def test_offline_territory_without_data_exits_3_and_writes_nothing(tmp_path):
-    out = tmp_path / "paris"
-    result = invoke("run", "--commune", "75056", "--offline", "--sortie", str(out))
+    out = tmp_path / "miquelon"  # overseas collectivity: in no census file, not in the national base
+    result = invoke("run", "--commune", "97501", "--offline", "--sortie", str(out))
     assert result.exit_code == 3
     assert "hors ligne" in result.output
     assert not out.exists() or not any(out.iterdir())

@@ -126,8 +126,8 @@ def test_force_writes_into_another_territorys_folder(tmp_path):
     out.mkdir()
     (out / "indicateurs.json").write_text(
         json.dumps({"territory": {"code": "07341", "name": "Villeneuve-de-Berg"}}), "utf-8")
-    # Paris has no offline data: exit 3 shows the run went past the folder check.
-    result = invoke("run", "--commune", "75056", "--offline", "--sortie", str(out), "--force")
+    # Miquelon-Langlade has no offline data: exit 3 shows the run went past the folder check.
+    result = invoke("run", "--commune", "97501", "--offline", "--sortie", str(out), "--force")
     assert result.exit_code == 3
     assert "autre territoire" not in result.output
 

@@ -94,3 +94,15 @@ def test_a_france_services_site_is_listed_once(territory, commune, detail):
     assert by_commune is not None
     services = [r for r in by_commune.rows if r[0] == commune and r[1].startswith("France services")]
     assert services == [(commune, "France services", detail)]
+
+
+def test_outside_the_sample_sites_no_programme_row_is_no_answer_not_zero():
+    """The shipped lists were read for the sample sites' communes only (manifest `communes`): the CA
+    du Grand Avignon (an Action cœur de ville city) gets a gap, never « 0 commune concernée »."""
+    _, section = section_of(epci="248400251")
+    counts = [i for b in section.blocks if isinstance(b, IndicatorTable) for i in b.indicators]
+    assert counts == []
+    [box] = [b for b in section.blocks if getattr(b, "tone", None) == "gap" and b.source_id == "anct_programmes"]
+    assert "sites d'exemple" in box.detail
+    _, tessy = section_of(commune="50592")  # a sample site keeps its counts
+    assert count(tessy, "programme_france_services").value == 1

@@ -88,3 +88,23 @@ def test_the_ccpa_unemployment_and_income_are_one_series_each(sections):
     assert [(i.id, i.period) for i in income.indicators] == [
         ("mediane_niveau_vie_2019_tiers", "2019"), ("mediane_niveau_vie_tiers", "2021"),
         ("taux_pauvrete_2019_tiers", "2019"), ("taux_pauvrete_tiers", "2021")]
+
+
+def test_a_vintage_with_no_value_anywhere_is_no_row_beside_one_that_has_values():
+    """Outside the samples, RP 2021 is read for no commune: its rows are not a column of n.d.
+    beside the 2018 rows (the chapter's box and the annex say what is missing)."""
+    from diagterr.dossier import Comparison, Indicator, IndicatorTable, SourceRef
+    from diagterr.themes import series
+
+    ref = SourceRef("insee_comparateur", "RP 2018", "COG 2026")
+    with_value = Indicator("part_logements_vacants", "Vacants", 8.0, "%", "rate", "2018", ref,
+                           (Comparison("france", "FR", "France", 8.2),))
+    absent = Indicator("part_logements_vacants_2021", "Vacants", None, "%", "rate", "2021", ref,
+                       (Comparison("france", "FR", "France", None, "absent"),), missing_reason="absent")
+    secret = Indicator("part_residences_secondaires_2021", "Secondaires", None, "%", "rate", "2021", ref,
+                       (Comparison("france", "FR", "France", 9.7),), missing_reason="secret")
+    alone = Indicator("logements_2021", "Logements", None, "", "count", "2021", ref, missing_reason="absent")
+    [table] = series.merge([IndicatorTable("a", (with_value, secret, alone)), IndicatorTable("b", (absent,))],
+                           lambda years, _: "t")
+    assert [i.id for i in table.indicators] == [
+        "part_logements_vacants", "part_residences_secondaires_2021", "logements_2021"]

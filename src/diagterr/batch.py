@@ -8,17 +8,15 @@ others. A site whose inputs have not changed since its last dossier is skipped (
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
-import os
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from enum import StrEnum
@@ -316,31 +314,15 @@ def record_edition(site: Site, print_: str, files: list[Path]) -> None:
     )
 
 
-@contextmanager
-def batch_lock(folder: Path) -> Iterator[None]:
-    """One batch at a time per output folder: a second one stops with a clear message."""
-    from diagterr.edition import check_writable
+def batch_lock(folder: Path) -> AbstractContextManager[None]:
+    """One batch at a time per output folder: a second one stops with a clear message (exit 2,
+    as a second `run` into one folder)."""
+    from diagterr.edition import check_writable, folder_lock
 
     check_writable(folder, "« sortie: » du fichier de sites")  # exit 2 before any work
-    path = folder / LOCK_FILE
-    handle = path.open("a+")
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "inconnu"
-            raise DiagterrError(
-                f"Un autre « diagterr batch » écrit déjà dans {folder} (processus {holder}). "
-                "Attendez qu'il finisse, ou choisissez un autre dossier de sortie."
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        yield
-    finally:
-        handle.close()
+    return folder_lock(folder, LOCK_FILE, lambda holder: (
+        f"Un autre « diagterr batch » écrit déjà dans {folder} (processus {holder}). "
+        "Attendez qu'il finisse, ou choisissez un autre dossier de sortie."))
 
 
 @contextmanager

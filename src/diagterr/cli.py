@@ -147,7 +147,7 @@ def run_command(
         Path | None,
         typer.Option("--sortie", "-o", help="Dossier de sortie (défaut : ./<nom-du-territoire>-<code>/)."),
     ] = None,
-    offline: Annotated[bool, typer.Option("--offline", help="Sans réseau : cache et exemples fournis seulement.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Sans réseau : cache, exemples et base nationale fournis seulement.")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Retélécharger les données même si elles sont en cache.")] = False,
     date_edition: Annotated[
         str | None, typer.Option("--date-edition", help="Date d'édition imprimée (AAAA-MM-JJ ; défaut : aujourd'hui).")
@@ -343,7 +343,7 @@ def batch_command(
         int, typer.Option("--jobs", "-j", help="Dossiers mis en page en parallèle (défaut : nombre de cœurs).")
     ] = os.cpu_count() or 1,
     force: Annotated[bool, typer.Option("--force", help="Refaire aussi les sites inchangés (et écraser avec « modele »).")] = False,
-    offline: Annotated[bool, typer.Option("--offline", help="Sans réseau : cache et exemples fournis seulement.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Sans réseau : cache, exemples et base nationale fournis seulement.")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Retélécharger les données même si elles sont en cache.")] = False,
     log_file: Annotated[Path | None, typer.Option("--log-file", help="Écrire aussi le journal dans ce fichier.")] = None,
     date_edition: Annotated[

@@ -29,7 +29,7 @@ from diagterr.errors import ExitCode, OfflineUnavailableError, SourceError
 from diagterr.initiatives import Inventory, load_inventory
 from diagterr.missing_data import edition_gaps, fold_dossier_gaps
 from diagterr.progress import Event, Phase, Reporter, silent
-from diagterr.resources import samples_dir
+from diagterr.resources import national_dir, samples_dir
 from diagterr.settings import cache_dir
 from diagterr.sources import geo_api, online
 from diagterr.sources.fetcher import FetchContext, Fetcher, run_fetcher
@@ -88,8 +88,9 @@ class RunResult:
 
 
 def default_store() -> Store:
-    """The user's store (fetched and imported tables) over the shipped samples."""
-    return Store([cache_dir() / "store", samples_dir()])
+    """The user's store (fetched and imported tables) over the shipped samples, over the shipped
+    national base (the comparateur and outlines of every commune): an earlier root's row wins."""
+    return Store([cache_dir() / "store", samples_dir(), national_dir()])
 
 
 def safe_folder_name(territory: Territory) -> str:
@@ -100,10 +101,13 @@ def safe_folder_name(territory: Territory) -> str:
 
 
 def covered_communes(store: Store, table: TableSpec, codes: tuple[str, ...]) -> set[str]:
-    frame = store.read(table.name)
+    columns = store.columns(table.name)
+    if not columns:
+        return set()
+    column = "code" if "code" in columns else "geo_code"
+    frame = store.read(table.name, filters=[[(column, "in", list(codes))]])  # never a national table whole
     if frame is None:
         return set()
-    column = "code" if "code" in frame.columns else "geo_code"
     return set(frame[column]) & set(codes)
 
 
@@ -153,13 +157,12 @@ def gather_boundaries(context: FetchContext) -> tuple[gpd.GeoDataFrame | None, l
     codes = context.territory.commune_codes
     manifests: list[Manifest] = []
     parts: list[gpd.GeoDataFrame] = []
-    sample = store.read_geo(BOUNDARIES_COMMUNES.name)
+    sample = store.read_geo(BOUNDARIES_COMMUNES.name, filters=[[("code", "in", list(codes))]])
     if sample is not None:
         sample = sample[sample["code"].isin(codes)]
         if not sample.empty:
             parts.append(sample[["code", "name", "geometry"]])
-            if (manifest := store.manifest(BOUNDARIES_COMMUNES.name)) is not None:
-                manifests.append(manifest)
+            manifests.extend(store.manifests(BOUNDARIES_COMMUNES.name, codes))  # the roots that supplied them
     missing = sorted(set(codes) - set(pd.concat(parts)["code"] if parts else []))
     if missing:
         try:
@@ -201,6 +204,18 @@ def statistics_gaps(store: Store, territory: Territory, options: RunOptions) -> 
 
 
 # -- the dossier ----------------------------------------------------------------------------------
+
+
+def supplying_manifests(store: Store, name: str, territory: Territory) -> list[Manifest]:
+    """The manifests of the roots that supplied the territory's rows (not a sample store without
+    them), then those that supplied only its comparison levels' rows (a user's fetch of the communes
+    beside the samples' France row), unless one cited already reads the same file of the same source."""
+    found = store.manifests(name, territory.commune_codes)
+    levels = store.manifests(name, [place.code for place in territory.comparison_levels], fallback=False)
+    for manifest in levels:
+        if not any((m.source_id, m.inputs) == (manifest.source_id, manifest.inputs) for m in found):
+            found.append(manifest)
+    return found
 
 
 def cog_entry() -> SourceEntry:
@@ -273,7 +288,7 @@ def build_dossier(territory: Territory, store: Store, options: RunOptions, gaps:
         programmes.analyse(fig, initiatives) if chapter.analyse is programmes.analyse else chapter.analyse(fig)
         for chapter in ANALYSERS
     ))
-    used = [manifest for name in fig.tables_used() for manifest in store.manifests(name)]
+    used = [manifest for name in fig.tables_used() for manifest in supplying_manifests(store, name, territory)]
     if initiatives is not None and initiatives.initiatives:
         used.append(initiatives.manifest())
     programme_names = programmes.programmes_in_place(fig)

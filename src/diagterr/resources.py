@@ -36,6 +36,12 @@ def samples_dir() -> Path:
 
 
 @cache
+def national_dir() -> Path:
+    """The national base: comparateur and outlines of every commune (scripts/build_national.py)."""
+    return _first_existing(_PACKAGE_DIR / "national", _REPO_DIR / "data" / "national")
+
+
+@cache
 def cog_dir() -> Path:
     """The COG index of all France (built by scripts/build_cog_index.py)."""
     return _first_existing(_PACKAGE_DIR / "data" / "cog")

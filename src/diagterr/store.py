@@ -2,7 +2,8 @@
 
 Live fetchers, national-file importers and the sample builder all write here; themes only
 read. A store is a list of roots read in order: the user's store (in the cache dir, written
-by fetchers) first, then the sample store shipped with the package.
+by fetchers) first, then the sample store shipped with the package, then the national base
+(data/national: the comparateur and the outlines of every commune). An earlier root's row wins.
 
 Two shapes of table:
 - observations, tidy: OBSERVATION_COLUMNS, one row per (geography, variable, period);
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -139,34 +141,54 @@ class Store:
             )
         return self.write_table(name, observation_frame(frame), manifest)
 
-    def manifests(self, name: str) -> list[Manifest]:
-        """The manifests of a table in every root that has it (first root first)."""
-        return [
-            Manifest.from_json(self._path(root, name, ".manifest.json").read_text("utf-8"))
-            for root in self._roots_with(name)
-        ]
+    def manifests(self, name: str, codes: Sequence[str] | None = None, *, fallback: bool = True) -> list[Manifest]:
+        """The manifests of a table in every root that has it (first root first).
+
+        With `codes` (communes, and département, région, "FR" codes), only the roots that supply rows of those once the roots
+        are merged (an earlier root's row wins): the annex cites the files the territory's figures
+        come from, not a sample store that has none of its communes. A table without a commune
+        column, or where no root has a row of those communes, gives every root's manifest (none
+        with `fallback=False`).
+        """
+        roots = self._roots_with(name)
+        if codes is not None and roots:
+            supplying = self._supplying_roots(name, roots, list(codes))
+            roots = supplying or (roots if fallback else [])
+        return [self._manifest_at(root, name) for root in roots]
 
     def columns(self, name: str) -> list[str]:
         """Column names of a table (read from the parquet schema only)."""
-        import pyarrow.parquet as pq
-
         root = self._find(name)
-        return [] if root is None else list(pq.read_schema(self._path(root, name, ".parquet")).names)
+        return [] if root is None else self._columns_at(root, name)
 
-    def read_geo(self, name: str) -> gpd.GeoDataFrame | None:
-        """A GeoParquet table as a GeoDataFrame, or None."""
+    def read_geo(self, name: str, filters: list[Any] | None = None) -> gpd.GeoDataFrame | None:
+        """A GeoParquet table as a GeoDataFrame, or None.
+
+        Present in several roots, it is their union keyed by `code`: a row of an earlier root
+        wins (a sample site keeps its sample outlines, any other commune gets the national one).
+        """
         import geopandas as gpd
 
-        root = self._find(name)
-        if root is None:
+        roots = self._roots_with(name)
+        if not roots:
             return None
-        return gpd.read_parquet(self._path(root, name, ".parquet"))
+        frames = [gpd.read_parquet(self._path(root, name, ".parquet"), filters=filters) for root in roots]
+        if len(frames) == 1 or "code" not in frames[0].columns:
+            return frames[0]
+        crs = next((f.crs for f in frames if f.crs is not None), None)
+        frames = [f if f.crs is None or crs is None or f.crs == crs else f.to_crs(crs) for f in frames]
+        merged = pd.concat(frames, ignore_index=True)
+        merged = merged.drop_duplicates("code", keep="first").reset_index(drop=True)
+        return gpd.GeoDataFrame(merged, geometry=frames[0].geometry.name, crs=crs)
 
-    def manifest(self, name: str) -> Manifest | None:
+    def manifest(self, name: str, codes: Sequence[str] | None = None) -> Manifest | None:
+        """The first root's manifest; with `codes`, that of the first root supplying rows of those
+        communes (see `manifests`)."""
+        found = self.manifests(name, codes) if codes is not None else None
+        if found:
+            return found[0]
         root = self._find(name)
-        if root is None:
-            return None
-        return Manifest.from_json(self._path(root, name, ".manifest.json").read_text("utf-8"))
+        return None if root is None else self._manifest_at(root, name)
 
     def table_names(self) -> list[str]:
         names: set[str] = set()
@@ -184,7 +206,15 @@ class Store:
         variables: list[str] | tuple[str, ...] | None = None,
     ) -> pd.DataFrame:
         """Rows of an observation table, filtered; an empty frame where the table is absent."""
-        frame = self.read(name)
+        conditions: list[tuple[str, str, Any]] = []
+        if geo_level is not None:
+            conditions.append(("geo_level", "=", geo_level))
+        if geo_codes is not None:
+            conditions.append(("geo_code", "in", list(geo_codes)))
+        if variables is not None:
+            conditions.append(("variable", "in", list(variables)))
+        conditions = [c for c in conditions if c[2] != []]  # pyarrow refuses an empty "in" (the mask applies it)
+        frame = self.read(name, filters=[conditions] if conditions else None)
         if frame is None:
             return pd.DataFrame({c: pd.Series(dtype="object") for c in OBSERVATION_COLUMNS})
         mask = pd.Series(True, index=frame.index)
@@ -197,6 +227,37 @@ class Store:
         return frame.loc[mask].reset_index(drop=True)
 
     # -- internals -------------------------------------------------------------------------
+
+    def _manifest_at(self, root: Path, name: str) -> Manifest:
+        return Manifest.from_json(self._path(root, name, ".manifest.json").read_text("utf-8"))
+
+    def _columns_at(self, root: Path, name: str) -> list[str]:
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(self._path(root, name, ".parquet")).names)
+
+    def _supplying_roots(self, name: str, roots: list[Path], codes: list[str]) -> list[Path]:
+        """The roots whose rows of these communes survive the merge of the roots (first wins), as
+        `read` merges an observation table and `read_geo` a table keyed by `code`; any other table
+        is read whole from its first root."""
+        columns = self._columns_at(roots[0], name)
+        if set(OBSERVATION_KEY) <= set(columns):
+            # any level: the communes, and the codes of the comparison levels when the caller gives them
+            key, filters = list(OBSERVATION_KEY), [[("geo_code", "in", codes)]]
+        elif "code" in columns:
+            key, filters = ["code"], [[("code", "in", codes)]]
+        elif "commune" in columns:
+            first = pd.read_parquet(self._path(roots[0], name, ".parquet"), columns=["commune"],
+                                    filters=[[("commune", "in", codes)]])
+            return roots[:1] if not first.empty else []
+        else:
+            return []
+        parts = [
+            pd.read_parquet(self._path(root, name, ".parquet"), columns=key, filters=filters).assign(_root=index)
+            for index, root in enumerate(roots)
+        ]
+        merged = pd.concat(parts, ignore_index=True).drop_duplicates(key, keep="first")
+        return [roots[i] for i in sorted(set(merged["_root"]))]
 
     def _find(self, name: str) -> Path | None:
         roots = self._roots_with(name)

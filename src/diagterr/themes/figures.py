@@ -192,7 +192,9 @@ class Figures:
         """The table's source; with a variable, the vintage of that variable only ("RP 2018",
         by the table's declared labeller; else the manifest's vintage)."""
         name = _name(table)
-        manifest = self.store.manifest(name)
+        # The manifest of the root that supplies the territory's communes (the national base for
+        # a territory outside the samples), not merely the first root holding the table.
+        manifest = self.store.manifest(name, self.territory.commune_codes)
         if manifest is None:
             return SourceRef(source_id=name, vintage="—", geo_vintage="—")
         vintage = manifest.vintage

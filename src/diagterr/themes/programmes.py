@@ -137,6 +137,15 @@ def programme_view(fig: Figures) -> ProgrammeView:
                          in_study=frame[study].reset_index(drop=True))
 
 
+def _samples_cover(manifest: Manifest | None, codes: tuple[str, ...]) -> bool:
+    """Whether the samples' lists were read for every commune of `codes` (manifest param `communes`;
+    a table without it, e.g. an older store, is taken as covering them, as before)."""
+    if manifest is None:
+        return False
+    scope = manifest.params.get("communes")
+    return scope is None or set(codes) <= set(scope.split())
+
+
 def _one_row_per_france_services_site(frame: pd.DataFrame) -> pd.DataFrame:
     """A France services site listed by two lists of one source (the samples: the ANCT table's
     `id_fs` and the ANCT map of the sites labelled in 2020, both under the site's number) is one
@@ -158,6 +167,11 @@ def _programmes(fig: Figures, blocks: list) -> set[str] | None:
     if frame is None or main is None:
         blocks.append(Note(say("lacunes.programmes_list"), tone="gap", source_id=PROGRAMMES.source_id,
                            detail=say("programmes.programmes_unavailable", reason=fig.unavailable(PROGRAMMES))))
+        return None
+    if not fetched and not _samples_cover(view.manifests.get(PROGRAMMES.name), fig.territory.commune_codes):
+        # The shipped lists were read for the sample sites' communes only: elsewhere, no row is no answer.
+        blocks.append(Note(say("lacunes.programmes_list"), tone="gap", source_id=PROGRAMMES.source_id,
+                           detail=say("programmes.programmes_outside_samples")))
         return None
     source = SourceRef(main.source_id, main.vintage, main.geo_vintage)
     codes = set(fig.territory.commune_codes)

@@ -17,6 +17,7 @@ from diagterr.dossier import Indicator, IndicatorTable
 # `_publie` (the producer's value for the EPCI) or `_tiers` (a republication); `_rp` is Melodi's census.
 _SUFFIX = re.compile(r"(?:_\d{4})?(?:_publie|_tiers|_rp)?$")
 _YEAR = re.compile(r"\d{4}")
+_VINTAGE_ROW = re.compile(r"_\d{4}$")
 # Between two values of the same year: the producer first, then its published EPCI value, then a third party.
 _PUBLISHERS = ("_publie", "_tiers")
 
@@ -33,6 +34,14 @@ def _publisher(indicator: Indicator) -> int:
 def _year(indicator: Indicator) -> int:
     years = _YEAR.findall(indicator.period)
     return int(years[-1]) if years else 0
+
+
+def _empty(indicator: Indicator) -> bool:
+    """A census vintage (`<figure>_<year>`) with no value for the territory nor any comparison level:
+    its table holds none of these places. A publisher's row (`_publie`, `_tiers`) missing from an
+    answer stays, with its reason."""
+    return (_VINTAGE_ROW.search(indicator.id) is not None and indicator.value is None
+            and all(c.value is None for c in indicator.comparisons))
 
 
 def years(indicators: Sequence[Indicator]) -> list[str]:
@@ -58,5 +67,9 @@ def merge(blocks: list, title: Callable[[list[str], list[Indicator]], str], orde
         if family_of(indicator.id) not in seen:
             seen.append(family_of(indicator.id))
     rank = {name: n for n, name in enumerate(seen)}
+    shown = {family_of(i.id) for i in indicators if i.value is not None}
+    # A vintage the store has for no place of the row (e.g. RP 2021, read for the sample sites only)
+    # is no row beside a vintage that has values: the chapter's box and the annex say what is missing.
+    indicators = [i for i in indicators if not (_empty(i) and family_of(i.id) in shown)]
     rows = sorted(indicators, key=lambda i: (rank[family_of(i.id)], _year(i), _publisher(i)))
     return [IndicatorTable(title(years(rows), rows), tuple(rows)), *others]
