@@ -39,6 +39,8 @@ import geopandas as gpd  # noqa: E402
 import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
 from build_samples import SharedData  # noqa: E402
+from national_profiles import build_boundaries_epci, build_profiles  # noqa: E402
+from national_typologies import build_typologies  # noqa: E402
 
 from diagterr.cog import load_cog  # noqa: E402
 from diagterr.render.maps import crs_for_codes  # noqa: E402
@@ -193,6 +195,9 @@ def _boundaries_manifest(shared: SharedData, files: list[str], merges: dict[str,
 STEPS: dict[str, Callable[[SharedData, Store], None]] = {
     "comparateur": build_comparateur,
     "boundaries": build_boundaries,
+    "typologies": build_typologies,
+    "boundaries_epci": build_boundaries_epci,
+    "profiles": build_profiles,
 }
 
 

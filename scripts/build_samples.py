@@ -430,48 +430,6 @@ def build_rp2021(shared: SharedData, store: Store, codes: list[str]) -> None:
     )
 
 
-def build_zonings(shared: SharedData, store: Store, codes: list[str]) -> None:
-    com_rel = "raw/insee-table-appartenance-geo-2022/COM.trimmed.csv"
-    zones_rel = "raw/insee-table-appartenance-geo-2022/Zones_supra_communales.trimmed.csv"
-    com = pd.read_csv(shared.path(com_rel), sep=";", skiprows=5, dtype=str, keep_default_na=False)
-    zones = pd.read_csv(shared.path(zones_rel), sep=";", skiprows=5, dtype=str, keep_default_na=False)
-    labels = {(r.NIVGEO, r.CODGEO): r.LIBGEO for r in zones.itertuples()}
-    com = com[com["CODGEO"].isin(codes)]
-    rows = []
-    for record in com.to_dict("records"):
-        for level, column in (("ZE2020", "ZE2020"), ("AAV2020", "AAV2020"), ("BV2012", "BV2012"), ("UU2020", "UU2020")):
-            code = record[column]
-            rows.append(
-                {
-                    "commune": record["CODGEO"],
-                    "zonage": level,
-                    "code": code,
-                    "libelle": labels.get((level, code), ""),
-                }
-            )
-        rows.append(
-            {"commune": record["CODGEO"], "zonage": "CATEAAV2020", "code": record["CATEAAV2020"], "libelle": ""}
-        )
-    frame = pd.DataFrame(rows).astype("string").sort_values(["commune", "zonage"]).reset_index(drop=True)
-    store.write_table(
-        "zonages",
-        frame,
-        Manifest(
-            table="",
-            source_id="insee_appartenance_geo",
-            title="Table d'appartenance géographique des communes au 1er janvier 2022",
-            producer="INSEE",
-            origin="https://www.insee.fr/fr/information/2028028",
-            vintage="Zonages AAV 2020, ZE 2020, UU 2020, BV 2012",
-            geo_vintage="COG 2022",
-            licence=LO,
-            retrieved_at="2022-03-18",
-            inputs=(shared.input(com_rel), shared.input(zones_rel)),
-            method="Feuilles COM et Zones_supra_communales converties du fichier xlsx ; libellés des zones joints.",
-        ),
-    )
-
-
 def build_programmes(shared: SharedData, store: Store, codes: list[str], current: dict) -> None:
     anct_rel = "raw/zero-logement-vacant/ngeo-anct-cog2023.trimmed.csv"
     ort_rel = "raw/zero-logement-vacant/ort.trimmed.csv"
@@ -989,7 +947,7 @@ def _obs(level, code, variable, period, value, source_id, status=None) -> dict:
 
 # The build steps, in order (`--only` names them).
 STEPS = (
-    "boundaries", "comparateur", "legal_populations", "population_history", "rp2021", "zonings", "programmes",
+    "boundaries", "comparateur", "legal_populations", "population_history", "rp2021", "programmes",
     "urssaf", "tracc", "sectors_ptod", "ptod_epci", "lineage",
 )
 
@@ -1023,7 +981,6 @@ def main(argv: list[str] | None = None) -> int:
         "legal_populations": lambda: build_legal_populations(shared, store, codes, current),
         "population_history": lambda: build_population_history(shared, store, codes),
         "rp2021": lambda: build_rp2021(shared, store, codes),
-        "zonings": lambda: build_zonings(shared, store, codes),
         "programmes": lambda: build_programmes(shared, store, codes, current),
         "urssaf": lambda: build_urssaf(shared, store, codes),
         "tracc": lambda: build_tracc(shared, store),

@@ -36,7 +36,8 @@ def test_the_model_lists_the_four_ateliers_sites_and_is_valid(tmp_path):
     # Six dossiers for four Ateliers sites, said as such; each focus is the theme of the site's Atelier.
     text = target.read_text("utf-8")
     assert "six dossiers" in text.lower() and "six dossiers" in written.output.lower()
-    assert {s.territory.code: s.focus for s in sites if s.focus} == {"246900625": "mobilites", "246300966": "climat"}
+    assert {s.territory.code: s.focus for s in sites if s.focus} == {"246900625": "mobilites", "246300966": "climat",
+                                                                     "07341": "habitat", "50592": "demographie"}
     again = invoke("batch", "modele", str(target))
     assert again.exit_code == 2 and "existe déjà" in again.output
 
@@ -56,6 +57,15 @@ def test_a_bad_entry_is_reported_with_its_line_and_nothing_starts(tmp_path):
     assert "ligne 6" in result.output and "nom du site" in result.output
     assert "rien n'a été lancé" in result.output
     assert not (tmp_path / "villeneuve-de-berg-07341").exists()
+
+
+def test_an_arrondissement_site_gets_the_hint_of_its_commune(tmp_path):
+    path = tmp_path / "sites.yaml"
+    path.write_text("sites:\n  - nom: Paris 12e\n    commune: \"75112\"\n", "utf-8")
+    result = invoke("batch", str(path), "--offline")
+    assert result.exit_code == 2
+    assert "ligne 2" in result.output and "75056" in result.output
+    assert "rien n'a été lancé" in result.output
 
 
 @pytest.fixture(scope="module")

@@ -129,12 +129,13 @@ def sancy_section():
     return section_of(Store([samples_dir()]), epci="246300966")
 
 
-def test_the_section_comes_after_the_economy_right_before_programmes():
+def test_the_section_comes_after_the_economy_right_before_horizon_2050_and_programmes():
     order = [chapter.analyse for chapter in ANALYSERS]
     position = order.index(climat.analyse)
-    from diagterr.themes import economie, programmes
+    from diagterr.themes import economie, horizon_2050, programmes
 
-    assert order.index(economie.analyse) < position and order[position + 1] is programmes.analyse
+    assert order.index(economie.analyse) < position
+    assert order[position + 1:position + 3] == [horizon_2050.analyse, programmes.analyse]
 
 
 def test_offline_the_samples_show_the_tracc_frame_and_say_what_they_lack(sancy_section):

@@ -1,4 +1,4 @@
-"""Issue 14, geography: one line per former commune, bassins de vie under a name of 2012, one row
+"""Issue 14, geography: one line per former commune, bassins de vie under a name of 2024, one row
 per France services site in the samples.
 
 Real data: the sample store (built from ../shared/data by scripts/build_samples.py) and the shipped
@@ -87,7 +87,7 @@ def test_an_online_lineage_table_gives_one_line_per_former_commune_too(tmp_path)
     assert "n.d. : la source ne date pas la fin de cette ancienne commune" in table.note
 
 
-# -- bassins de vie named in 2012 ----------------------------------------------------------------
+# -- bassins de vie 2022, named in 2024 (national base) ---------------------------------------------
 
 
 def zonings(**territory) -> Table:
@@ -96,22 +96,21 @@ def zonings(**territory) -> Table:
     return table
 
 
-def test_a_bassin_de_vie_named_after_a_commune_renamed_since_says_nom_de_2012():
+def test_a_bassin_de_vie_2022_whose_commune_keeps_its_name_is_shown_as_is():
     table = zonings(commune="50592")
-    bassin = [row[1] for row in table.rows if row[0] == "Bassin de vie 2012"]
-    assert bassin == ["Torigni-sur-Vire (nom de 2012) (50601)"]
-    assert "Torigni-sur-Vire : nom de 2012 de la commune qui donne son nom à la zone, aujourd'hui " \
-           "Torigny-les-Villes (COG 2026)." in table.note
-
-
-def test_a_bassin_de_vie_whose_commune_keeps_its_name_is_shown_as_is():
+    assert [row[1] for row in table.rows if row[0] == "Bassin de vie 2022"] == ["Torigny-les-Villes (50601)"]
     rows = zonings(epci="200066389").rows
-    bassins = [row[1] for row in rows if row[0] == "Bassin de vie 2012"]
-    assert "Saint-Lô (50502)" in bassins
-    assert [b for b in bassins if "nom de 2012" in b] == [  # Villedieu-les-Poêles-Rouffigny since 2016
-        "Torigni-sur-Vire (nom de 2012) (50601)", "Villedieu-les-Poêles (nom de 2012) (50639)"]
-    # Only the zonings named after a commune: the AAV, ZE and UU are never marked.
-    assert not [row for row in rows if row[0] != "Bassin de vie 2012" and "nom de" in row[1]]
+    bassins = [row[1] for row in rows if row[0] == "Bassin de vie 2022"]
+    assert "Saint-Lô (50502)" in bassins and "Villedieu-les-Poêles-Rouffigny (50639)" in bassins
+    assert not [row for row in rows if "nom de" in row[1]]  # every BV of Saint-Lô Agglo bears today's name
+
+
+def test_a_bassin_de_vie_named_after_a_commune_renamed_since_2024_says_nom_de_2024():
+    """Sauzé-Vaussais (79307) is part of Sauzé-entre-Bois since 2025; its BV 2022 keeps the 2024 name."""
+    table = zonings(commune="16142")
+    assert [row[1] for row in table.rows if row[0] == "Bassin de vie 2022"] == ["Sauzé-Vaussais (nom de 2024) (79307)"]
+    assert "Sauzé-Vaussais : nom de 2024 de la commune qui donne son nom à la zone, aujourd'hui " \
+           "Sauzé-entre-Bois (COG 2026)." in table.note
 
 
 def test_renamed_commune_reads_todays_names_from_the_cog():
@@ -120,6 +119,7 @@ def test_renamed_commune_reads_todays_names_from_the_cog():
     assert territoire.renamed_commune(cog, "50502", "Saint-Lô") is None
     assert territoire.renamed_commune(cog, "50592", "Tessy Bocage") is None  # spelling aside
     assert territoire.renamed_commune(cog, "50180", "Fervaches") == "Tessy-Bocage"  # a former code
+    assert territoire.renamed_commune(cog, "63047", "La Bourboule-Mont-Dore") is None  # named after two communes
 
 
 # -- France services: one row per site in the samples ---------------------------------------------

@@ -99,7 +99,7 @@ _SOURCE = SourceRef("test", "test", "test")
 def _enjeux_of(value: float):
     figure = Indicator("emplois_pour_100_actifs", "Emplois pour 100 actifs occupés de 15-64 ans", value,
                        "emplois / 100 actifs occupés", "ratio", "2018", _SOURCE,
-                       (Comparison("france", "FR", "France hors Mayotte", 99.8),))
+                       (Comparison("departement", "69", "Rhône", 99.1), Comparison("france", "FR", "France hors Mayotte", 99.8)))
     return enjeux((Section("s", "S", "", (IndicatorTable("t", (figure,)),)),), [])
 
 

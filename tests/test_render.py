@@ -376,7 +376,8 @@ def _expected_records():
 def test_json_export_has_every_indicator_and_comparison(rendered):
     data = json.loads(rendered[0].json.read_text(encoding="utf-8"))
     assert list(data) == ["territory", "edition_date", "situation_date", "generator", "key_figures",
-                          "indicators", "gaps"]
+                          "indicators", "gaps", "enjeux", "comparables"]
+    assert [e["text"] for e in data["enjeux"]] == [e.text for e in example_dossier().enjeux]
     assert data["territory"]["name"] == TERRITORY_NAME
     assert data["edition_date"] == "2026-11-21"
     assert data["situation_date"] == "RP 2021"

@@ -29,16 +29,18 @@ import yaml
 from diagterr import __version__
 from diagterr.atomic import write_text_atomic
 from diagterr.errors import BadInputError, DiagterrError, ExitCode, TerminatedError
+from diagterr.outputs import ALL_FORMATS, check_formats
 from diagterr.progress import Event, Phase, Reporter, silent
 from diagterr.store import Store, sha256_of
 from diagterr.territory import Territory, resolve_territory
+from diagterr.texts import say
 
 log = logging.getLogger(__name__)
 
 SUMMARY_FILE = "batch.json"
 EDITION_FILE = ".diagterr-edition.json"  # per site: the fingerprint of its last dossier
 LOCK_FILE = ".diagterr-batch.lock"
-_SITE_KEYS = {"nom", "epci", "commune", "communes", "sortie", "initiatives", "focus"}
+_SITE_KEYS = {"nom", "epci", "commune", "communes", "sortie", "initiatives", "focus", "comparer", "formats"}
 # A programme's sites file is a few kilobytes; a bigger one is a mistake (read in minutes, not seconds).
 MAX_SITES_FILE_BYTES = 1_000_000
 MAX_PROBLEMS_SHOWN = 20  # problems of a sites file listed in the message; the others counted
@@ -49,7 +51,11 @@ MODELE = """\
 # (liste de codes). Facultatif : sortie (dossier de sortie du site, relatif à ce fichier),
 # initiatives (inventaire CSV ou YAML du consultant, voir `diagterr initiatives modele`),
 # focus (thème mis en tête du dossier :
-# {focus_choices}).
+# {focus_choices}),
+# comparer (territoires de comparaison choisis par l'équipe, du même type que le site : liste ou
+# codes séparés par des virgules ; ils remplacent les plus semblables de « Territoires comparables »),
+# formats (les fichiers à écrire pour ce site, séparés par des virgules ; défaut : --formats, ou tous :
+# {format_choices}).
 #
 #   diagterr batch sites.yaml --jobs 2
 #
@@ -63,6 +69,7 @@ sites:
   - nom: CC du Pays de l'Arbresle
     epci: "246900625"
     focus: mobilites      # le thème de son Atelier : les mobilités en tête du dossier
+    # comparer: ["246900724", "200040574"]   # ses territoires de comparaison (SIREN d'EPCI)
 
   - nom: CC du Massif du Sancy
     epci: "246300966"
@@ -70,12 +77,15 @@ sites:
 
   - nom: Villeneuve-de-Berg
     commune: "07341"
+    focus: habitat        # son Atelier : le bourg-centre ; l'habitat lit sa vacance et son parc ancien
 
   - nom: CC Berg et Coiron
     epci: "240700815"
 
   - nom: Tessy-Bocage
     commune: "50592"
+    focus: demographie    # son Atelier : la transition démographique et écologique ; la baisse et le
+                          # vieillissement sont dans les chiffres hors ligne, le climat en ligne
 
   - nom: CA Saint-Lô Agglo
     epci: "200066389"
@@ -93,6 +103,8 @@ class Site:
     out_dir: Path
     initiatives: Path | None = None
     focus: str | None = None  # a section id put first (themes.FOCUS_CHOICES)
+    comparer: tuple[str, ...] | None = None  # the team's comparison list, validated (diagterr.peers)
+    formats: frozenset[str] | None = None  # the files to write (diagterr.outputs); None: the batch's
 
 
 class SiteStatus(StrEnum):
@@ -122,8 +134,9 @@ class SiteOutcome:
 def model_text() -> str:
     """The example batch file, its comment listing the focus choices of this version."""
     from diagterr.chapters import focus_choices_in_words
+    from diagterr.outputs import formats_in_words
 
-    return MODELE.format(focus_choices=focus_choices_in_words())
+    return MODELE.format(focus_choices=focus_choices_in_words(), format_choices=formats_in_words())
 
 
 def write_model(path: Path, force: bool = False) -> None:
@@ -249,6 +262,7 @@ def _site(node: yaml.Node, line: int, base: Path, folder: Path) -> Site:
         epci=_scalar(entry["epci"]) if "epci" in entry else None,
         communes=communes_text,
         nom=name,
+        whole_communes=True,  # as `run --commune`: an arrondissement gets the hint of its commune
     )
     out_dir = base / (_scalar(entry["sortie"]) if "sortie" in entry else _folder_name(territory))
     initiatives = None
@@ -259,7 +273,26 @@ def _site(node: yaml.Node, line: int, base: Path, folder: Path) -> Site:
     from diagterr.chapters import check_focus
 
     focus = check_focus(_scalar(entry["focus"])) if "focus" in entry else None
-    return Site(name, line, territory, out_dir.resolve(), initiatives, focus)
+    comparer = _comparer(entry["comparer"], territory) if "comparer" in entry else None
+    formats = _formats(entry["formats"]) if "formats" in entry else None
+    return Site(name, line, territory, out_dir.resolve(), initiatives, focus, comparer, formats)
+
+
+def _formats(node: yaml.Node) -> frozenset[str]:
+    """A site's `formats:` (a list, or names separated by commas), checked as --formats is."""
+    values = [_scalar(v) for v in node.value] if isinstance(node, yaml.SequenceNode) else [_scalar(node)]
+    if not any(value.strip() for value in values):
+        raise BadInputError(say("affiche.batch_formats_empty"))
+    return check_formats(",".join(values))
+
+
+def _comparer(node: yaml.Node, territory: Territory) -> tuple[str, ...]:
+    """A site's `comparer:` (a list, or codes separated by commas), checked as --comparer is."""
+    from diagterr.peers import check_territory_comparer
+    from diagterr.pipeline import default_store
+
+    values = [_scalar(v) for v in node.value] if isinstance(node, yaml.SequenceNode) else [_scalar(node)]
+    return check_territory_comparer(values, territory.kind, territory.code, default_store())
 
 
 def _scalar(node: yaml.Node) -> str:
@@ -296,6 +329,18 @@ def fingerprint(site: Site, store: Store, options: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
+def site_options(site: Site, formats: frozenset[str] | None = None) -> dict[str, Any]:
+    """The options of a site its fingerprint holds (`comparer` only when given, `formats` (the
+    files written) only when not all: a site without them keeps the fingerprint of its last dossier)."""
+    options: dict[str, Any] = {"focus": site.focus}
+    if site.comparer is not None:
+        options["comparer"] = list(site.comparer)
+    chosen = site.formats if site.formats is not None else formats
+    if chosen is not None and chosen != ALL_FORMATS:
+        options["formats"] = sorted(chosen)
+    return options
+
+
 def unchanged_since_last_edition(site: Site, print_: str) -> bool:
     """True when the site's last complete dossier was made from exactly these inputs."""
     try:
@@ -307,9 +352,11 @@ def unchanged_since_last_edition(site: Site, print_: str) -> bool:
 
 
 def record_edition(site: Site, print_: str, files: list[Path]) -> None:
+    """The fingerprint of the site's dossier and its files (relative to its folder: cartes/…)."""
+    names = [p.relative_to(site.out_dir).as_posix() if p.is_relative_to(site.out_dir) else p.name for p in files]
     write_text_atomic(
         site.out_dir / EDITION_FILE,
-        json.dumps({"fingerprint": print_, "files": [p.name for p in files], "version": __version__},
+        json.dumps({"fingerprint": print_, "files": names, "version": __version__},
                    ensure_ascii=False, indent=1) + "\n",
     )
 
@@ -383,6 +430,7 @@ class BatchOptions:
     offline: bool = False
     refresh: bool = False
     edition_date: date = field(default_factory=date.today)
+    formats: frozenset[str] = ALL_FORMATS  # the files of each site (--formats); a site's `formats:` wins
 
 
 def _produce_site(prepared, name: str) -> tuple[str, list[str], list[str], float]:
@@ -449,6 +497,7 @@ def _run_batch(sites: list[Site], options: BatchOptions, reporter: Reporter, sit
             run_options = RunOptions(
                 out_dir=site.out_dir, offline=options.offline, refresh=options.refresh,
                 edition_date=options.edition_date, initiatives=site.initiatives, focus=site.focus,
+                comparer=site.comparer, formats=site.formats if site.formats is not None else options.formats,
             )
             try:
                 prepared = prepare(site.territory, run_options, store, client, reporter=_for_site(reporter, site.name))
@@ -457,7 +506,7 @@ def _run_batch(sites: list[Site], options: BatchOptions, reporter: Reporter, sit
                 log.error("%s : %s", site.name, error)
                 report(site, "échec", done=True)
                 continue
-            print_ = fingerprint(site, store, {"focus": site.focus})
+            print_ = fingerprint(site, store, site_options(site, options.formats))
             if not options.force and unchanged_since_last_edition(site, print_):
                 report(site, "inchangé depuis la dernière édition", done=True)
                 outcomes[site.name] = SiteOutcome(site.name, site.territory.code, SiteStatus.UNCHANGED,
@@ -537,7 +586,11 @@ def _previous_missing(site: Site) -> list[str]:
 
 
 def _existing_files(site: Site) -> list[str]:
-    names = ("dossier.pdf", "dossier.html", "indicateurs.json", "indicateurs.csv")
+    """The files of the site's last dossier (as its edition record lists them)."""
+    try:
+        names = [str(n) for n in json.loads((site.out_dir / EDITION_FILE).read_text("utf-8")).get("files", [])]
+    except (OSError, ValueError, AttributeError):
+        names = ["dossier.pdf", "dossier.html", "indicateurs.json", "indicateurs.csv"]
     return [str(site.out_dir / n) for n in names if (site.out_dir / n).is_file()]
 
 

@@ -13,11 +13,13 @@ from diagterr.errors import BadInputError
 # choice a user names with `--focus` or `focus:`.
 CHAPTERS: tuple[tuple[str, str], ...] = (
     ("territoire", "Le territoire"),
+    ("comparables", "Territoires comparables"),
     ("demographie", "Démographie"),
     ("habitat", "Habitat"),
     ("economie", "Économie et emploi"),
     ("mobilites", "Mobilités"),
     ("climat", "Climat, risques et sols"),
+    ("horizon_2050", "Horizon 2050 : prolonger les tendances"),
     ("programmes", "Initiatives et programmes en cours"),
 )
 

@@ -26,7 +26,9 @@ from typer.core import TyperCommand, TyperGroup
 from diagterr import __version__
 from diagterr.chapters import check_focus, focus_choices_in_words
 from diagterr.errors import BadInputError, DiagterrError, ExitCode
+from diagterr.outputs import check_formats, formats_in_words
 from diagterr.progress import PHASE_LABELS, Event, Phase
+from diagterr.texts import say
 
 if TYPE_CHECKING:
     from diagterr.national_import import ImportResult
@@ -165,30 +167,48 @@ def run_command(
         typer.Option("--focus", metavar="THEME",
                      help=f"Thème mis en tête du dossier : {focus_choices_in_words()}."),
     ] = None,
+    comparer: Annotated[
+        str | None,
+        typer.Option(
+            "--comparer", metavar="CODE,CODE,…",
+            help="Territoires de comparaison choisis par l'équipe, du même type que le territoire (codes INSEE "
+            "de communes pour --commune, SIREN d'EPCI pour --epci), séparés par des virgules : ils remplacent "
+            "les plus semblables du chapitre « Territoires comparables ». Vérifiés avant tout travail.",
+        ),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Écrire même si le dossier de sortie contient le dossier d'un autre territoire.")
     ] = False,
+    formats: Annotated[
+        str | None,
+        typer.Option("--formats", metavar="NOM,NOM,…", help=say("affiche.formats_help", choices=formats_in_words())),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Détail des étapes et des requêtes par source.")] = False,
 ) -> None:
     """Produire le dossier de diagnostic d'un territoire (PDF, HTML, indicateurs JSON et CSV)."""
     setup_logging(verbose)
     from diagterr import edition
-    from diagterr.pipeline import RunOptions, run, safe_folder_name
+    from diagterr.peers import check_territory_comparer
+    from diagterr.pipeline import RunOptions, default_store, run, safe_folder_name
     from diagterr.territory import resolve_territory
 
     started = time.perf_counter()
     out_dir: Path | None = None
     created = False
     try:
+        chosen_formats = check_formats(formats)  # before any work: nothing is written for a bad name
         if offline and refresh:
             raise BadInputError("--offline et --refresh sont incompatibles : choisissez l'un ou l'autre.")
         edition_date = _parse_date(date_edition)
-        territory = resolve_territory(commune=commune, epci=epci, communes=communes, nom=nom)
+        territory = resolve_territory(commune=commune, epci=epci, communes=communes, nom=nom, whole_communes=True)
+        chosen = (check_territory_comparer(comparer, territory.kind, territory.code, default_store())
+                  if comparer is not None else None)
         out_dir = sortie if sortie is not None else Path.cwd() / safe_folder_name(territory)
         created = not out_dir.exists()
         edition.check_writable(out_dir)  # up front: not after the downloads and the drawing
         options = RunOptions(out_dir=out_dir, offline=offline, refresh=refresh, edition_date=edition_date,
-                             initiatives=initiatives, focus=check_focus(focus))
+                             initiatives=initiatives, focus=check_focus(focus), comparer=chosen,
+                             formats=chosen_formats)
         log.info("Territoire : %s (%s, %d communes)", territory.name, territory.kind_label, len(territory.communes))
         with edition.run_lock(out_dir), Progress(
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -234,8 +254,14 @@ def _print_run(result: RunResult, elapsed: float, verbose: bool) -> None:
         for source_id, (network, hits) in sorted(result.requests.items()):
             log.info("Requêtes %s : %d réseau, %d cache", source_id, network, hits)
     print(f"Dossier écrit dans {result.out_dir} ({elapsed:.1f} s) :")
+    folders: dict[Path, int] = {}  # a folder of the edition (cartes/) is one line, with its count
     for path in result.files:
-        print(f"  {path}")
+        if path.parent != result.out_dir:
+            folders[path.parent] = folders.get(path.parent, 0) + 1
+        else:
+            print(f"  {path}")
+    for folder, count in folders.items():
+        print(f"  {folder}{os.sep} ({say('affiche.files_count', count=count)})")
     if result.gaps:
         print(f"Attention : dossier partiel (code de sortie 4), {len(result.gaps)} source(s) manquante(s), "
               "listées dans l'annexe « Données manquantes » du dossier.", file=sys.stderr)
@@ -262,7 +288,7 @@ def search_command(
         raise typer.Exit(int(ExitCode.FAILED))
     kinds = {"commune": "Commune", "epci": "EPCI", "departement": "Département", "region": "Région",
              "arrondissement": "Arrondissement"}
-    options = {"commune": "--commune", "epci": "--epci", "arrondissement": "--commune"}
+    options = {"commune": "--commune", "epci": "--epci"}  # an arrondissement: its commune's dossier (run refuses it)
     table = Table(show_header=True, header_style="bold", box=None)
     for column in ("Type", "Code", "Nom", "Détail", "Option"):
         table.add_column(column)
@@ -349,6 +375,10 @@ def batch_command(
     date_edition: Annotated[
         str | None, typer.Option("--date-edition", help="Date d'édition imprimée (AAAA-MM-JJ ; défaut : aujourd'hui).")
     ] = None,
+    formats: Annotated[
+        str | None,
+        typer.Option("--formats", metavar="NOM,NOM,…", help=say("affiche.formats_help", choices=formats_in_words())),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Détail des étapes.")] = False,
 ) -> None:
     """Produire les dossiers de tous les sites d'un fichier (reprise possible, utilisable depuis cron).
@@ -368,6 +398,7 @@ def batch_command(
             print(f"Modèle écrit : {target} (six dossiers pour les quatre sites des Ateliers des territoires). "
                   f"Lancez : diagterr batch {target}")
             return
+        chosen_formats = check_formats(formats)  # before any work, as the sites' own `formats:`
         if offline and refresh:
             raise BadInputError("--offline et --refresh sont incompatibles : choisissez l'un ou l'autre.")
         if jobs < 1:
@@ -377,7 +408,8 @@ def batch_command(
         sites = batch.load_sites(path)
         folder = batch.common_folder(path, sites)
         log.info("%d site(s) validé(s) ; sortie : %s ; %d processus", len(sites), folder, jobs)
-        options = batch.BatchOptions(jobs=jobs, force=force, offline=offline, refresh=refresh, edition_date=edition)
+        options = batch.BatchOptions(jobs=jobs, force=force, offline=offline, refresh=refresh, edition_date=edition,
+                                     formats=chosen_formats)
         with batch.batch_lock(folder), batch.stop_on_sigterm(), Progress(
             SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(), console=console, disable=not console.is_terminal, transient=True,

@@ -133,6 +133,35 @@ class CommuneMap:
     kind: Literal["map"] = "map"
 
 
+ZoneLevel = Literal["EPCI", "COM"]
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneMap:
+    """A choropleth of the zones around the territory (the EPCI of its région, the communes of its
+    département), drawn by render/maps.py on the national outlines the pipeline reads for it.
+
+    values: zone code -> value (None: no published value, hatched); outlined: the zones drawn with the
+    accent outline (the territory); labels: zone code -> short label for the few zones named on the map.
+    """
+
+    id: str
+    title: str
+    level: ZoneLevel
+    values: tuple[tuple[str, float | None], ...]
+    outlined: tuple[str, ...]
+    value_kind: ValueKind
+    unit: str
+    source: SourceRef
+    breaks: str | None = None  # French: how the class breaks are drawn (« quantiles des EPCI de la région »)
+    labels: tuple[tuple[str, str], ...] = ()
+    note: str | None = None
+    # No figure mapped: the zones drawn flat, the labelled ones other than the territory tinted and
+    # numbered, their names in the legend (the map of the nearest comparable territories).
+    plain: bool = False
+    kind: Literal["zone_map"] = "zone_map"
+
+
 # What fills a gap: an online edition, a national file the consultant imports once, or nothing
 # (the producer published no value for the territory).
 GapRemedy = Literal["online", "import", "unpublished"]
@@ -156,7 +185,7 @@ class Note:
     kind: Literal["note"] = "note"
 
 
-Block = IndicatorTable | Table | Chart | CommuneMap | Note
+Block = IndicatorTable | Table | Chart | CommuneMap | ZoneMap | Note
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +204,10 @@ class EnjeuKind(StrEnum):
     QUESTION = "question"
 
 
+# How many enjeux of each kind page 4 aims at; a column with fewer says so in a plain sentence.
+ENJEUX_WANTED: dict[str, int] = {EnjeuKind.ATOUT: 3, EnjeuKind.FRAGILITE: 3, EnjeuKind.QUESTION: 5}
+
+
 @dataclass(frozen=True, slots=True)
 class Enjeu:
     """One issue for the first workshop, tied to the figure it comes from."""
@@ -182,6 +215,24 @@ class Enjeu:
     kind: EnjeuKind
     text: str
     indicator_id: str | None
+    theme: str | None = None  # the section id of the chapter it speaks of
+    rule: str | None = None  # the id of the rule that gave it (themes/enjeux.py)
+    indicators: tuple[str, ...] = ()  # every indicator id it rests on, `indicator_id` first
+
+
+@dataclass(frozen=True, slots=True)
+class AtelierReading:
+    """What page 4 reads beside the rules' enjeux (themes/en_bref.py): the Atelier's focus theme,
+    the territory's internal contrasts (themes/contrasts.py), the consultant's inventory by theme."""
+
+    focus: str | None = None  # the section id of the Atelier's theme (--focus, focus:)
+    focus_title: str = ""
+    focus_lacking: str | None = None  # French: what this edition lacks of the focus theme
+    focus_questions: tuple[Enjeu, ...] = ()  # the questions the missing figures would have answered
+    contrasts: tuple[Enjeu, ...] = ()
+    contrast_chart: Chart | None = None  # the growth by commune (None: a single commune, no data)
+    initiatives: tuple[tuple[str, str], ...] = ()  # (section id, French sentence) by theme
+    without_initiative: str | None = None  # French: the communes no initiative names
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +286,48 @@ class TerritorySummary:
 
 
 @dataclass(frozen=True, slots=True)
+class ProfileVariable:
+    """A figure of the comparable territories' profile (tables.profiles.PROFILE_VARIABLES)."""
+
+    id: str  # "unemployment_pct"
+    label: str  # French
+    unit: str
+    kind: ValueKind
+    period: str  # "2018", "2013-2018"
+
+
+@dataclass(frozen=True, slots=True)
+class PeerRow:
+    """One territory among the comparable ones (the dossier's own territory included), its profile
+    figures read from the national profile table (None: a part missing or secret there)."""
+
+    code: str
+    name: str
+    departements: tuple[tuple[str, str], ...]  # (code, name)
+    values: tuple[tuple[str, float | None], ...]  # ProfileVariable id -> value
+    distance_km: float | None = None  # between the centres (None for the territory itself)
+    similarity_rank: int | None = None  # 1 = the most similar of France
+    closest: tuple[str, ...] = ()  # the profile variables where it is nearest the territory
+
+
+@dataclass(frozen=True, slots=True)
+class Comparables:
+    """The comparable territories of a commune or an EPCI (diagterr.peers), as the chapter
+    « Territoires comparables », indicateurs.json and the cohort synthesis read them."""
+
+    level: str  # "COM" or "EPCI"
+    method: str  # French: how they were found
+    variables: tuple[ProfileVariable, ...]  # the figures of every PeerRow, in order
+    similarity_variables: tuple[str, ...]  # the ids the resemblance is computed on
+    territory: PeerRow
+    nearest: tuple[PeerRow, ...]
+    similar: tuple[PeerRow, ...]  # empty when the consultant chose the list
+    chosen: tuple[PeerRow, ...]  # the consultant's list (--comparer, comparer:)
+    source: SourceRef
+    missing_reason: str  # French: why a figure may be None
+
+
+@dataclass(frozen=True, slots=True)
 class Dossier:
     territory: TerritorySummary
     edition_date: date
@@ -246,6 +339,8 @@ class Dossier:
     gaps: tuple[Gap, ...] = ()  # the sources the edition lacks, each once (missing_data.edition_gaps)
     missing: tuple[MissingPart, ...] = ()  # what each chapter lacks, for the annex
     methods: tuple[str, ...] = field(default=())  # French paragraphs for the annex
+    comparables: Comparables | None = None  # None for a list of communes, or without the profile table
+    reading: AtelierReading = field(default_factory=AtelierReading)  # page 4 beside the enjeux
 
     def indicators(self) -> list[tuple[str, Indicator]]:
         """Every indicator of the dossier with the id of its section, in reading order."""

@@ -155,6 +155,9 @@ def staged_edition(out_dir: Path) -> Iterator[Path]:
             raise _write_failure(out_dir, error) from None
         names = sorted((p.name for p in staging.iterdir()), key=lambda name: (name == PUBLISH_LAST, name))
         for name in names:
+            if (staging / name).is_dir() and (out_dir / name).is_dir():
+                # a folder of the edition (cartes/): the previous one goes aside, removed with the staging
+                os.replace(out_dir / name, staging / f"{name}.previous")
             os.replace(staging / name, out_dir / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -113,6 +113,31 @@ CATEGORY_WORDS = {  # how the file writes them (shown in messages and in the tem
 }
 UNCATEGORISED = "Catégorie non renseignée"
 
+# The chapter a free-text theme belongs to, so that page 4 and the chapters show each initiative
+# beside its theme's enjeux: the first chapter with a word of the (normalised) theme starting with
+# one of its stems ("Mobilité douce" -> mobilites, "Friches" -> climat, the chapter of land take).
+THEME_CHAPTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("mobilites", ("mobilit", "transport", "velo", "covoiturage", "deplacement", "navette", "pieton")),
+    ("habitat", ("habitat", "logement", "renovation", "vacance")),
+    ("climat", ("climat", "energie", "eau", "biodiversit", "friche", "foncier", "sol", "sols", "risque",
+                "environnement", "ecolog", "transition", "dechet", "paysage")),
+    ("economie", ("econom", "emploi", "commerce", "agricult", "aliment", "tourism", "artisan", "industri",
+                  "entreprise", "formation")),
+    ("demographie", ("jeunesse", "jeune", "enfance", "senior", "aine", "famille", "vieilliss", "sante",
+                     "social", "solidarit", "intergeneration")),
+    ("territoire", ("service", "centre", "bourg", "culture", "patrimoine", "numerique", "equipement",
+                    "gouvernance", "village")),
+)
+
+
+def chapter_of(theme: str) -> str | None:
+    """The section id of the chapter a free-text theme belongs to (None: no chapter's word)."""
+    words = normalize(theme).split()
+    for chapter, stems in THEME_CHAPTERS:
+        if any(word.startswith(stem) if len(stem) > 3 else word == stem for word in words for stem in stems):
+            return chapter
+    return None
+
 # Status: a short list (counted and shown in this order), accents and case ignored.
 STATUSES = ("en cours", "en projet", "terminé")
 _STATUS_SPELLINGS = {

@@ -23,11 +23,12 @@ import geopandas as gpd
 import pandas as pd
 
 from diagterr.cog import COG_VINTAGE, load_cog
-from diagterr.dossier import Dossier, Gap, SourceEntry, TerritorySummary
+from diagterr.dossier import Comparables, Dossier, Gap, Section, SourceEntry, TerritorySummary, ZoneMap
 from diagterr.edition_changes import changes_section, load_previous
 from diagterr.errors import ExitCode, OfflineUnavailableError, SourceError
 from diagterr.initiatives import Inventory, load_inventory
 from diagterr.missing_data import edition_gaps, fold_dossier_gaps
+from diagterr.outputs import ALL_FORMATS
 from diagterr.progress import Event, Phase, Reporter, silent
 from diagterr.resources import national_dir, samples_dir
 from diagterr.settings import cache_dir
@@ -44,11 +45,11 @@ from diagterr.tables.census import (
     RP2021_IRIS,
     RP_POPULATION,
 )
-from diagterr.tables.geography import BOUNDARIES_COMMUNES, BOUNDARIES_DEPARTEMENTS
+from diagterr.tables.geography import BOUNDARIES_COMMUNES, BOUNDARIES_DEPARTEMENTS, BOUNDARIES_EPCI
 from diagterr.territory import Territory
 from diagterr.texts import say
-from diagterr.themes import ANALYSERS, programmes
-from diagterr.themes.en_bref import enjeux, key_figures
+from diagterr.themes import ANALYSERS, Chapter, comparables, contrasts, programmes
+from diagterr.themes.en_bref import atelier_reading, enjeux, key_figures
 from diagterr.themes.figures import Figures
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,10 @@ class RunOptions:
     edition_date: date = field(default_factory=date.today)
     initiatives: Path | None = None  # the consultant's inventory (CSV or YAML), see diagterr.initiatives
     focus: str | None = None  # a section id put first, right after "En bref" (themes.FOCUS_CHOICES)
+    # The consultant's own list of comparable territories (validated codes of the territory's kind);
+    # None: the comparable territories are chosen by diagterr.peers.
+    comparer: tuple[str, ...] | None = None
+    formats: frozenset[str] = ALL_FORMATS  # the files written (diagterr.outputs.OUTPUT_FORMATS)
 
 
 @dataclass
@@ -282,16 +287,31 @@ def source_title(source_id: str) -> str:
 
 def build_dossier(territory: Territory, store: Store, options: RunOptions, gaps: list[Gap],
                   extra_manifests: list[Manifest], initiatives: Inventory | None = None) -> Dossier:
-    """The dossier; `initiatives`: the validated inventory, given to the programmes theme only."""
+    """The dossier; `initiatives`: the validated inventory, given to the programmes theme, to the
+    chapters of the initiatives' themes and to page 4; `options.comparer`, the consultant's
+    comparison list, to the comparables theme only; `options.focus` leads page 4."""
     fig = Figures(store, territory)
-    sections, missing = fold_dossier_gaps(tuple(
-        programmes.analyse(fig, initiatives) if chapter.analyse is programmes.analyse else chapter.analyse(fig)
-        for chapter in ANALYSERS
-    ))
+    peers = comparables.peer_figures(fig, options.comparer)
+
+    def analysed(chapter: Chapter) -> Section:
+        if chapter.analyse is programmes.analyse:
+            return programmes.analyse(fig, initiatives)
+        if chapter.analyse is comparables.analyse:
+            return comparables.section(fig, peers)
+        return chapter.analyse(fig)
+
+    sections, missing = fold_dossier_gaps(tuple(analysed(chapter) for chapter in ANALYSERS))
     used = [manifest for name in fig.tables_used() for manifest in supplying_manifests(store, name, territory)]
+    if isinstance(peers, Comparables) and (profiles := store.manifest(peers.source.table or "")) is not None:
+        used.append(profiles)
     if initiatives is not None and initiatives.initiatives:
         used.append(initiatives.manifest())
     programme_names = programmes.programmes_in_place(fig)
+    by_chapter = programmes.chapter_initiatives(fig, initiatives)  # the inventory beside its chapter's figures
+    sections = tuple(replace(s, blocks=(*s.blocks, *by_chapter[s.id])) if s.id in by_chapter else s
+                     for s in sections)
+    found = enjeux(sections, programme_names)
+    communes = tuple(sorted(((c.code, c.name) for c in territory.communes), key=lambda x: x[1]))
     return Dossier(
         territory=TerritorySummary(
             code=territory.code,
@@ -304,11 +324,14 @@ def build_dossier(territory: Territory, store: Store, options: RunOptions, gaps:
         edition_date=options.edition_date,
         situation_date=situation(store, fig),
         key_figures=key_figures(sections),
-        enjeux=enjeux(sections, programme_names),
+        enjeux=found,
+        reading=atelier_reading(sections, found, missing, options.focus, contrasts.analyse(fig), initiatives,
+                                communes),
         sections=sections,
         sources=source_entries(extra_manifests + used),
         gaps=edition_gaps(gaps, missing, source_title),
         missing=missing,
+        comparables=peers if isinstance(peers, Comparables) else None,
         methods=tuple(filter(None, (
             say("pipeline.method_counts"),
             say("pipeline.method_comparisons"),
@@ -362,6 +385,68 @@ def prepare(territory: Territory, options: RunOptions, store: Store, client: Htt
     return Prepared(territory, options, fetch.gaps, boundaries, context, manifests, initiatives, requests)
 
 
+# The outlines of the zones a `ZoneMap` draws, by its level.
+ZONE_TABLES = {"EPCI": BOUNDARIES_EPCI, "COM": BOUNDARIES_COMMUNES}
+
+
+def gather_zones(dossier: Dossier, store: Store) -> tuple[gpd.GeoDataFrame | None, Dossier]:
+    """The outlines every `ZoneMap` of the dossier draws (columns level, code, name, geometry), read
+    by code from the store, and the dossier with their manifests and those of the maps' figures in
+    its annex (when not there yet)."""
+    wanted: dict[str, set[str]] = {}
+    tables: set[str] = set()
+    for section in dossier.sections:
+        for block in section.blocks:
+            if isinstance(block, ZoneMap):
+                wanted.setdefault(block.level, set()).update([c for c, _ in block.values], block.outlined)
+                tables.update([block.source.table] if block.source.table else [])
+    parts, manifests = [], []
+    for level, codes in sorted(wanted.items()):
+        table = ZONE_TABLES[level]
+        frame = store.read_geo(table.name, filters=[[("code", "in", sorted(codes))]])  # never a whole table
+        if frame is not None and not frame.empty:
+            parts.append(frame[["code", "name", "geometry"]].assign(level=level))
+            manifests.extend(store.manifests(table.name, sorted(codes)))
+    manifests.extend(m for name in sorted(tables) if (m := store.manifest(name)) is not None)
+    known = {(entry.table, entry.title, entry.vintage, entry.origin) for entry in dossier.sources}
+    added = [entry for entry in source_entries(manifests)
+             if entry.table is not None and (entry.table, entry.title, entry.vintage, entry.origin) not in known]
+    if added:
+        dossier = replace(dossier, sources=(*dossier.sources, *added))
+    if not parts:
+        return None, dossier
+    zones = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True)[["level", "code", "name", "geometry"]],
+                             geometry="geometry", crs="EPSG:4326")
+    return zones, dossier
+
+
+NEIGHBOUR_TOUCH_M = 100.0  # outlines closer than this touch (the national outlines are simplified)
+
+
+def gather_neighbours(boundaries: gpd.GeoDataFrame | None, store: Store) -> gpd.GeoDataFrame | None:
+    """The communes touching the territory (code, name, geometry; EPSG:4326), from the national
+    outlines: read by the code prefixes of the départements that touch it, never a whole table."""
+    if boundaries is None or boundaries.empty:
+        return None
+    metric = boundaries.estimate_utm_crs()
+    perimeter = boundaries.to_crs(metric).union_all().buffer(NEIGHBOUR_TOUCH_M)
+    departements = store.read_geo(BOUNDARIES_DEPARTEMENTS.name)
+    if departements is None or departements.empty:
+        return None
+    near = sorted(departements.loc[departements.to_crs(metric).intersects(perimeter), "code"].astype(str))
+    if not near:
+        return None
+    filters = [[("code", ">=", code), ("code", "<", code + "\uffff")] for code in near]
+    candidates = store.read_geo(BOUNDARIES_COMMUNES.name, filters=filters)
+    if candidates is None or candidates.empty:
+        return None
+    own = set(boundaries["code"].astype(str))
+    touching = candidates[~candidates["code"].astype(str).isin(own) & candidates.to_crs(metric).intersects(perimeter)]
+    if touching.empty:
+        return None
+    return touching[["code", "name", "geometry"]].sort_values("code").reset_index(drop=True).to_crs("EPSG:4326")
+
+
 def produce(prepared: Prepared, store: Store, reporter: Reporter = silent) -> RunResult:
     """The analyse-and-render phase: reads the store only, writes the dossier's files.
 
@@ -384,9 +469,11 @@ def produce(prepared: Prepared, store: Store, reporter: Reporter = silent) -> Ru
     reporter(Event(Phase.RENDER, say("pipeline.progress_rendering")))
     from diagterr.render import render_dossier  # WeasyPrint loads only when rendering
 
-    files = render_dossier(dossier, prepared.boundaries, options.out_dir, context=prepared.context)
-    return RunResult(options.out_dir, [files.pdf, files.html, files.json, files.csv], list(dossier.gaps),
-                     prepared.requests)
+    zones, dossier = gather_zones(dossier, store)
+    neighbours = gather_neighbours(prepared.boundaries, store) if "cartes" in options.formats else None
+    files = render_dossier(dossier, prepared.boundaries, options.out_dir, context=prepared.context, zones=zones,
+                          neighbours=neighbours, formats=options.formats)
+    return RunResult(options.out_dir, list(files), list(dossier.gaps), prepared.requests)
 
 
 def run(territory: Territory, options: RunOptions, reporter: Reporter = silent,

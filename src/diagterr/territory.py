@@ -93,6 +93,11 @@ _COMMUNE_FORMAT = (
     "pour la Corse (ex. 07341, 2A004)"
 )
 _SEARCH_HINT = "Cherchez par nom : diagterr search NOM"
+# Said with a code that exists in no vintage: what a territory's code looks like (issue 16, bad input).
+_VALID_FORMS = (
+    "Formes valides : --commune et --communes, des codes INSEE de 5 caractères (ex. 07341, 2A004) ; "
+    "--epci, un SIREN de 9 chiffres (ex. 246900625)."
+)
 _MAX_NEAR_CODES = 5
 
 
@@ -127,8 +132,12 @@ def resolve_territory(
     epci: str | None = None,
     communes: str | None = None,
     nom: str | None = None,
+    whole_communes: bool = False,
 ) -> Territory:
-    """The territory named by exactly one of commune / epci / communes (with nom)."""
+    """The territory named by exactly one of commune / epci / communes (with nom).
+
+    `whole_communes` (what a user asks with --commune): an arrondissement municipal is refused with
+    the hint of its commune, the national base holding Paris, Lyon and Marseille whole."""
     given = [
         option
         for option, value in (("--commune", commune), ("--epci", epci), ("--communes", communes))
@@ -144,7 +153,7 @@ def resolve_territory(
     display_name = nom.strip() if nom is not None and nom.strip() else None
     index = load_cog()
     if commune is not None:
-        return _resolve_commune(index, commune, display_name)
+        return _resolve_commune(index, commune, display_name, whole_communes)
     if epci is not None:
         return _resolve_epci(index, epci, display_name)
     assert communes is not None
@@ -163,14 +172,26 @@ def _clean_code(value: str) -> str:
     return re.sub(r"\s+", "", value).upper()
 
 
-def _resolve_commune(index: CogIndex, value: str, display_name: str | None) -> Territory:
+def _resolve_commune(index: CogIndex, value: str, display_name: str | None, whole_communes: bool) -> Territory:
     code = _clean_code(value)
     rec = index.commune(code)
     if rec is None:
         raise _commune_error(index, value, code, option="--commune")
+    if whole_communes and rec.type == "arrondissement-municipal":
+        raise _arrondissement_error(index, rec)
     member = _member(index, rec)
     kind_label = "Arrondissement municipal" if rec.type == "arrondissement-municipal" else "Commune"
     return _territory(index, "commune", rec.code, display_name or rec.name, kind_label, [member])
+
+
+def _arrondissement_error(index: CogIndex, rec: CommuneRecord) -> BadInputError:
+    """An arrondissement municipal asked as a commune: the dossier is made for its whole commune."""
+    city = index.commune(rec.parent) if rec.parent is not None else None
+    city_name = f"{city.name} ({city.code})" if city is not None else str(rec.parent)
+    return BadInputError(
+        f"{rec.code} est un arrondissement municipal ({rec.name}) : le dossier se fait pour la commune entière, "
+        f"{city_name}. Écrivez --commune {rec.parent}."
+    )
 
 
 def _commune_error(index: CogIndex, value: str, code: str, *, option: str) -> BadInputError:
@@ -216,7 +237,7 @@ def _commune_error(index: CogIndex, value: str, code: str, *, option: str) -> Ba
         )
     else:
         message += f" Aucune commune du {COG_VINTAGE} ne commence par {dep}."
-    return UnknownTerritoryError(f"{message} {_SEARCH_HINT}")
+    return UnknownTerritoryError(f"{message} {_VALID_FORMS} {_SEARCH_HINT}")
 
 
 def _format_guesses(index: CogIndex, code: str) -> list[str]:
@@ -308,7 +329,7 @@ def _epci_error(index: CogIndex, value: str, siren: str) -> BadInputError:
         )
     return UnknownTerritoryError(
         f"EPCI {siren} inconnu : ce SIREN n'est celui d'aucun EPCI à fiscalité propre du {COG_VINTAGE}. "
-        f"{_SEARCH_HINT}"
+        f"{_VALID_FORMS} {_SEARCH_HINT}"
     )
 
 
@@ -340,7 +361,7 @@ def _resolve_list(index: CogIndex, value: str, display_name: str) -> Territory:
     if problems:
         plural = "s" if len(problems) > 1 else ""
         message = f"Code{plural} invalide{plural} dans --communes : {', '.join(problems)}. Corrigez la liste"
-        message += f" ({_COMMUNE_FORMAT})." if malformed else "."
+        message += f" ({_COMMUNE_FORMAT})." if malformed else f". {_VALID_FORMS}"
         message += f" {_SEARCH_HINT}"
         raise BadInputError(message) if malformed else UnknownTerritoryError(message)
     listed = {rec.code for rec in records}

@@ -19,7 +19,8 @@ import numpy as np
 
 from diagterr import __version__
 from diagterr.atomic import write_bytes_atomic
-from diagterr.dossier import Dossier, Indicator
+from diagterr.dossier import Comparables, Dossier, Enjeu, Indicator, PeerRow
+from diagterr.texts import say
 
 KEY_FIGURES_SECTION = "en_bref"
 
@@ -73,9 +74,62 @@ def indicator_record(section_id: str, indicator: Indicator) -> dict[str, Any]:
     }
 
 
+def enjeu_record(enjeu: Enjeu) -> dict[str, Any]:
+    """One enjeu of page 4 as a JSON object: its kind, chapter, sentence as printed, rule and indicators."""
+    return {
+        "kind": str(enjeu.kind),
+        "theme": enjeu.theme,
+        "text": enjeu.text,
+        "rule": enjeu.rule,
+        "indicators": list(enjeu.indicators or ((enjeu.indicator_id,) if enjeu.indicator_id else ())),
+    }
+
+
 def _all_indicators(dossier: Dossier) -> list[tuple[str, Indicator]]:
     """Key figures (section "en_bref") first, then every indicator of the sections."""
     return [(KEY_FIGURES_SECTION, ind) for ind in dossier.key_figures] + dossier.indicators()
+
+
+# The groups of the comparable territories: JSON key and CSV level (« niveau »).
+PEER_GROUPS = (("nearest", "proche"), ("similar", "semblable"), ("chosen", "choisi"))
+COMPARABLES_SECTION = "comparables"
+
+
+def _peer_record(row: PeerRow) -> dict[str, Any]:
+    return {
+        "code": row.code,
+        "name": row.name,
+        "departements": [{"code": c, "name": n} for c, n in row.departements],
+        "distance_km": _number(row.distance_km),
+        "similarity_rank": row.similarity_rank,
+        "closest": list(row.closest),
+        "values": {variable: _number(value) for variable, value in row.values},
+    }
+
+
+def comparables_record(comparables: Comparables | None) -> dict[str, Any] | None:
+    """The comparable territories as a JSON object (null for a list of communes): the territory,
+    then its nearest and its most similar (or the team's chosen list), each with every figure of
+    the profile, so that a spreadsheet rebuilds the chapter's tables."""
+    if comparables is None:
+        return None
+    record: dict[str, Any] = {
+        "level": comparables.level,
+        "method": comparables.method,
+        "source_id": comparables.source.source_id,
+        "vintage": comparables.source.vintage,
+        "geo_vintage": comparables.source.geo_vintage,
+        "variables": [{"id": v.id, "label": v.label, "unit": v.unit, "kind": v.kind, "period": v.period}
+                      for v in comparables.variables],
+        "similarity_variables": list(comparables.similarity_variables),
+        "missing_reason": comparables.missing_reason,
+        "territory": _peer_record(comparables.territory),
+    }
+    for key, _ in PEER_GROUPS:
+        rows: tuple[PeerRow, ...] = getattr(comparables, key)
+        if rows or key == "nearest":  # "similar" or "chosen": the one the chapter shows
+            record[key] = [_peer_record(row) for row in rows]
+    return record
 
 
 def indicators_json(dossier: Dossier) -> str:
@@ -96,6 +150,8 @@ def indicators_json(dossier: Dossier) -> str:
         "key_figures": [indicator_record(KEY_FIGURES_SECTION, ind) for ind in dossier.key_figures],
         "indicators": [indicator_record(section, ind) for section, ind in dossier.indicators()],
         "gaps": [{"source_id": g.source_id, "message": g.message} for g in dossier.gaps],
+        "enjeux": [enjeu_record(e) for e in dossier.enjeux],
+        "comparables": comparables_record(dossier.comparables),
     }
     return json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
 
@@ -147,7 +203,33 @@ def indicators_csv(dossier: Dossier) -> str:
             writer.writerow(_csv_row(section_id, ind.id, ind.label, c.level, c.code, c.name,
                                      unit, period, source, vintage, geo, c.missing_reason, c.coverage,
                                      number=c.value))
+    if dossier.comparables is not None:
+        for row in _comparables_rows(dossier.comparables):
+            writer.writerow(row)
     return buffer.getvalue()
+
+
+def _comparables_rows(comparables: Comparables) -> list[list[str]]:
+    """The comparable territories in indicateurs.csv: one row per territory and figure (section
+    « comparables », niveau « territoire », « proche », « semblable » or « choisi »), the distance
+    between the centres as the figure « distance_km »."""
+    source = comparables.source
+    rows = []
+    groups = (("territoire", (comparables.territory,)),
+              *((level, getattr(comparables, key)) for key, level in PEER_GROUPS))
+    for level, peers in groups:
+        for peer in peers:
+            values = dict(peer.values)
+            if level != "territoire":
+                rows.append(_csv_row(COMPARABLES_SECTION, "distance_km", say("comparables.csv_distance"), level, peer.code,
+                                     peer.name, "km", None, None, None, None, None, None,
+                                     number=peer.distance_km))
+            for v in comparables.variables:
+                value = values.get(v.id)
+                rows.append(_csv_row(COMPARABLES_SECTION, v.id, v.label, level, peer.code, peer.name,
+                                     v.unit, v.period, source.source_id, source.vintage, source.geo_vintage,
+                                     comparables.missing_reason if value is None else None, None, number=value))
+    return rows
 
 
 def write_exports(dossier: Dossier, out_dir: Path) -> tuple[Path, Path]:

@@ -22,6 +22,8 @@ from markupsafe import Markup
 
 from diagterr import __version__, formatting
 from diagterr.dossier import (
+    ENJEUX_WANTED,
+    Chart,
     Column,
     CommuneMap,
     Comparison,
@@ -324,7 +326,29 @@ class DossierView:
 
     # --- enjeux
     def enjeux(self, kind: str) -> list[str]:
-        return [e.text for e in self.dossier.enjeux if e.kind == kind]
+        """The enjeux of one column; those of the Atelier's theme lead the page instead."""
+        focus = self.dossier.reading.focus
+        return [e.text for e in self.dossier.enjeux if e.kind == kind and (focus is None or e.theme != focus)]
+
+    def focus_enjeux(self) -> list[tuple[str, str]]:
+        """(kind, text) of the enjeux of the Atelier's theme, atouts first, then fragilités, questions."""
+        focus = self.dossier.reading.focus
+        order = list(ENJEUX_WANTED)
+        chosen = [e for e in self.dossier.enjeux if focus is not None and e.theme == focus]
+        return [(str(e.kind), e.text) for e in sorted(chosen, key=lambda e: order.index(e.kind))]
+
+    def focus_none(self) -> str:
+        """What page 4 says when the Atelier's theme has figures but no enjeu."""
+        return say("atelier.focus_none")
+
+    def initiatives_of(self, theme: str) -> str | None:
+        """The inventory's sentence for one chapter (« 2 initiatives recensées : … »), or None."""
+        return next((text for section_id, text in self.dossier.reading.initiatives if section_id == theme), None)
+
+    def enjeux_shortfall(self, kind: str) -> str | None:
+        """The plain sentence under a column with fewer enjeux than the page aims at (None: enough)."""
+        count = sum(1 for e in self.dossier.enjeux if e.kind == kind)
+        return say(f"en_bref.peu_{kind}", count=count) if count < ENJEUX_WANTED.get(kind, 0) else None
 
 
 def _level_headers(block: IndicatorTable) -> list[tuple[str, str, str]]:
@@ -436,6 +460,26 @@ def used_glossary(document: str, entries: Sequence[GlossaryEntry] | None = None)
                  if any(clue_found(clue, folded) for clue in e.clues))
 
 
+# The chart of page 4 sits beside the contrasts: drawn at the width it is shown (its text then
+# keeps the size of the chapters' charts), a row of bars under 5 mm high.
+PAGE_FOUR_CHART_WIDTH_IN = 74 / 25.4
+
+
+def page_four_chart_svg(chart: Chart) -> str:
+    """The contrasts' chart as an SVG drawn at the width of its column on page 4."""
+    from diagterr.render.charts import chart_figure, figure_to_svg, house_style
+
+    rows = len(chart.series[0].x) if chart.series else 1
+    with house_style():
+        fig = chart_figure(chart)
+        fig.set_size_inches(PAGE_FOUR_CHART_WIDTH_IN, 0.5 + 0.18 * rows)
+        for ax in fig.axes:  # room for the value labels at both ends of a narrow chart
+            low, high = ax.get_xlim()
+            pad = (high - low) * 0.15
+            ax.set_xlim(low - pad if low < 0 else low, high + pad)
+        return figure_to_svg(fig)
+
+
 def render_html(
     dossier: Dossier,
     svgs: Mapping[str, str | None],
@@ -452,6 +496,9 @@ def render_html(
     the glossary looks for the terms the dossier uses.
     """
     css = (templates_dir() / STYLESHEET).read_text(encoding="utf-8") if standalone else None
+    chart = dossier.reading.contrast_chart
+    if chart is not None and chart.id not in svgs:  # the chart of page 4 is no chapter's block
+        svgs = {**svgs, chart.id: page_four_chart_svg(chart)}
     template = environment().get_template(MAIN_TEMPLATE)
     values = {
         "dossier": dossier,

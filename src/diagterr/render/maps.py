@@ -10,6 +10,7 @@ there is no map: `map_svg` returns None and the HTML says so where the map would
 
 from __future__ import annotations
 
+import re
 import textwrap
 import warnings
 from collections import Counter
@@ -22,7 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from diagterr.dossier import CommuneMap, ValueKind
+from diagterr.dossier import CommuneMap, ValueKind, ZoneMap
 from diagterr.formatting import DEFAULT_DECIMALS, INLINE_UNIT, MISSING, nombre, valeur
 from diagterr.render.charts import ACCENT, COLUMN_WIDTH_IN, figure_to_svg, house_style
 
@@ -330,6 +331,212 @@ def map_svg(
             fig.clear()
 
 
+# -- maps of zones around the territory (`ZoneMap`: the EPCI of a région, the communes of a département)
+
+HALF_WIDTH_IN = 84 / 25.4  # two maps side by side in the A4 column (174 mm, 6 mm apart)
+ZONE_MAP_MAX_HEIGHT_IN = 2.9  # two rows of maps, with their titles and captions, on an A4 page
+ZONE_MAP_MIN_HEIGHT_IN = 2.1
+LEGEND_ROW_IN = 0.145
+LEGEND_PAD_IN = 0.1
+LEGEND_SHORT_LABEL = 14  # labels up to this length fit three legend columns in a half-width map
+# Outlines are simplified to what the map can show: half a point at the map's scale.
+SIMPLIFY_POINTS = 0.5
+OUTLINED_HALO = "white"
+MARKED_FILL = "#9fb8d3"  # the nearest territories on the plain map, a shade above PLAIN_FILL
+
+
+def _zone_edge_width(count: int) -> float:
+    """Thinner white edges between zones the more zones there are (1 200 communes vs 150 EPCI)."""
+    return 0.5 if count <= 120 else 0.35 if count <= 400 else 0.2
+
+
+def zone_outlines(block: ZoneMap, zones: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """The outlines of the block's zones (its level, its codes), EPSG:4326 as given."""
+    if zones is None or zones.empty:
+        return gpd.GeoDataFrame({"code": [], "name": []}, geometry=[], crs="EPSG:4326")
+    codes = {code for code, _ in block.values} | set(block.outlined)
+    rows = zones[(zones["level"] == block.level) & zones["code"].astype(str).isin(codes)]
+    rows = rows.drop_duplicates("code")
+    return gpd.GeoDataFrame(rows[["code", "name", "geometry"]].assign(code=rows["code"].astype(str)),
+                            geometry="geometry", crs=zones.crs).reset_index(drop=True)
+
+
+def _simplified(frame: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoSeries:
+    """The outlines simplified as one coverage (shared edges stay shared: no slivers, no gaps)."""
+    import shapely
+    import shapely.errors
+
+    geometries = frame.geometry.values
+    try:
+        simple = shapely.coverage_simplify(geometries, tolerance, simplify_boundary=True)
+    except shapely.errors.GEOSException:  # pragma: no cover - not a coverage: simplify each zone alone
+        simple = shapely.simplify(geometries, tolerance, preserve_topology=True)
+    return gpd.GeoSeries(simple, index=frame.index, crs=frame.crs)
+
+
+def zone_map_figure(block: ZoneMap, zones: gpd.GeoDataFrame, *, crs: str | None = None,
+                    width: float = HALF_WIDTH_IN) -> Figure:
+    """The matplotlib figure of a zone map (call inside `house_style()`): the zones by class, the
+    territory outlined, its name beside it, the class breaks in the legend below the map."""
+    frame = zone_outlines(block, zones)
+    # The projection of the area: read from the communes' codes on a commune map; an EPCI's SIREN
+    # says nothing of where it is, so an EPCI map takes `crs`, that of the territory's communes.
+    if block.level == "COM":
+        crs = crs_for_codes(frame["code"])
+    crs = crs or MAINLAND_CRS
+    frame = frame.to_crs(crs)
+    values = dict(block.values)
+    frame["value"] = [values.get(code) for code in frame["code"]]
+    known = frame["value"].notna()
+    data = frame.loc[known, "value"].astype(float)
+
+    # Classes first: the legend's size sets the figure's height.
+    handles: list[Patch] = []
+    colours: list[str] = []
+    marked: dict[str, str] = {}
+    if block.plain:
+        # The labelled zones other than the territory, numbered in the order of the labels.
+        outlined = set(block.outlined)
+        marked = {code: str(i) for i, (code, _) in
+                  enumerate([item for item in block.labels if item[0] not in outlined], start=1)}
+        names = dict(block.labels)
+        handles = [Patch(facecolor=MARKED_FILL, edgecolor="none", label=f"{number}. {names[code]}")
+                   for code, number in marked.items()]
+        known = frame["code"].isin([])  # nothing hatched: a plain map has no missing value
+        data = frame.loc[known, "value"]
+    if len(data):
+        bins = class_breaks(list(data))
+        palette = class_colours(float(data.min()), bins)
+        colours = [palette[class_of(v, bins)] for v in data]
+        labels = class_labels(float(data.min()), bins, block.value_kind)
+        handles = [Patch(facecolor=c, edgecolor="none", label=label) for c, label in zip(palette, labels, strict=True)]
+    if (~known).any() and not block.plain:
+        handles.append(Patch(facecolor=MISSING_FILL, edgecolor=MISSING_HATCH_COLOUR, hatch="//////",
+                             linewidth=0, label=MISSING))
+    title = block.unit if block.unit and block.value_kind not in INLINE_UNIT else None
+    longest = max((len(str(h.get_label())) for h in handles), default=0)
+    ncols = 1 if block.plain else 3 if longest <= LEGEND_SHORT_LABEL else 2
+    rows = -(-len(handles) // ncols)
+    legend_height = LEGEND_PAD_IN + LEGEND_ROW_IN * (rows + (1 if title else 0))
+
+    bounds = np.array(frame.total_bounds)
+    span_x, span_y = max(bounds[2] - bounds[0], 1.0), max(bounds[3] - bounds[1], 1.0)
+    margin = 0.08 * max(span_x, span_y)  # as _view_box adds them: 1 on the sides and top, 1.9 below
+    natural = (span_y + 2.9 * margin) / (span_x + 2 * margin)
+    map_height = float(np.clip(width * natural, ZONE_MAP_MIN_HEIGHT_IN, ZONE_MAP_MAX_HEIGHT_IN))
+    height = map_height + legend_height
+    fig = Figure(figsize=(width, height))
+    ax = fig.add_axes((0, legend_height / height, 1, map_height / height))
+    legend_ax = fig.add_axes((0, 0, 1, legend_height / height))
+    ax.set_axis_off()
+    legend_ax.set_axis_off()
+    x0, y0, x1, y1 = _view_box(bounds, map_height / width)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal", adjustable="datalim")
+
+    tolerance = SIMPLIFY_POINTS * (x1 - x0) / (width * 72)
+    frame = frame.set_geometry(_simplified(frame, tolerance))
+    edge = _zone_edge_width(len(frame))
+    if len(data):
+        frame.loc[known].plot(ax=ax, color=colours, edgecolor="white", linewidth=edge, zorder=2)
+    if block.plain:
+        flat = ~frame["code"].isin(list(marked))
+        frame.loc[flat].plot(ax=ax, facecolor=PLAIN_FILL, edgecolor="white", linewidth=edge, zorder=2)
+        tinted = frame.loc[~flat]
+        if len(tinted):
+            tinted.plot(ax=ax, facecolor=MARKED_FILL, edgecolor="white", linewidth=edge, zorder=2)
+            halo_number = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+            for code, point in zip(tinted["code"], tinted.geometry.representative_point(), strict=True):
+                ax.text(point.x, point.y, marked[code], ha="center", va="center", fontsize=7.5,
+                        fontweight="semibold", color="#1d1d1d", zorder=10, path_effects=halo_number)
+    elif (~known).any():
+        missing = frame.loc[~known]
+        missing.plot(ax=ax, facecolor=MISSING_FILL, edgecolor="white", linewidth=edge, zorder=2)
+        missing.plot(ax=ax, facecolor="none", edgecolor=MISSING_HATCH_COLOUR, hatch="//////", linewidth=0,
+                     zorder=2.1)
+
+    # The whole area's outer edge, then the territory: a white halo under the accent line, so that
+    # it reads on the darkest class as on the palest.
+    gpd.GeoSeries([frame.geometry.union_all()], crs=crs).boundary.plot(ax=ax, color="#8a939c", linewidth=0.6,
+                                                                        zorder=3)
+    territory = frame.loc[frame["code"].isin(set(block.outlined))]
+    if len(territory):
+        line = gpd.GeoSeries([territory.geometry.union_all()], crs=crs).boundary
+        line.plot(ax=ax, color=OUTLINED_HALO, linewidth=3.0, zorder=5)
+        line.plot(ax=ax, color=ACCENT, linewidth=1.5, zorder=6)
+        _label_territory(ax, block, territory, (x0, y0, x1, y1), width * 72)
+
+    _draw_scale_bar(ax, x0, y0, x1, y1)
+    _draw_north_arrow(ax, x0, y0, x1, y1)
+    ax.add_patch(Rectangle((0, 0), 1, 1, transform=ax.transAxes, fill=False, edgecolor=FRAME_COLOUR,
+                           linewidth=1.0, zorder=40, clip_on=True))
+    if handles:
+        legend_ax.legend(handles=handles, loc="upper left", title=title, frameon=False, alignment="left",
+                         ncols=ncols, fontsize=6.8, title_fontsize=6.8, handlelength=1.3, handleheight=0.9,
+                         labelspacing=0.3, columnspacing=1.0, handletextpad=0.5, borderaxespad=0.25)
+    return fig
+
+
+def _label_territory(ax: Axes, block: ZoneMap, territory: gpd.GeoDataFrame,
+                     view: tuple[float, float, float, float], width_pt: float) -> None:
+    """The territory's name beside its outline, on the side facing the map's centre, with a leader
+    from a point inside it."""
+    names = dict(block.labels)
+    text = " ; ".join(names[code] for code in territory["code"] if code in names)
+    if not text:
+        return
+    x0, y0, x1, y1 = view
+    _, tminy, _, tmaxy = territory.total_bounds
+    inside = territory.geometry.union_all().representative_point()
+    above = inside.y < (y0 + y1) / 2
+    dx = -1 if inside.x > (x0 + x1) / 2 else 1
+    # Points per map metre: the label clears the outline by 10 pt above (or below) it.
+    ppm = width_pt / (x1 - x0)
+    dy = ((tmaxy - inside.y) * ppm + 10) if above else -((inside.y - tminy) * ppm + 10)
+    halo = [patheffects.withStroke(linewidth=2.6, foreground="white")]
+    # The leader runs from inside the territory to the label's nearest corner.
+    corner = (0.0 if dx > 0 else 1.0, 0.0 if above else 1.0)
+    ax.annotate(
+        textwrap.fill(text, width=26), xy=(inside.x, inside.y), xytext=(12 * dx, dy),
+        textcoords="offset points", ha="left" if dx > 0 else "right", va="bottom" if above else "top",
+        fontsize=7.5, fontweight="semibold", color="#1d1d1d", zorder=20, path_effects=halo,
+        arrowprops={"arrowstyle": "-", "color": "#1d1d1d", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 0,
+                    "relpos": corner},
+    )
+
+
+_PATH_DATA = re.compile(r' d="([^"]*)"')
+_LONG_DECIMAL = re.compile(r"(\d+\.\d)\d+")
+
+
+def _rounded_paths(svg: str) -> str:
+    """The SVG with its path coordinates at a tenth of a point (matplotlib writes six decimals):
+    a map of a thousand communes shrinks by a third, with no visible change."""
+    return _PATH_DATA.sub(lambda m: ' d="' + _LONG_DECIMAL.sub(r"\1", m.group(1)) + '"', svg)
+
+
+def zone_map_svg(block: ZoneMap, zones: gpd.GeoDataFrame | None, *, crs: str | None = None) -> str | None:
+    """The zone map as an inline SVG string, or None when none of its zones has an outline.
+
+    `crs`: the projection of an EPCI map (that of the territory's communes, `crs_for_codes`)."""
+    if zone_outlines(block, zones).empty:
+        return None
+    assert zones is not None
+    with house_style():
+        fig = zone_map_figure(block, zones, crs=crs)
+        try:
+            return _rounded_paths(figure_to_svg(fig, tight=False))
+        finally:
+            fig.clear()
+
+
+def missing_zones(block: ZoneMap, zones: gpd.GeoDataFrame | None) -> list[str]:
+    """Codes of the block's zones without an outline in `zones`."""
+    known = set(zone_outlines(block, zones)["code"])
+    return [code for code, _ in block.values if code not in known]
+
+
 def missing_geometries(block: CommuneMap, boundaries: gpd.GeoDataFrame | None) -> list[str]:
     """Codes that have a value in the block but no outline in the boundaries."""
     if boundaries is None:
@@ -348,4 +555,8 @@ __all__ = [
     "map_figure",
     "map_svg",
     "missing_geometries",
+    "missing_zones",
+    "zone_map_figure",
+    "zone_map_svg",
+    "zone_outlines",
 ]

@@ -105,6 +105,14 @@ SOURCES: dict[str, SourceInfo] = {
             ("COM",),
         ),
         SourceInfo(
+            "insee_grille_densite",
+            "Grille communale de densité à 7 niveaux (édition 2024, population 2021)",
+            "INSEE",
+            "https://github.com/TommyRahita/Reporting-analyse-multifactorielles",
+            _LO,
+            ("COM",),
+        ),
+        SourceInfo(
             "anct_programmes",
             "Programmes de l'ANCT par commune (Petites villes de demain, Action cœur de ville, "
             "Villages d'avenir, France services, CRTE…), COG 2023",

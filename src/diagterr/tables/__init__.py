@@ -51,10 +51,10 @@ class TableSpec:
 
 
 def _gather() -> dict[str, TableSpec]:
-    from diagterr.tables import census, climate, economy, geography, programmes
+    from diagterr.tables import census, climate, economy, geography, profiles, programmes
 
     found: dict[str, TableSpec] = {}
-    for module in (geography, census, economy, climate, programmes):
+    for module in (geography, census, economy, climate, programmes, profiles):
         for value in vars(module).values():
             if isinstance(value, TableSpec):
                 if value.name in found and found[value.name] is not value:

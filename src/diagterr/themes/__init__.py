@@ -11,7 +11,17 @@ from dataclasses import dataclass
 
 from diagterr.chapters import CHAPTERS, FOCUS_ALIASES, FOCUS_CHOICES, check_focus, focus_choices_in_words
 from diagterr.dossier import Section
-from diagterr.themes import climat, demographie, economie, habitat, mobilites, programmes, territoire
+from diagterr.themes import (
+    climat,
+    comparables,
+    demographie,
+    economie,
+    habitat,
+    horizon_2050,
+    mobilites,
+    programmes,
+    territoire,
+)
 from diagterr.themes.figures import Figures
 
 
@@ -24,11 +34,13 @@ class Chapter:
 
 ANALYSERS: tuple[Chapter, ...] = (
     Chapter("territoire", "Le territoire", territoire.analyse),
+    Chapter(comparables.SECTION_ID, comparables.TITLE, comparables.analyse),
     Chapter("demographie", "Démographie", demographie.analyse),
     Chapter("habitat", "Habitat", habitat.analyse),
     Chapter(economie.SECTION_ID, economie.TITLE, economie.analyse),
     Chapter("mobilites", "Mobilités", mobilites.analyse),
     Chapter(climat.SECTION_ID, climat.TITLE, climat.analyse),
+    Chapter(horizon_2050.SECTION_ID, horizon_2050.TITLE, horizon_2050.analyse),
     Chapter(programmes.SECTION_ID, programmes.TITLE, programmes.analyse),
 )
 

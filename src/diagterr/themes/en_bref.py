@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import re
 
-from diagterr.dossier import Enjeu, EnjeuKind, Indicator, Section
+from diagterr.chapters import FOCUS_CHOICES
+from diagterr.cog import normalize
+from diagterr.dossier import AtelierReading, Enjeu, EnjeuKind, Indicator, MissingPart, Section
+from diagterr.initiatives import Inventory, chapter_of
 from diagterr.texts import say
+from diagterr.themes.contrasts import Contrasts
 from diagterr.themes.enjeux import evaluate
 
 # Key figures, in the order shown on page 2 (those absent for a territory are skipped). Each is a
@@ -119,10 +123,90 @@ def key_figures(sections: tuple[Section, ...]) -> tuple[Indicator, ...]:
     return tuple(indicators[i] for i in available if i in kept)
 
 
-def enjeux(sections: tuple[Section, ...], programmes: list[str]) -> tuple[Enjeu, ...]:
-    """Strengths, fragilities and questions, each from one figure and its comparison (the rules of
-    themes/enjeux.py), then the programmes already engaged."""
-    found = evaluate(_by_id(sections))
-    if programmes:
-        found.append(Enjeu(EnjeuKind.QUESTION, say("en_bref.programmes_engages", programmes=programmes), None))
-    return tuple(found)
+def enjeux(sections: tuple[Section, ...], programmes: list[str] | None = None) -> tuple[Enjeu, ...]:
+    """Strengths, fragilities and questions, each from its figures and their comparisons (the rules
+    of themes/enjeux.py), in the order of the rules.
+
+    `programmes` (the names of the programmes in place) is kept for the callers: the programme
+    rules read the chapter's `programme_*` counts, made from the same merged view of the lists."""
+    del programmes
+    return tuple(evaluate(_by_id(sections)))
+
+
+
+# -- page 4 beside the rules: the Atelier's theme, the internal contrasts, the inventory ------------
+
+# Initiatives named at most in one sentence of page 4 (the chapter lists them all).
+NAMED_INITIATIVES = 3
+
+
+def atelier_reading(sections: tuple[Section, ...], found: tuple[Enjeu, ...], missing: tuple[MissingPart, ...],
+                    focus: str | None, contrasts: Contrasts, inventory: Inventory | None,
+                    communes: tuple[tuple[str, str], ...]) -> AtelierReading:
+    """What page 4 reads beside the rules' enjeux `found`: the focus theme (its enjeux lead the
+    page; what the edition lacks of it, and the questions those figures would have answered), the
+    internal contrasts, and the inventory by theme (only when the consultant gave one)."""
+    lacking: str | None = None
+    questions: tuple[Enjeu, ...] = ()
+    if focus is not None:
+        parts = [part for part in missing if part.section_id == focus]
+        if parts:
+            lacking = say("atelier.focus_lacking", parts=[p.what for p in parts],
+                          online=any(p.remedy == "online" for p in parts))
+            questions = tuple(Enjeu(EnjeuKind.QUESTION, line.strip(), None, theme=focus, rule=f"focus_{focus}")
+                              for line in say(f"atelier.questions_{focus}").splitlines() if line.strip())
+    initiatives, without = _inventory_by_theme(sections, found, contrasts, inventory, communes)
+    return AtelierReading(
+        focus=focus,
+        focus_title=FOCUS_CHOICES.get(focus, "") if focus else "",
+        focus_lacking=lacking,
+        focus_questions=questions,
+        contrasts=contrasts.enjeux,
+        contrast_chart=contrasts.chart,
+        initiatives=initiatives,
+        without_initiative=without,
+    )
+
+
+def _inventory_by_theme(sections: tuple[Section, ...], found: tuple[Enjeu, ...], contrasts: Contrasts,
+                        inventory: Inventory | None, communes: tuple[tuple[str, str], ...]
+                        ) -> tuple[tuple[tuple[str, str], ...], str | None]:
+    """(section id, sentence) for every chapter with an enjeu or an initiative, in the order of
+    the chapters, the themes the chapters do not hold, and the communes no initiative names."""
+    if inventory is None or not inventory.initiatives:
+        return (), None
+    items = inventory.initiatives
+    by_chapter: dict[str, list[str]] = {}
+    others: dict[str, tuple[str, int]] = {}
+    for item in items:
+        chapter = chapter_of(item.theme) if item.theme else None
+        if chapter is None:
+            key = normalize(item.theme)
+            label, count = others.get(key, (item.theme or say("programmes.no_theme"), 0))
+            others[key] = (label, count + 1)
+        else:
+            by_chapter.setdefault(chapter, []).append(item.nom)
+    with_enjeux = {e.theme for e in (*found, *contrasts.enjeux) if e.theme}
+    lines: list[tuple[str, str]] = []
+    bare: list[str] = []  # the chapters with enjeux and no initiative: one question
+    for section in sections:
+        title = FOCUS_CHOICES.get(section.id, section.title)
+        named = by_chapter.get(section.id, [])
+        if named:
+            lines.append((section.id, say("atelier.initiatives_theme", title=title, count=len(named),
+                                          names=named[:NAMED_INITIATIVES],
+                                          more=max(0, len(named) - NAMED_INITIATIVES))))
+        elif section.id in with_enjeux and section.id != "programmes":
+            bare.append(title)
+    if bare:
+        lines.append(("", say("atelier.initiatives_none", titles=bare)))
+    if others:
+        lines.append(("", say("atelier.initiatives_other", themes=list(others.values()))))
+    named_communes = {code for item in items for code in item.communes}
+    whole = sum(1 for item in items if not item.communes)
+    without = sorted((name for code, name in communes if code not in named_communes), key=normalize)
+    if len(communes) < 2:
+        return tuple(lines), None
+    sentence = (say("atelier.initiatives_communes_without", communes=without, total=len(communes), whole=whole)
+                if without else say("atelier.initiatives_every_commune"))
+    return tuple(lines), sentence

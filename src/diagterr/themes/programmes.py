@@ -18,7 +18,7 @@ import pandas as pd
 
 from diagterr.cog import COG_VINTAGE, load_cog, normalize
 from diagterr.dossier import Column, CommuneMap, Indicator, IndicatorTable, Note, Section, SourceRef, Table
-from diagterr.initiatives import CATEGORIES, SOURCE_ID, STATUSES, UNCATEGORISED, Initiative, Inventory
+from diagterr.initiatives import CATEGORIES, SOURCE_ID, STATUSES, UNCATEGORISED, Initiative, Inventory, chapter_of
 from diagterr.store import Manifest
 from diagterr.tables.programmes import (
     CARTOFRICHES,
@@ -484,3 +484,36 @@ def _commune_name(code: str) -> str:
 
 def _names(fig: Figures) -> dict[str, str]:
     return {c.code: c.name for c in fig.territory.communes}
+
+
+# -- the inventory in the other chapters ---------------------------------------------------------
+
+
+def chapter_initiatives(fig: Figures, inventory: Inventory | None) -> dict[str, tuple[Table, Note]]:
+    """The consultant's initiatives of each chapter (by their theme, initiatives.chapter_of): a
+    table (initiative, communes, carrier, status) and the note saying where the whole list is;
+    brownfields go to the land-take chapter, the carriers (the actors) with their initiatives."""
+    if inventory is None or not inventory.initiatives:
+        return {}
+    names = _names(fig)
+    source = SourceRef(SOURCE_ID, inventory.manifest().vintage, COG_VINTAGE)
+    by_chapter: dict[str, list[Initiative]] = {}
+    for item in inventory.initiatives:
+        chapter = chapter_of(item.theme) if item.theme else None
+        if chapter is not None and chapter != SECTION_ID:
+            by_chapter.setdefault(chapter, []).append(item)
+    out: dict[str, tuple[Table, Note]] = {}
+    for chapter, items in by_chapter.items():
+        rows = tuple(tuple(_breakable(text) for text in (
+            item.nom,
+            ", ".join(names[c] for c in item.communes) if item.communes else say("programmes.whole_territory"),
+            item.porteur or "—",
+            f"{item.theme} ; {item.statut or say('programmes.status_unknown')}",
+        )) for item in items)
+        out[chapter] = (
+            Table(title=say("atelier.chapter_initiatives_title", count=len(items)),
+                  columns=(Column("Initiative"), Column("Commune(s)"), Column("Porteur"), Column("Thème, statut")),
+                  rows=rows, source=source),
+            Note(say("atelier.chapter_initiatives_note", file=inventory.file_name)),
+        )
+    return out

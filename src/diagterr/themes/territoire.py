@@ -19,9 +19,21 @@ from diagterr.dossier import (
 from diagterr.harmonise import RULE
 from diagterr.tables.census import COMPARATEUR, POPULATIONS_LEGALES
 from diagterr.tables.geography import (
+    AAV_CATEGORY,
     AAV_CATEGORY_LABELS,
+    AAV_SIZE,
+    AAV_SIZE_LABELS,
     BOUNDARIES_COMMUNES,
     COMMUNES_LINEAGE,
+    DENSITE_COMMUNES,
+    DENSITY_GROUPS,
+    DENSITY_LABELS,
+    DENSITY_LEVELS,
+    FRR,
+    FRR_CLASSES,
+    FRR_NOT_CLASSED,
+    UU_SIZE,
+    UU_SIZE_LABELS,
     ZONAGES,
     ZONINGS_NAMED_AFTER_COMMUNES,
 )
@@ -82,10 +94,11 @@ def communes_table(fig: Figures) -> Table:
 def renamed_commune(cog: CogIndex, code: str, name: str) -> str | None:
     """None when a commune of today's COG bears `name` (the commune of `code`, or of the commune
     nouvelle it merged into for a former code; else any commune of the code's département), else
-    today's name of the commune of `code` ("" when the COG does not know the code)."""
+    today's name of the commune of `code` ("" when the COG does not know the code). A zone named
+    after two communes (« La Bourboule-Mont-Dore ») that holds today's name is not renamed."""
     commune = cog.commune(code) or cog.current_commune_for_former_code(code)
     if commune is not None:
-        return None if normalize(commune.name) == normalize(name) else commune.name
+        return None if f" {normalize(commune.name)} " in f" {normalize(name)} " else commune.name
     departement = code[:3] if code.startswith("97") else code[:2]
     return None if any(normalize(c.name) == normalize(name) for c in cog.communes_of_departement(departement)) else ""
 
@@ -109,16 +122,129 @@ def zonings_table(fig: Figures) -> Table | None:
                 renamed.append({"name": name, "today": today, "year": year})
                 name = say("territoire.zoning_former_name", name=name, year=year)
             rows.append((label, f"{name} ({code})" if name else code, float(len(group))))
-    categories = frame[frame["zonage"] == "CATEAAV2020"]
-    for code, group in categories.groupby("code", sort=True):
-        rows.append((say("territoire.zoning_aav_category"), AAV_CATEGORY_LABELS.get(code, code), float(len(group))))
-    manifest = fig.store.manifest(ZONAGES.name)
+    positions = aav_positions(frame)
+    for position, group in sorted(_group_by(positions).items()):
+        rows.append((say("territoire.zoning_aav_category"), position, float(len(group))))
+    for zoning, labels, key in ((AAV_SIZE, AAV_SIZE_LABELS, "territoire.zoning_aav_size"),
+                                (UU_SIZE, UU_SIZE_LABELS, "territoire.zoning_uu_size")):
+        for code, group in frame[frame["zonage"] == zoning].groupby("code", sort=True):
+            rows.append((say(key), labels.get(str(code), str(code)), float(len(group))))
+    if not rows:
+        return None
     return Table(
-        title="Zonages d'étude de l'INSEE",
+        title=say("territoire.zonings_title"),
         columns=(Column("Zonage"), Column("Zone"), Column("Communes du territoire", "count")),
         rows=tuple(rows),
-        source=SourceRef(manifest.source_id, manifest.vintage, manifest.geo_vintage) if manifest else None,
-        note=say("territoire.zonings_note", renamed=renamed, cog=COG_VINTAGE),
+        source=fig.source(ZONAGES),
+        note=say("territoire.zonings_note", renamed=renamed, cog=COG_VINTAGE,
+                 without=sorted(set(fig.territory.commune_codes) - set(positions))),
+    )
+
+
+def _group_by(mapping: dict[str, str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in mapping.items():
+        out.setdefault(value, []).append(key)
+    return out
+
+
+def aav_positions(frame: pd.DataFrame) -> dict[str, str]:
+    """Commune -> its place in the AAV 2020 zoning, in words: « couronne de l'aire d'attraction
+    de Lyon », « commune-centre de l'aire d'attraction de Saint-Lô », « hors attraction des villes »
+    (its CATEAAV2020 category with the name of its AAV)."""
+    categories = dict(frame.loc[frame["zonage"] == AAV_CATEGORY, ["commune", "code"]].itertuples(index=False))
+    aavs = {str(r.commune): (str(r.code), str(r.libelle))
+            for r in frame[frame["zonage"] == "AAV2020"].itertuples()}
+    out = {}
+    for commune, category in categories.items():
+        code, name = aavs.get(str(commune), ("", ""))
+        out[str(commune)] = say("territoire.aav_position", category=str(category), name=name, code=code,
+                                label=AAV_CATEGORY_LABELS.get(str(category), str(category)))
+    return out
+
+
+def density_table(fig: Figures) -> Table | None:
+    """The share of the territory's population living in each level of INSEE's density grid
+    (sum over its communes of p_k × population ÷ their population), the communes of each level,
+    and INSEE's 3-level aggregation; None where the store has no commune of the territory."""
+    frame = fig.table(DENSITE_COMMUNES)
+    if frame is None or frame.empty:
+        return None
+    frame = frame.dropna(subset=["pmun21"])
+    population = float(frame["pmun21"].sum())
+    if population <= 0:
+        return None
+    shares = {k: float((frame[f"p{k}"] * frame["pmun21"]).sum()) / population for k in DENSITY_LEVELS}
+    communes = {k: float((frame["dens"] == k).sum()) for k in DENSITY_LEVELS}
+    rows: list[tuple[str | float | None, ...]] = [
+        (say("territoire.density_level", level=k, label=DENSITY_LABELS[k]), shares[k], communes[k])
+        for k in DENSITY_LEVELS]
+    rows += [(say("territoire.density_group", group=group, levels=levels), sum(shares[k] for k in levels),
+              sum(communes[k] for k in levels)) for group, levels in DENSITY_GROUPS.items()]
+    return Table(
+        title=say("territoire.density_title"),
+        columns=(Column("Niveau de densité"), Column("Part de la population", "rate"),
+                 Column("Communes de ce niveau", "count")),
+        rows=tuple(rows),
+        source=fig.source(DENSITE_COMMUNES),
+        note=say("territoire.density_note", population=population, communes=len(frame),
+                 without=sorted(set(fig.territory.commune_codes) - set(frame["commune"]))),
+    )
+
+
+def frr_table(fig: Figures) -> Table | None:
+    """The territory's communes in each class of the France Ruralités Revitalisation zoning."""
+    frame = fig.table(ZONAGES)
+    if frame is None:
+        return None
+    classes = frame[(frame["zonage"] == FRR) & frame["commune"].isin(fig.territory.commune_codes)]
+    if classes.empty:
+        return None
+    counts = classes["code"].value_counts()
+    known = [*FRR_CLASSES, FRR_NOT_CLASSED]
+    order = [c for c in known if c in counts.index] + sorted(c for c in counts.index if c not in known)
+    rows: list[tuple[str | float | None, ...]] = [(str(c), float(counts[c])) for c in order]
+    classed = float(sum(counts[c] for c in counts.index if c != FRR_NOT_CLASSED))
+    return Table(
+        title=say("territoire.frr_title"),
+        columns=(Column("Classement"), Column("Communes du territoire", "count")),
+        rows=(*rows, (say("territoire.frr_total"), classed)),
+        source=fig.source(ZONAGES),
+        note=say("territoire.frr_note", without=sorted(set(fig.territory.commune_codes) - set(classes["commune"]))),
+    )
+
+
+def typologies_table(fig: Figures) -> Table | None:
+    """One row per commune: its density level, its place in the AAV 2020, its bassin de vie 2022,
+    its FRR class (None where the national base has no value for it, said in the note)."""
+    density = fig.table(DENSITE_COMMUNES)
+    zonings = fig.table(ZONAGES)
+    if (density is None or density.empty) and (zonings is None or zonings.empty):
+        return None
+    levels = ({} if density is None else
+              {str(r.commune): int(r.dens) for r in density.dropna(subset=["dens"]).itertuples()})
+    frame = zonings if zonings is not None else pd.DataFrame(columns=list(ZONAGES.columns))
+    positions = aav_positions(frame)
+
+    def zone(zoning: str) -> dict[str, str]:
+        rows = frame[frame["zonage"] == zoning]
+        return {str(r.commune): (f"{r.libelle} ({r.code})" if r.libelle else str(r.code)) for r in rows.itertuples()}
+
+    bassins, classes = zone("BV2022"), {str(r.commune): str(r.code) for r in frame[frame["zonage"] == FRR].itertuples()}
+    rows = []
+    for commune in sorted(fig.territory.communes, key=lambda c: (normalize(c.name), c.code)):
+        level = levels.get(commune.code)
+        rows.append((commune.name, commune.code,
+                     say("territoire.density_level", level=level, label=DENSITY_LABELS[level]) if level else None,
+                     positions.get(commune.code), bassins.get(commune.code), classes.get(commune.code)))
+    return Table(
+        title=say("territoire.typologies_title", count=len(rows)),
+        columns=(Column("Commune"), Column("Code"), Column("Niveau de densité (2024)"),
+                 Column("Aire d'attraction des villes 2020"), Column("Bassin de vie 2022"),
+                 Column("France Ruralités Revitalisation (2025)")),
+        rows=tuple(rows),
+        source=fig.source(ZONAGES) if zonings is not None else fig.source(DENSITE_COMMUNES),
+        note=say("territoire.typologies_note", missing=any(None in row for row in rows)),
     )
 
 
@@ -243,12 +369,24 @@ def analyse(fig: Figures) -> Section:
         blocks.append(IndicatorTable("Superficie et densité", tuple(indicators)))
     blocks.extend(lineage_blocks(fig))
     blocks.append(communes_table(fig))
+    density = density_table(fig)
+    if density is not None:
+        blocks.append(density)
+    else:
+        blocks.append(Note(say("lacunes.territoire_density"), tone="gap", source_id=DENSITE_COMMUNES.source_id,
+                           detail=say("territoire.density_unavailable"), remedy="unpublished"))
     zonings = zonings_table(fig)
     if zonings:
         blocks.append(zonings)
     else:
         blocks.append(Note(say("lacunes.territoire_zonings"), tone="gap", source_id=ZONAGES.source_id,
-                           detail=say("territoire.zonings_unavailable")))
+                           detail=say("territoire.zonings_unavailable"), remedy="unpublished"))
+    frr = frr_table(fig)
+    if frr is not None:
+        blocks.append(frr)
+    typologies = typologies_table(fig)
+    if typologies is not None:
+        blocks.append(typologies)
     return Section(
         id="territoire",
         title="Le territoire",

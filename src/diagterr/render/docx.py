@@ -1,0 +1,622 @@
+"""The dossier as an editable Word file (dossier.docx), written with python-docx.
+
+    from diagterr.render.docx import write_docx
+    write_docx(dossier, svgs, cover_svg, staging / "dossier.docx")
+
+The consultant rewrites it in their own words and house style, so it keeps Word's own structure:
+chapters in « Heading 1 » and blocks' titles in « Heading 2 » (the navigation pane and the table
+of contents field at the start read them; Word fills that field on opening), every table a real
+Word table with its header row and its source line, every chart and map a PNG at 300 dpi (the
+SVG the PDF prints, rasterised by CairoSVG: the same picture, no second drawing, no boundaries
+needed here) with its caption and source, the key figures and the enjeux as editable text, the
+annex of sources as a table, and last the workshop sheets (render/workshop_sheets.py).
+
+Numbers arrive formatted by DossierView (diagterr.formatting); every label comes from
+templates/texts/docx.yaml. The file is deterministic: core properties dated from the edition
+and every zip entry stamped with the edition date, so one edition gives one file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.document import Document as WordDocument
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Emu, Mm, Pt, RGBColor
+from docx.table import Table as WordTable
+from docx.text.paragraph import Paragraph
+
+from diagterr import __version__
+from diagterr.dossier import (
+    Chart,
+    CommuneMap,
+    Dossier,
+    EnjeuKind,
+    IndicatorTable,
+    Note,
+    Section,
+    SourceRef,
+    Table,
+    ZoneMap,
+)
+from diagterr.render.html import DossierView, cellule
+from diagterr.render.workshop_sheets import ADDED_PAGES, Sheet, workshop_sheets
+from diagterr.texts import say
+
+PRINT_DPI = 300
+FIGURE_URL = "file:///diagterr-figure.svg"  # never fetched: the SVG's own ids resolve in itself
+PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
+MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM = Mm(18), Mm(20), Mm(18)
+TEXT_WIDTH = Emu(PAGE_WIDTH - 2 * MARGIN_SIDE)  # 174 mm: the A4 column the figures are drawn for
+COVER_MAP_HEIGHT = Mm(140)
+LANGUAGE = "fr-FR"
+BODY_FONT = "Calibri"  # Word's own; LibreOffice shows it as Carlito, metric-compatible
+ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
+GREY = RGBColor(0x5F, 0x6B, 0x78)
+HEADER_FILL = "E9EEF4"
+EMU_PER_PT = 12700
+RULED_LINES = {0: 20, 1: 18, 2: 17, 3: 15}  # lines to write on a sheet, by its number of figures
+ADDED_LINES = 24
+ENJEU_GROUPS = ((EnjeuKind.ATOUT, "docx.atouts"), (EnjeuKind.FRAGILITE, "docx.fragilites"),
+                (EnjeuKind.QUESTION, "docx.questions"))
+_SVG_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)pt"[^>]*?\bheight="([\d.]+)pt"', re.DOTALL)
+
+
+# --- figures
+
+def svg_png(svg: str) -> bytes:
+    """The SVG of a chart or map as a PNG at print resolution (300 dpi)."""
+    import cairosvg
+
+    # A URL of its own lets CairoSVG cache the glyphs each <use> draws (matplotlib writes text as
+    # paths referenced by id): without one, every character scans the whole document again.
+    png = cairosvg.svg2png(bytestring=svg.encode("utf-8"), dpi=PRINT_DPI, url=FIGURE_URL)
+    assert isinstance(png, bytes)
+    return png
+
+
+def svg_width(svg: str) -> Emu | None:
+    """The drawn width of a matplotlib SVG (its `width="…pt"`), in EMU; None when unstated."""
+    found = _SVG_SIZE.search(svg[:2000])
+    return Emu(round(float(found.group(1)) * EMU_PER_PT)) if found else None
+
+
+def svg_height(svg: str) -> Emu | None:
+    found = _SVG_SIZE.search(svg[:2000])
+    return Emu(round(float(found.group(2)) * EMU_PER_PT)) if found else None
+
+
+# --- low-level Word helpers
+
+def _set_cell_fill(cell: Any, fill: str) -> None:
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shading)
+
+
+def _repeat_header(row: Any) -> None:
+    """The row is repeated at the top of each page the table runs onto."""
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(header)
+
+
+def _field_char(kind: str) -> Any:
+    element = OxmlElement("w:fldChar")
+    element.set(qn("w:fldCharType"), kind)
+    return element
+
+
+def _instruction(code: str) -> Any:
+    element = OxmlElement("w:instrText")
+    element.set(qn("xml:space"), "preserve")
+    element.text = code
+    return element
+
+
+def _set_style(paragraph: Paragraph, style_id: str) -> None:
+    """Give a paragraph a style by id (python-docx's `paragraph.style = …` looks the style up by
+    name in the whole styles part on every call: seconds over the cells of a dossier)."""
+    paragraph._p.get_or_add_pPr().style = style_id
+
+
+def _page_break_before(paragraph: Paragraph) -> None:
+    paragraph.paragraph_format.page_break_before = True
+
+
+class _Writer:
+    """Builds the Word document block by block; one instance per file."""
+
+    def __init__(self, dossier: Dossier, svgs: Mapping[str, str | None]):
+        self.dossier = dossier
+        self.svgs = dict(svgs)
+        chart = dossier.reading.contrast_chart
+        if chart is not None and chart.id not in self.svgs:  # page 4's chart is no chapter's block
+            from diagterr.render.charts import chart_svg
+
+            self.svgs[chart.id] = chart_svg(chart)
+        self.view = DossierView(dossier, self.svgs)
+        self.doc: WordDocument = Document()
+        self._setup()
+
+    # --- set-up: page, language, styles, properties
+    def _setup(self) -> None:
+        section = self.doc.sections[0]
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
+        section.left_margin = section.right_margin = MARGIN_SIDE
+        section.top_margin, section.bottom_margin = MARGIN_TOP, MARGIN_BOTTOM
+        styles = self.doc.styles
+        normal = styles["Normal"]
+        normal.font.size = Pt(10)
+        normal.paragraph_format.space_after = Pt(4)
+        self._run_defaults()
+        self.table_style = styles.add_style(say("docx.style_table"), WD_STYLE_TYPE.PARAGRAPH)
+        self.table_style.base_style = normal
+        self.table_style.font.size = Pt(8.5)
+        self.table_style.paragraph_format.space_after = Pt(0)
+        self.source_style = styles.add_style(say("docx.style_source"), WD_STYLE_TYPE.PARAGRAPH)
+        self.source_style.base_style = normal
+        self.source_style.font.size = Pt(7.5)
+        self.source_style.font.color.rgb = GREY
+        self.source_style.paragraph_format.space_after = Pt(8)
+        self.note_style = styles.add_style(say("docx.style_note"), WD_STYLE_TYPE.PARAGRAPH)
+        self.note_style.base_style = normal
+        self.note_style.font.size = Pt(9)
+        self.note_style.paragraph_format.left_indent = Mm(4)
+        self.cover_style = styles.add_style(say("docx.style_cover"), WD_STYLE_TYPE.PARAGRAPH)
+        self.cover_style.base_style = normal
+        self.cover_style.font.size = Pt(12)
+        self.cover_style.font.color.rgb = ACCENT
+        self._settings()
+        self._properties()
+
+    def _run_defaults(self) -> None:
+        """The default run properties: French as the language (spelling, hyphenation), and the body
+        font named (the template's theme gives Cambria, a serif, to the body; headings are Calibri)."""
+        styles = self.doc.styles.element
+        defaults = styles.find(qn("w:docDefaults"))
+        rpr_default = defaults.find(qn("w:rPrDefault")) if defaults is not None else None
+        rpr = rpr_default.find(qn("w:rPr")) if rpr_default is not None else None
+        if rpr is None:
+            return
+        fonts = rpr.find(qn("w:rFonts"))
+        if fonts is not None:
+            for name in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+                fonts.attrib.pop(qn(name), None)
+            for name in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+                fonts.set(qn(name), BODY_FONT)
+        lang = rpr.find(qn("w:lang"))
+        if lang is None:
+            lang = OxmlElement("w:lang")
+            rpr.append(lang)
+        lang.set(qn("w:val"), LANGUAGE)
+        lang.set(qn("w:eastAsia"), LANGUAGE)
+
+    def _settings(self) -> None:
+        """Word fills the table of contents on opening (w:updateFields); French number settings."""
+        settings = self.doc.settings.element
+        update = OxmlElement("w:updateFields")
+        update.set(qn("w:val"), "true")
+        # CT_Settings is a sequence: updateFields comes before hdrShapeDefaults, footnotePr, … compat.
+        later = ("w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat", "w:docVars", "w:rsids")
+        anchor = next((found for tag in later if (found := settings.find(qn(tag))) is not None), None)
+        if anchor is not None:
+            anchor.addprevious(update)
+        else:
+            settings.append(update)
+        for tag, value in (("w:themeFontLang", LANGUAGE), ("w:decimalSymbol", ","), ("w:listSeparator", ";")):
+            element = settings.find(qn(tag))
+            if element is not None:
+                element.set(qn("w:val"), value)
+
+    def _properties(self) -> None:
+        d = self.dossier
+        t = d.territory
+        stamp = datetime(d.edition_date.year, d.edition_date.month, d.edition_date.day, tzinfo=UTC)
+        props = self.doc.core_properties
+        props.title = t.name
+        props.subject = say("docx.document_subject", name=t.name, kind=t.kind_label, code=t.code,
+                            situation=d.situation_date)
+        props.keywords = say("docx.document_keywords", name=t.name)
+        props.author = props.last_modified_by = "diagterr"
+        props.comments = ""
+        props.category = say("docx.kicker")
+        props.language = LANGUAGE
+        props.created = props.modified = stamp
+        props.revision = 1
+        props.version = __version__
+
+    # --- small writers
+    def paragraph(self, text: str = "", style: Any = None) -> Paragraph:
+        return self.doc.add_paragraph(text, style=style)
+
+    def source_line(self, ref: SourceRef | None) -> None:
+        if ref is not None:
+            marks = " ".join(m.text for m in self.view.source_marks(ref) if m.anchor)
+            self.paragraph(self.view.caption(ref) + (f" {marks}" if marks else ""), self.source_style)
+
+    def bullets(self, items: Sequence[str]) -> None:
+        for text in items:
+            self.paragraph(text, "List Bullet")
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[tuple[str, int | None, bool]]],
+              numeric: Sequence[bool], widths: Sequence[float]) -> WordTable:
+        """A Word table: a shaded header row (repeated on each page), then the rows; each cell is
+        (text, footnote number or None, missing). Numeric columns are right-aligned."""
+        table = self.doc.add_table(rows=1, cols=len(headers))
+        table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        total = sum(widths) or 1.0
+        column_widths = [Emu(int(TEXT_WIDTH * w / total)) for w in widths]
+        header = table.rows[0]
+        _repeat_header(header)
+        for cell, text, right, width in zip(header.cells, headers, numeric, column_widths, strict=True):
+            cell.width = width
+            _set_cell_fill(cell, HEADER_FILL)
+            paragraph = cell.paragraphs[0]
+            _set_style(paragraph, self.table_style.style_id)
+            paragraph.add_run(text).bold = True
+            if right:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        for values in rows:
+            row = table.add_row()
+            for cell, (text, note, missing), right, width in zip(row.cells, values, numeric, column_widths,
+                                                                   strict=True):
+                cell.width = width
+                paragraph = cell.paragraphs[0]
+                _set_style(paragraph, self.table_style.style_id)
+                run = paragraph.add_run(text)
+                if missing:
+                    run.italic = True
+                    run.font.color.rgb = GREY
+                if note is not None:
+                    paragraph.add_run(str(note)).font.superscript = True
+                if right:
+                    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        for column, width in zip(table.columns, column_widths, strict=True):
+            column.width = width
+        return table
+
+    def picture(self, svg: str | None, title: str, gap: str, *, max_height: int | None = None) -> None:
+        if not svg:
+            note = self.paragraph(say("docx.note_gap") + " : ", self.note_style)
+            note.runs[0].bold = True
+            note.add_run(gap)
+            return
+        width = min(svg_width(svg) or TEXT_WIDTH, TEXT_WIDTH)
+        height = svg_height(svg)
+        if max_height is not None and height is not None:
+            natural = svg_width(svg) or TEXT_WIDTH
+            if height * width // natural > max_height:
+                width = Emu(int(natural * max_height // height))
+        paragraph = self.paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.paragraph_format.keep_with_next = True
+        shape = paragraph.add_run().add_picture(io.BytesIO(svg_png(svg)), width=Emu(width))
+        doc_pr = shape._inline.docPr
+        doc_pr.set("descr", title)
+        doc_pr.set("name", title[:250])
+
+    # --- parts of the dossier
+    def cover(self, cover_svg: str | None) -> None:
+        d, t = self.dossier, self.dossier.territory
+        self.paragraph(say("docx.kicker"), self.cover_style)
+        self.doc.add_paragraph(t.name, style="Title")
+        self.paragraph(say("docx.cover_kind", kind=t.kind_label, code=t.code), self.cover_style)
+        places = [f"{name} ({code})" for code, name in t.departements]
+        self.paragraph(say("docx.cover_places", departements=places, regions=[name for _, name in t.regions]))
+        if t.communes:
+            self.paragraph(say("docx.cover_communes", count=len(t.communes)))
+        self.picture(cover_svg, say("docx.cover_map_alt", name=t.name), say("docx.map_gap"),
+                     max_height=COVER_MAP_HEIGHT)
+        situation = self.paragraph(say("docx.cover_situation", situation=d.situation_date))
+        situation.runs[0].bold = True
+        self.paragraph(say("docx.cover_edition", date=d.edition_date))
+        self.paragraph(say("docx.cover_producer", version=__version__), self.source_style)
+
+    def contents(self, entries: Sequence[str]) -> None:
+        """« Sommaire » and a TOC field; its cached result lists the chapters (what a reader sees
+        before the field is updated: LibreOffice's export, a viewer), Word rebuilds it with pages."""
+        heading = self.doc.add_paragraph(say("docx.sommaire"), style="TOC Heading")
+        _page_break_before(heading)
+        for n, entry in enumerate(entries):
+            paragraph = self.paragraph()
+            if n == 0:
+                run = paragraph.add_run()
+                run._r.append(_field_char("begin"))
+                run._r.append(_instruction(' TOC \\o "1-2" \\h \\z \\u '))
+                run._r.append(_field_char("separate"))
+            paragraph.add_run(entry)
+            if n == len(entries) - 1:
+                paragraph.add_run()._r.append(_field_char("end"))
+        self.paragraph(say("docx.toc_hint"), self.source_style)
+
+    def chapter(self, title: str) -> Paragraph:
+        heading = self.doc.add_heading(title, level=1)
+        _page_break_before(heading)
+        return heading
+
+    def en_bref(self) -> None:
+        d = self.dossier
+        self.chapter(say("docx.en_bref"))
+        if d.gaps:
+            box = self.paragraph(say("docx.gaps_title"), self.note_style)
+            box.runs[0].bold = True
+            for sentence in self.view.gaps_summary():
+                self.paragraph(sentence, self.note_style)
+        self.doc.add_heading(say("docx.key_figures"), level=2)
+        vintages: list[str] = []
+        for ind in d.key_figures:
+            label = say("docx.republished", vintage=ind.source.vintage) if ind.id.endswith("_tiers") \
+                else ind.source.vintage
+            if label and label not in vintages:
+                vintages.append(label)
+        if vintages:
+            self.paragraph(say("docx.key_vintages", vintages=vintages))
+        if d.key_figures:
+            self.indicator_table(IndicatorTable(say("docx.key_figures"), d.key_figures), titled=False)
+        self.enjeux()
+
+    def enjeux(self) -> None:
+        reading = self.dossier.reading
+        self.doc.add_heading(say("docx.enjeux"), level=2)
+        if reading.focus:
+            self.doc.add_heading(say("docx.focus", title=reading.focus_title), level=3)
+            lead = self.view.focus_enjeux()
+            for kind, text in lead:
+                paragraph = self.paragraph(style="List Bullet")
+                paragraph.add_run(say(f"docx.kind_{kind}") + " : ").bold = True
+                paragraph.add_run(text)
+            if not lead and not reading.focus_lacking:
+                self.paragraph(self.view.focus_none())
+            if reading.focus_lacking:
+                self.paragraph(reading.focus_lacking)
+                self.bullets([q.text for q in reading.focus_questions])
+            if own := self.view.initiatives_of(reading.focus):
+                self.paragraph(own)
+        for kind, title in ENJEU_GROUPS:
+            self.doc.add_heading(say(title), level=3)
+            self.bullets(self.view.enjeux(kind))
+            if shortfall := self.view.enjeux_shortfall(kind):
+                self.paragraph(shortfall, self.note_style)
+        if reading.contrasts or reading.contrast_chart:
+            self.doc.add_heading(say("docx.contrasts"), level=3)
+            self.bullets([item.text for item in reading.contrasts])
+            chart = reading.contrast_chart
+            if chart is not None:
+                self.paragraph(chart.title).runs[0].bold = True
+                self.picture(self.svgs.get(chart.id), chart.title, say("docx.figure_gap"))
+                if chart.note:
+                    self.paragraph(chart.note, self.source_style)
+        if reading.initiatives or reading.without_initiative:
+            self.doc.add_heading(say("docx.inventory"), level=3)
+            items = [text for theme, text in reading.initiatives if theme != reading.focus]
+            self.bullets(items + ([reading.without_initiative] if reading.without_initiative else []))
+
+    def section(self, section: Section) -> None:
+        self.chapter(section.title)
+        if section.intro:
+            self.paragraph(section.intro).runs[0].italic = True
+        for block in section.blocks:
+            if isinstance(block, IndicatorTable):
+                self.indicator_table(block)
+            elif isinstance(block, Table):
+                self.plain_table(block)
+            elif isinstance(block, Chart):
+                self.figure(block.id, block.title, block.source, [block.note], say("docx.figure_gap"))
+            elif isinstance(block, ZoneMap):
+                self.figure(block.id, block.title, block.source, [block.breaks, block.note], say("docx.map_gap"))
+            elif isinstance(block, CommuneMap):
+                self.figure(block.id, block.title, block.source, [block.note], say("docx.map_gap"))
+            elif isinstance(block, Note):
+                self.note(block)
+
+    def indicator_table(self, block: IndicatorTable, *, titled: bool = True) -> None:
+        t = self.view.indicator_table(block)
+        if titled:
+            self.doc.add_heading(block.title, level=2)
+        headers = [say("docx.col_indicator"), say("docx.col_territory"), *(name for _, _, name in t.levels),
+                   say("docx.col_period"), say("docx.col_source")]
+        rows = []
+        for row in t.rows:
+            label = row.indicator.label + (f" ({row.unit_label})" if row.unit_label else "")
+            rows.append([(label, None, False), (row.territory.text, row.territory.note, row.territory.missing),
+                         *((c.text, c.note, c.missing) for c in row.levels),
+                         (row.indicator.period, None, False), (" ".join(m.text for m in row.sources), None, False)])
+        numeric = [False, True, *(True for _ in t.levels), False, False]
+        self.table(headers, rows, numeric, [3.2, 1.2, *(1.2 for _ in t.levels), 1.0, 0.9])
+        for number, reason in enumerate(t.notes, start=1):
+            paragraph = self.paragraph(style=self.source_style)
+            paragraph.paragraph_format.space_after = Pt(0)
+            paragraph.add_run(str(number)).font.superscript = True
+            text = reason if reason in t.coverage_notes else say("docx.note_missing", reason=reason)
+            paragraph.add_run(" " + text)
+        if t.has_absent:
+            self.paragraph(say("docx.note_absent"), self.source_style).paragraph_format.space_after = Pt(0)
+        for label, remark in t.remarks:
+            paragraph = self.paragraph(style=self.source_style)
+            paragraph.paragraph_format.space_after = Pt(0)
+            paragraph.add_run(label).italic = True
+            paragraph.add_run(" : " + remark)
+        for n, line in enumerate(t.sources):
+            lead = say("docx.sources_lead", count=len(t.sources)) + " " if n == 0 else ""
+            self.paragraph(lead + line, self.source_style)
+
+    def plain_table(self, block: Table) -> None:
+        self.doc.add_heading(block.title, level=2)
+        numeric = [column.kind != "text" for column in block.columns]
+        rows = [[(cellule(value, column), None, value is None) for value, column in zip(row, block.columns,
+                                                                                         strict=True)]
+                for row in block.rows]
+        widths = [1.0 if right else 2.0 for right in numeric]
+        self.table([column.label for column in block.columns], rows, numeric, widths)
+        if block.note:
+            self.paragraph(block.note, self.note_style)
+        self.source_line(block.source)
+
+    def figure(self, block_id: str, title: str, source: SourceRef, notes: Sequence[str | None], gap: str) -> None:
+        self.doc.add_heading(title, level=2)
+        self.picture(self.svgs.get(block_id), title, gap)
+        for text in notes:
+            if text:
+                self.paragraph(text, "Caption")
+        self.source_line(source)
+
+    def note(self, block: Note) -> None:
+        paragraph = self.paragraph(style=self.note_style)
+        label = {"limit": "docx.note_limit", "gap": "docx.note_gap"}.get(block.tone)
+        if label:
+            paragraph.add_run(say(label) + " : ").bold = True
+        paragraph.add_run(block.text)
+
+    def annexes(self) -> None:
+        d = self.dossier
+        self.chapter(say("docx.annexes"))
+        if d.gaps:
+            self.doc.add_heading(say("docx.missing_data"), level=2)
+            for title, parts in self.view.missing_by_chapter():
+                self.doc.add_heading(title, level=3)
+                for part in parts:
+                    paragraph = self.paragraph(style="List Bullet")
+                    paragraph.add_run(part.what).bold = True
+                    if part.detail:
+                        paragraph.add_run(" — " + part.detail)
+            self.doc.add_heading(say("docx.missing_sources"), level=3)
+            self.bullets([gap.message for gap in d.gaps])
+        self.doc.add_heading(say("docx.sources_title"), level=2)
+        if d.sources:
+            rows = []
+            for number, entry in enumerate(d.sources, start=1):
+                title = "\n".join(filter(None, [entry.title, entry.producer,
+                                                say("docx.src_method", method=entry.method) if entry.method else None]))
+                vintage = entry.vintage + "\n" + say("docx.src_geo", geo=entry.geo_vintage)
+                origin = "\n".join([entry.origin, say("docx.src_retrieved", date=entry.retrieved), entry.licence])
+                rows.append([(str(number), None, False), (title, None, False), (vintage, None, False),
+                             (origin, None, False)])
+            headers = [say("docx.src_num"), say("docx.src_title"), say("docx.src_vintage"), say("docx.src_origin")]
+            self.table(headers, rows, [False] * 4, [0.4, 3.2, 1.3, 2.6])
+        else:
+            self.paragraph(say("docx.no_sources"))
+        if d.methods:
+            self.doc.add_heading(say("docx.methods"), level=2)
+            for text in d.methods:
+                self.paragraph(text)
+
+    def sheets(self, sheets: Sequence[Sheet]) -> None:
+        """The workshop sheets, one per page (as fiches-atelier.pdf), then the pages to add enjeux."""
+        self.chapter(say("fiches.title"))
+        self.paragraph(say("fiches.intro"))
+        total = len(sheets)
+        for sheet in sheets:
+            kicker = self.paragraph(say("fiches.sheet_kicker", number=sheet.number, total=total, theme=sheet.theme),
+                                    self.cover_style)
+            _page_break_before(kicker)
+            kicker.paragraph_format.keep_with_next = True
+            self.doc.add_heading(sheet.question, level=2)
+            self.doc.add_heading(say("fiches.figures_title"), level=3)
+            if sheet.rows:
+                headers = [say("docx.col_indicator"), say("docx.col_territory"), *sheet.levels, say("docx.col_period")]
+                rows = [[(r.label + (f" ({r.unit})" if r.unit else ""), None, False), (r.territory, None, False),
+                         *((cell, None, False) for cell in r.levels), (r.period, None, False)] for r in sheet.rows]
+                numeric = [False, True, *(True for _ in sheet.levels), False]
+                self.table(headers, rows, numeric, [3.4, 1.2, *(1.2 for _ in sheet.levels), 1.0])
+                for text in (*sheet.notes, *sheet.sources):
+                    self.paragraph(text, self.source_style).paragraph_format.space_after = Pt(0)
+            else:
+                self.paragraph(say("fiches.no_figure"))
+            self.doc.add_heading(say("fiches.write_label"), level=3)
+            self.ruled(RULED_LINES[min(len(sheet.rows), 3)])
+        for number in range(1, ADDED_PAGES + 1):
+            kicker = self.paragraph(say("fiches.added_page", number=number, total=ADDED_PAGES), self.cover_style)
+            _page_break_before(kicker)
+            self.doc.add_heading(say("fiches.added_title"), level=2)
+            self.paragraph(say("fiches.added_hint"))
+            self.ruled(ADDED_LINES)
+
+    def ruled(self, lines: int) -> None:
+        """Room to write: a one-column table of empty rows, ruled by its horizontal borders only."""
+        table = self.doc.add_table(rows=lines, cols=1)
+        table.autofit = False
+        borders = OxmlElement("w:tblBorders")
+        for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+            element = OxmlElement(f"w:{edge}")
+            visible = edge in ("bottom", "insideH")
+            element.set(qn("w:val"), "single" if visible else "nil")
+            if visible:
+                element.set(qn("w:sz"), "4")
+                element.set(qn("w:space"), "0")
+                element.set(qn("w:color"), "9AA4AE")
+            borders.append(element)
+        # CT_TblPr is a sequence: tblBorders before shd, tblLayout, tblCellMar and tblLook.
+        properties = table._tbl.tblPr
+        later = ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")
+        anchor = next((found for tag in later if (found := properties.find(qn(tag))) is not None), None)
+        if anchor is not None:
+            anchor.addprevious(borders)
+        else:
+            properties.append(borders)
+        for row in table.rows:
+            row.height = Mm(9)
+            row.cells[0].width = TEXT_WIDTH
+
+    # --- the whole file
+    def build(self, cover_svg: str | None) -> WordDocument:
+        d = self.dossier
+        self.cover(cover_svg)
+        entries = [say("docx.en_bref"), *(s.title for s in d.sections), say("docx.annexes"), say("fiches.title")]
+        self.contents(entries)
+        self.en_bref()
+        for section in d.sections:
+            self.section(section)
+        self.annexes()
+        self.sheets(workshop_sheets(d))
+        return self.doc
+
+
+def _stamped(document: bytes, day: date) -> bytes:
+    """The same zip with every entry dated from the edition: one edition, one file, byte for byte."""
+    stamp = (day.year, day.month, day.day, 0, 0, 0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(document)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, source.read(item.filename))
+    return out.getvalue()
+
+
+def docx_bytes(dossier: Dossier, svgs: Mapping[str, str | None], cover_svg: str | None) -> bytes:
+    """The dossier as the bytes of a .docx file."""
+    document = _Writer(dossier, svgs).build(cover_svg)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return _stamped(buffer.getvalue(), dossier.edition_date)
+
+
+def write_docx(dossier: Dossier, svgs: Mapping[str, str | None], cover_svg: str | None, target: Path) -> Path:
+    """Write dossier.docx (atomically). `svgs`: the chart and map SVGs keyed by block id, as
+    render_figures gives them (None: a map without boundaries); `cover_svg`: the cover map."""
+    from diagterr.atomic import write_bytes_atomic
+
+    write_bytes_atomic(target, docx_bytes(dossier, svgs, cover_svg))
+    return target
+
+
+__all__ = ["docx_bytes", "svg_png", "write_docx"]
