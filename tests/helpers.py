@@ -18,7 +18,7 @@ import responses
 from typer.testing import CliRunner, Result
 
 from diagterr.dossier import Indicator, IndicatorTable, Section
-from diagterr.resources import samples_dir
+from diagterr.resources import national_dir, samples_dir
 from diagterr.sources import melodi
 from diagterr.sources.http import HttpClient
 from diagterr.store import Store
@@ -82,10 +82,10 @@ OnlineRun = tuple[Territory, Store, HttpClient, "RunOptions", responses.Requests
 def online_run(tmp_path: Path, territory: Territory, melodi_body: Callable[[str], bytes]) -> Iterator[OnlineRun]:
     """An online run of `territory` against the REAL Melodi catalogue and written `/data` answers
     (`melodi_body(url)`); every other host answers 400. Its store writes under `tmp_path / "user"`
-    over the samples; the client must not wait."""
+    over the samples and the national base (zonings, outlines); the client must not wait."""
     from diagterr.pipeline import RunOptions
 
-    store = Store([tmp_path / "user", samples_dir()])
+    store = Store([tmp_path / "user", samples_dir(), national_dir()])
     client = HttpClient(backend="memory", rate_limits={}, sleep=lambda s: pytest.fail(f"waited {s} s"))
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
         mocked.get(melodi.CATALOG_URL, body=dumps(catalog_all(load_json(MELODI_CATALOG_SUBSET)["datasets"])),

@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from diagterr.cli import app
 from diagterr.dossier import Chart, CommuneMap, IndicatorTable, Note, Table
 from diagterr.pipeline import RunOptions, build_dossier
-from diagterr.resources import samples_dir
+from diagterr.resources import national_dir, samples_dir
 from diagterr.sources import georisques, open_meteo, tracc
 from diagterr.sources.http import HttpClient
 from diagterr.store import InputFile, Store
@@ -371,7 +371,7 @@ def test_the_sancy_dossier_has_the_section_in_its_outline_and_says_what_it_lacks
 @pytest.mark.slow
 def test_the_dossier_offline_touches_no_fetch_of_this_theme(sancy_dossier):
     _, out = sancy_dossier
-    store = Store([samples_dir()])
+    store = Store([samples_dir(), national_dir()])  # as a run: the national base holds the zonings
     assert not store.has(CLIMAT_ERA5.name) and not store.has(GEORISQUES.name)
     gaps = build_dossier(resolve_territory(epci="246300966"), store, RunOptions(out), [], []).gaps
     # Nothing was fetched: the gaps are the sources the chapters lack offline, each named by its chapter.

@@ -38,7 +38,8 @@ def previous_edition(folder: Path) -> dict[str, bytes]:
 
 
 def contents(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in folder.iterdir()}
+    """Every file of the edition (cartes/ included), by its path in the folder."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def full_disk_pdf_writer(html: str, target: Path, **kwargs: object) -> None:
