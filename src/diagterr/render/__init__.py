@@ -82,50 +82,95 @@ def cover_map_block(dossier: Dossier) -> CommuneMap | None:
     return None
 
 
-def render_figures(
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Every chart and map of a dossier, drawn once: SVG by block id (None: a map without
+    boundaries), the cover map's SVG, and, when the edition writes a DOCX or the map pack, the
+    same drawings as 300 dpi PNG by block id (the cover under COVER_PNG)."""
+
+    svgs: dict[str, str | None]
+    cover: str | None
+    pngs: dict[str, bytes]
+
+
+COVER_PNG = "couverture"
+
+
+def draw_figures(
     dossier: Dossier,
     boundaries: gpd.GeoDataFrame | None,
     context: gpd.GeoDataFrame | None = None,
     zones: gpd.GeoDataFrame | None = None,
-) -> tuple[dict[str, str | None], str | None]:
-    """SVG of every chart and map keyed by block id (None: a map without boundaries), and the cover map.
+    *,
+    png: bool = False,
+) -> Figures:
+    """Draw every chart and map of the dossier (SVG, and PNG at 300 dpi when `png`).
 
     Block ids must be unique across the dossier: they key the SVGs and the HTML anchors.
     `zones`: the outlines the `ZoneMap` blocks draw (columns level, code, name, geometry), or None.
     """
-    from diagterr.render.charts import chart_svg
-    from diagterr.render.maps import (
-        COVER_MAX_HEIGHT_IN,
-        crs_for_codes,
-        map_svg,
-        missing_geometries,
-        missing_zones,
-        zone_map_svg,
-    )
+    from diagterr.render.charts import page_four_chart_images
+    from diagterr.render.maps import COVER_MAX_HEIGHT_IN, map_images
 
     svgs: dict[str, str | None] = {}
+    pngs: dict[str, bytes] = {}
+    image: bytes | None
     for section in dossier.sections:
         for block in section.blocks:
             if not isinstance(block, Chart | CommuneMap | ZoneMap):
                 continue
             if block.id in svgs:
                 raise ValueError(f"identifiant de bloc en double dans le dossier : {block.id!r}")
-            if isinstance(block, Chart):
-                svgs[block.id] = chart_svg(block)
-            elif isinstance(block, ZoneMap):
-                if zones is not None and (lost := missing_zones(block, zones)):
-                    logger.warning("Carte %s : pas de contour pour %s", block.id, ", ".join(lost))
-                # An EPCI map is drawn in the projection of the territory's communes (a DROM's own).
-                svgs[block.id] = zone_map_svg(block, zones,
-                                              crs=crs_for_codes(code for code, _ in dossier.territory.communes))
-            else:
-                if boundaries is not None and (lost := missing_geometries(block, boundaries)):
-                    logger.warning("Carte %s : pas de contour pour %s", block.id, ", ".join(lost))
-                svgs[block.id] = map_svg(block, boundaries, context, plain=not block.values)
-    cover_block = cover_map_block(dossier)
-    cover = map_svg(cover_block, boundaries, context, plain=True, max_height=COVER_MAX_HEIGHT_IN,
-                    label_scale=1.3)
-    return svgs, cover
+            svgs[block.id], image = _draw_block(block, dossier, boundaries, context, zones, png=png)
+            if image is not None:
+                pngs[block.id] = image
+    chart = dossier.reading.contrast_chart  # page 4's chart is no chapter's block, drawn at its column's width
+    if chart is not None and chart.id not in svgs:
+        svgs[chart.id], image = page_four_chart_images(chart, png=png)
+        if image is not None:
+            pngs[chart.id] = image
+    cover, image = map_images(cover_map_block(dossier), boundaries, context, plain=True,
+                              max_height=COVER_MAX_HEIGHT_IN, label_scale=1.3, png=png)
+    if image is not None:
+        pngs[COVER_PNG] = image
+    return Figures(svgs, cover, pngs)
+
+
+def _draw_block(
+    block: Chart | CommuneMap | ZoneMap,
+    dossier: Dossier,
+    boundaries: gpd.GeoDataFrame | None,
+    context: gpd.GeoDataFrame | None,
+    zones: gpd.GeoDataFrame | None,
+    *,
+    png: bool,
+) -> tuple[str | None, bytes | None]:
+    """One chart or map of a chapter: (SVG or None, PNG or None)."""
+    from diagterr.render.charts import chart_images
+    from diagterr.render.maps import crs_for_codes, map_images, missing_geometries, missing_zones, zone_map_images
+
+    if isinstance(block, Chart):
+        return chart_images(block, png=png)
+    if isinstance(block, ZoneMap):
+        if zones is not None and (lost := missing_zones(block, zones)):
+            logger.warning("Carte %s : pas de contour pour %s", block.id, ", ".join(lost))
+        # An EPCI map is drawn in the projection of the territory's communes (a DROM's own).
+        return zone_map_images(block, zones, crs=crs_for_codes(code for code, _ in dossier.territory.communes),
+                               png=png)
+    if boundaries is not None and (lost := missing_geometries(block, boundaries)):
+        logger.warning("Carte %s : pas de contour pour %s", block.id, ", ".join(lost))
+    return map_images(block, boundaries, context, plain=not block.values, png=png)
+
+
+def render_figures(
+    dossier: Dossier,
+    boundaries: gpd.GeoDataFrame | None,
+    context: gpd.GeoDataFrame | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+) -> tuple[dict[str, str | None], str | None]:
+    """SVG of every chart and map keyed by block id, and the cover map (see `draw_figures`)."""
+    figures = draw_figures(dossier, boundaries, context, zones)
+    return figures.svgs, figures.cover
 
 
 def render_dossier(
@@ -155,7 +200,9 @@ def render_dossier(
 
     started = time.perf_counter()
     out_dir = Path(out_dir)
-    svgs, cover_svg = render_figures(dossier, boundaries, context, zones)
+    # One drawing per figure: its PNG (300 dpi) is taken from it when the DOCX or the map pack needs one.
+    figures = draw_figures(dossier, boundaries, context, zones, png=bool({"docx", "cartes"} & formats))
+    svgs, cover_svg = figures.svgs, figures.cover
     figures_done = time.perf_counter()
 
     # The whole edition is built aside, then swapped in: a failure (a full disk: OutputWriteError)
@@ -173,7 +220,7 @@ def render_dossier(
         if "docx" in formats:
             from diagterr.render.docx import write_docx
 
-            write_docx(dossier, svgs, cover_svg, staging / "dossier.docx")
+            write_docx(dossier, figures, staging / "dossier.docx")
         if "fiches" in formats:
             from diagterr.render.workshop_sheets import write_workshop_sheets
 
@@ -185,8 +232,7 @@ def render_dossier(
         if "cartes" in formats:
             from diagterr.render.map_pack import write_map_pack
 
-            write_map_pack(dossier, svgs, cover_svg, staging, boundaries=boundaries, context=context,
-                           zones=zones, neighbours=neighbours)
+            write_map_pack(dossier, figures, staging, boundaries=boundaries, neighbours=neighbours)
         files = written_files(staging, out_dir)
     logger.info(
         "Dossier rendu : %s, %d fichiers en %.1f s (figures %.1f s)",
@@ -196,4 +242,5 @@ def render_dossier(
     return RenderedFiles(out_dir, files)
 
 
-__all__ = ["RenderedFiles", "cover_map_block", "render_dossier", "render_figures"]
+__all__ = ["COVER_PNG", "Figures", "RenderedFiles", "cover_map_block", "draw_figures", "render_dossier",
+           "render_figures"]

@@ -1,14 +1,14 @@
 """The dossier as an editable Word file (dossier.docx), written with python-docx.
 
     from diagterr.render.docx import write_docx
-    write_docx(dossier, svgs, cover_svg, staging / "dossier.docx")
+    write_docx(dossier, draw_figures(dossier, boundaries, png=True), staging / "dossier.docx")
 
 The consultant rewrites it in their own words and house style, so it keeps Word's own structure:
 chapters in « Heading 1 » and blocks' titles in « Heading 2 » (the navigation pane and the table
 of contents field at the start read them; Word fills that field on opening), every table a real
-Word table with its header row and its source line, every chart and map a PNG at 300 dpi (the
-SVG the PDF prints, rasterised by CairoSVG: the same picture, no second drawing, no boundaries
-needed here) with its caption and source, the key figures and the enjeux as editable text, the
+Word table with its header row and its source line, every chart and map a PNG at 300 dpi (taken
+from the very matplotlib drawing of the SVG the PDF prints, `draw_figures`: the same picture, no
+second drawing) with its caption and source, the key figures and the enjeux as editable text, the
 annex of sources as a table, and last the workshop sheets (render/workshop_sheets.py).
 
 Numbers arrive formatted by DossierView (diagterr.formatting); every label comes from
@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -51,12 +51,11 @@ from diagterr.dossier import (
     Table,
     ZoneMap,
 )
+from diagterr.render import COVER_PNG, Figures
 from diagterr.render.html import DossierView, cellule
 from diagterr.render.workshop_sheets import ADDED_PAGES, Sheet, workshop_sheets
 from diagterr.texts import say
 
-PRINT_DPI = 300
-FIGURE_URL = "file:///diagterr-figure.svg"  # never fetched: the SVG's own ids resolve in itself
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
 MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM = Mm(18), Mm(20), Mm(18)
 TEXT_WIDTH = Emu(PAGE_WIDTH - 2 * MARGIN_SIDE)  # 174 mm: the A4 column the figures are drawn for
@@ -75,17 +74,6 @@ _SVG_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)pt"[^>]*?\bheight="([\d.]+
 
 
 # --- figures
-
-def svg_png(svg: str) -> bytes:
-    """The SVG of a chart or map as a PNG at print resolution (300 dpi)."""
-    import cairosvg
-
-    # A URL of its own lets CairoSVG cache the glyphs each <use> draws (matplotlib writes text as
-    # paths referenced by id): without one, every character scans the whole document again.
-    png = cairosvg.svg2png(bytestring=svg.encode("utf-8"), dpi=PRINT_DPI, url=FIGURE_URL)
-    assert isinstance(png, bytes)
-    return png
-
 
 def svg_width(svg: str) -> Emu | None:
     """The drawn width of a matplotlib SVG (its `width="…pt"`), in EMU; None when unstated."""
@@ -141,14 +129,10 @@ def _page_break_before(paragraph: Paragraph) -> None:
 class _Writer:
     """Builds the Word document block by block; one instance per file."""
 
-    def __init__(self, dossier: Dossier, svgs: Mapping[str, str | None]):
+    def __init__(self, dossier: Dossier, figures: Figures):
         self.dossier = dossier
-        self.svgs = dict(svgs)
-        chart = dossier.reading.contrast_chart
-        if chart is not None and chart.id not in self.svgs:  # page 4's chart is no chapter's block
-            from diagterr.render.charts import chart_svg
-
-            self.svgs[chart.id] = chart_svg(chart)
+        self.svgs = figures.svgs
+        self.pngs = figures.pngs
         self.view = DossierView(dossier, self.svgs)
         self.doc: WordDocument = Document()
         self._setup()
@@ -293,8 +277,10 @@ class _Writer:
             column.width = width
         return table
 
-    def picture(self, svg: str | None, title: str, gap: str, *, max_height: int | None = None) -> None:
-        if not svg:
+    def picture(self, key: str, svg: str | None, title: str, gap: str, *, max_height: int | None = None) -> None:
+        """The figure `key` (block id, or COVER_PNG) as its PNG, at the size its SVG is drawn."""
+        png = self.pngs.get(key)
+        if not svg or png is None:
             note = self.paragraph(say("docx.note_gap") + " : ", self.note_style)
             note.runs[0].bold = True
             note.add_run(gap)
@@ -308,7 +294,7 @@ class _Writer:
         paragraph = self.paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         paragraph.paragraph_format.keep_with_next = True
-        shape = paragraph.add_run().add_picture(io.BytesIO(svg_png(svg)), width=Emu(width))
+        shape = paragraph.add_run().add_picture(io.BytesIO(png), width=Emu(width))
         doc_pr = shape._inline.docPr
         doc_pr.set("descr", title)
         doc_pr.set("name", title[:250])
@@ -323,7 +309,7 @@ class _Writer:
         self.paragraph(say("docx.cover_places", departements=places, regions=[name for _, name in t.regions]))
         if t.communes:
             self.paragraph(say("docx.cover_communes", count=len(t.communes)))
-        self.picture(cover_svg, say("docx.cover_map_alt", name=t.name), say("docx.map_gap"),
+        self.picture(COVER_PNG, cover_svg, say("docx.cover_map_alt", name=t.name), say("docx.map_gap"),
                      max_height=COVER_MAP_HEIGHT)
         situation = self.paragraph(say("docx.cover_situation", situation=d.situation_date))
         situation.runs[0].bold = True
@@ -401,7 +387,7 @@ class _Writer:
             chart = reading.contrast_chart
             if chart is not None:
                 self.paragraph(chart.title).runs[0].bold = True
-                self.picture(self.svgs.get(chart.id), chart.title, say("docx.figure_gap"))
+                self.picture(chart.id, self.svgs.get(chart.id), chart.title, say("docx.figure_gap"))
                 if chart.note:
                     self.paragraph(chart.note, self.source_style)
         if reading.initiatives or reading.without_initiative:
@@ -472,7 +458,7 @@ class _Writer:
 
     def figure(self, block_id: str, title: str, source: SourceRef, notes: Sequence[str | None], gap: str) -> None:
         self.doc.add_heading(title, level=2)
-        self.picture(self.svgs.get(block_id), title, gap)
+        self.picture(block_id, self.svgs.get(block_id), title, gap)
         for text in notes:
             if text:
                 self.paragraph(text, "Caption")
@@ -602,21 +588,21 @@ def _stamped(document: bytes, day: date) -> bytes:
     return out.getvalue()
 
 
-def docx_bytes(dossier: Dossier, svgs: Mapping[str, str | None], cover_svg: str | None) -> bytes:
-    """The dossier as the bytes of a .docx file."""
-    document = _Writer(dossier, svgs).build(cover_svg)
+def docx_bytes(dossier: Dossier, figures: Figures) -> bytes:
+    """The dossier as the bytes of a .docx file; `figures`: drawn with their PNGs
+    (`draw_figures(..., png=True)`; a figure without one is said missing)."""
+    document = _Writer(dossier, figures).build(figures.cover)
     buffer = io.BytesIO()
     document.save(buffer)
     return _stamped(buffer.getvalue(), dossier.edition_date)
 
 
-def write_docx(dossier: Dossier, svgs: Mapping[str, str | None], cover_svg: str | None, target: Path) -> Path:
-    """Write dossier.docx (atomically). `svgs`: the chart and map SVGs keyed by block id, as
-    render_figures gives them (None: a map without boundaries); `cover_svg`: the cover map."""
+def write_docx(dossier: Dossier, figures: Figures, target: Path) -> Path:
+    """Write dossier.docx (atomically) from the dossier and its figures (`docx_bytes`)."""
     from diagterr.atomic import write_bytes_atomic
 
-    write_bytes_atomic(target, docx_bytes(dossier, svgs, cover_svg))
+    write_bytes_atomic(target, docx_bytes(dossier, figures))
     return target
 
 
-__all__ = ["docx_bytes", "svg_png", "write_docx"]
+__all__ = ["docx_bytes", "write_docx"]

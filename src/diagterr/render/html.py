@@ -460,24 +460,11 @@ def used_glossary(document: str, entries: Sequence[GlossaryEntry] | None = None)
                  if any(clue_found(clue, folded) for clue in e.clues))
 
 
-# The chart of page 4 sits beside the contrasts: drawn at the width it is shown (its text then
-# keeps the size of the chapters' charts), a row of bars under 5 mm high.
-PAGE_FOUR_CHART_WIDTH_IN = 74 / 25.4
-
-
 def page_four_chart_svg(chart: Chart) -> str:
     """The contrasts' chart as an SVG drawn at the width of its column on page 4."""
-    from diagterr.render.charts import chart_figure, figure_to_svg, house_style
+    from diagterr.render.charts import page_four_chart_images
 
-    rows = len(chart.series[0].x) if chart.series else 1
-    with house_style():
-        fig = chart_figure(chart)
-        fig.set_size_inches(PAGE_FOUR_CHART_WIDTH_IN, 0.5 + 0.18 * rows)
-        for ax in fig.axes:  # room for the value labels at both ends of a narrow chart
-            low, high = ax.get_xlim()
-            pad = (high - low) * 0.15
-            ax.set_xlim(low - pad if low < 0 else low, high + pad)
-        return figure_to_svg(fig)
+    return page_four_chart_images(chart)[0]
 
 
 def render_html(

@@ -1,8 +1,7 @@
 """The map pack of an edition: cartes/ (each map as SVG and as PNG at 300 dpi) and territoire.gpkg.
 
-The SVGs are those the dossier prints (render_figures). The PNGs are the same figures drawn again
-by matplotlib at 300 dpi: measured on the CCPA's maps, 0.15 to 0.3 s a map (figure and PNG),
-where CairoSVG rasterising the SVG takes 0.25 to 0.55 s and writes no resolution in the PNG. The GeoPackage holds three
+The SVGs are those the dossier prints and the PNGs (300 dpi) come from the same matplotlib
+drawing (`draw_figures`, one drawing per map for the dossier, the DOCX and this pack). The GeoPackage holds three
 layers, in the official projection of the area (Lambert-93, or the overseas département's own):
 `perimetre` (the territory's outline), `communes` (one field per commune map, named by its block
 id, with the values the map draws) and `communes_voisines` (the communes touching the territory,
@@ -12,24 +11,22 @@ for context).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from diagterr.atomic import write_text_atomic, write_with_atomic
+from diagterr.atomic import write_bytes_atomic, write_text_atomic
 from diagterr.dossier import CommuneMap, Dossier, ZoneMap
 
 if TYPE_CHECKING:
     import geopandas as gpd
-    from matplotlib.figure import Figure
+
+    from diagterr.render import Figures
 
 logger = logging.getLogger(__name__)
 
 MAPS_FOLDER = "cartes"
 GEOPACKAGE_FILE = "territoire.gpkg"
 COVER_NAME = "couverture"  # the cover map's files: cartes/couverture.svg, .png
-PNG_DPI = 300
-PNG_COMPRESSION = 3  # zlib level: 0.4 s less than the default 6 for 13 maps, 6 % bigger files
 MAX_FIELD_NAME = 63  # a field name QGIS and every GeoPackage reader shows whole
 
 
@@ -41,59 +38,34 @@ def map_blocks(dossier: Dossier) -> list[CommuneMap | ZoneMap]:
 
 def write_map_pack(
     dossier: Dossier,
-    svgs: Mapping[str, str | None],
-    cover_svg: str | None,
+    figures: Figures,
     folder: Path,
     *,
     boundaries: gpd.GeoDataFrame | None,
-    context: gpd.GeoDataFrame | None = None,
-    zones: gpd.GeoDataFrame | None = None,
     neighbours: gpd.GeoDataFrame | None = None,
 ) -> list[Path]:
     """Write cartes/ and territoire.gpkg into `folder` (the staged edition); the paths written.
 
-    A map that could not be drawn (no outlines) has no file; the dossier says why where it would be.
+    `figures`: the drawings of the dossier with their PNGs (`draw_figures(..., png=True)`). A map
+    that could not be drawn (no outlines) has no file; the dossier says why where it would be.
     """
-    from diagterr.render import cover_map_block
-    from diagterr.render.charts import house_style
-    from diagterr.render.maps import (
-        COVER_MAX_HEIGHT_IN,
-        crs_for_codes,
-        map_figure,
-        zone_map_figure,
-    )
+    from diagterr.render import COVER_PNG
+    from diagterr.render.maps import crs_for_codes
 
     maps = folder / MAPS_FOLDER
     maps.mkdir(exist_ok=True)
     written: list[Path] = []
-    crs = crs_for_codes(code for code, _ in dossier.territory.communes)
-
-    def save(name: str, svg: str, figure: Figure) -> None:
+    drawn = [(COVER_NAME, figures.cover, figures.pngs.get(COVER_PNG))]
+    drawn += [(block.id, figures.svgs.get(block.id), figures.pngs.get(block.id)) for block in map_blocks(dossier)]
+    for name, svg, png in drawn:
+        if not svg or png is None:
+            continue
         svg_path, png_path = maps / f"{name}.svg", maps / f"{name}.png"
         write_text_atomic(svg_path, svg)
-        try:
-            write_with_atomic(png_path, lambda tmp: figure.savefig(tmp, format="png", dpi=PNG_DPI,
-                                                                  pil_kwargs={"compress_level": PNG_COMPRESSION}))
-        finally:
-            figure.clear()
+        write_bytes_atomic(png_path, png)
         written.extend([svg_path, png_path])
-
-    with house_style():
-        if cover_svg and boundaries is not None and not boundaries.empty:  # drawn as render_figures does
-            save(COVER_NAME, cover_svg, map_figure(cover_map_block(dossier), boundaries, context, plain=True,
-                                                   max_height=COVER_MAX_HEIGHT_IN, label_scale=1.3))
-        for block in map_blocks(dossier):
-            svg = svgs.get(block.id)
-            if not svg:
-                continue
-            if isinstance(block, ZoneMap):
-                assert zones is not None  # its SVG was drawn from them
-                save(block.id, svg, zone_map_figure(block, zones, crs=crs))
-            else:
-                assert boundaries is not None
-                save(block.id, svg, map_figure(block, boundaries, context, plain=not block.values,
-                                               labels=block.labels))
     if boundaries is not None and not boundaries.empty:
+        crs = crs_for_codes(code for code, _ in dossier.territory.communes)
         written.append(write_geopackage(dossier, boundaries, neighbours, folder / GEOPACKAGE_FILE, crs))
     return written
 

@@ -25,7 +25,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from diagterr.dossier import CommuneMap, ValueKind, ZoneMap
 from diagterr.formatting import DEFAULT_DECIMALS, INLINE_UNIT, MISSING, nombre, valeur
-from diagterr.render.charts import ACCENT, COLUMN_WIDTH_IN, figure_to_svg, house_style
+from diagterr.render.charts import ACCENT, COLUMN_WIDTH_IN, figure_images, house_style
 
 MAINLAND_CRS = "EPSG:2154"  # RGF93 v1 / Lambert-93
 # DROM: the legal projection of each overseas département, by the first 3 digits of the code.
@@ -318,15 +318,32 @@ def map_svg(
     label_scale: float = 1.0,
 ) -> str | None:
     """The map as an inline SVG string, or None when there are no boundaries to draw."""
+    return map_images(block, boundaries, context, plain=plain, labels=labels, max_height=max_height,
+                      label_scale=label_scale)[0]
+
+
+def map_images(
+    block: CommuneMap | None,
+    boundaries: gpd.GeoDataFrame | None,
+    context: gpd.GeoDataFrame | None = None,
+    *,
+    plain: bool = False,
+    labels: bool | None = None,
+    max_height: float = COLUMN_MAX_HEIGHT_IN,
+    label_scale: float = 1.0,
+    png: bool = False,
+) -> tuple[str | None, bytes | None]:
+    """The map as SVG and, when asked, as a 300 dpi PNG from the same drawing; (None, None)
+    when there are no boundaries to draw."""
     if boundaries is None or len(boundaries) == 0:
-        return None
+        return None, None
     if labels is None:
         labels = block.labels if block is not None else True
     with house_style():
         fig = map_figure(block, boundaries, context, plain=plain, labels=labels, max_height=max_height,
                          label_scale=label_scale)
         try:
-            return figure_to_svg(fig, tight=False)
+            return figure_images(fig, tight=False, png=png)
         finally:
             fig.clear()
 
@@ -520,13 +537,20 @@ def zone_map_svg(block: ZoneMap, zones: gpd.GeoDataFrame | None, *, crs: str | N
     """The zone map as an inline SVG string, or None when none of its zones has an outline.
 
     `crs`: the projection of an EPCI map (that of the territory's communes, `crs_for_codes`)."""
+    return zone_map_images(block, zones, crs=crs)[0]
+
+
+def zone_map_images(block: ZoneMap, zones: gpd.GeoDataFrame | None, *, crs: str | None = None,
+                    png: bool = False) -> tuple[str | None, bytes | None]:
+    """The zone map as SVG and, when asked, as a 300 dpi PNG from the same drawing."""
     if zone_outlines(block, zones).empty:
-        return None
+        return None, None
     assert zones is not None
     with house_style():
         fig = zone_map_figure(block, zones, crs=crs)
         try:
-            return _rounded_paths(figure_to_svg(fig, tight=False))
+            svg, image = figure_images(fig, tight=False, png=png)
+            return _rounded_paths(svg), image
         finally:
             fig.clear()
 
@@ -553,10 +577,12 @@ __all__ = [
     "class_labels",
     "crs_for_codes",
     "map_figure",
+    "map_images",
     "map_svg",
     "missing_geometries",
     "missing_zones",
     "zone_map_figure",
+    "zone_map_images",
     "zone_map_svg",
     "zone_outlines",
 ]
