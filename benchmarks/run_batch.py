@@ -5,7 +5,8 @@
 1. the batch model (the four Ateliers sites: 6 dossiers) with --jobs 1 and --jobs 2;
 2. 50 EPCI spread over France, after `diagterr import` of the INSEE comparateur (the national
    file in ../shared), with --jobs 1 and --jobs 2. Outside the samples there are no contours
-   offline: those dossiers are partial (maps marked missing), as a user would get them.
+   offline: those dossiers are partial (maps marked missing), as a user would get them; then the
+   same batch re-run with nothing changed.
 Prints wall time, per-site median and the peak resident memory of the largest process.
 """
 
@@ -74,6 +75,10 @@ def main() -> int:
         for jobs in (1, 2):
             wall, code = diagterr("batch", "lot50.yaml", "--offline", "--force", "--jobs", str(jobs), env=env, cwd=work)
             report(f"{args.territories} EPCI, --jobs {jobs}", work / "lot50", wall, code)
+        # The same batch again, nothing changed: every site « inchange » (target ≤ 0.2 s per site,
+        # benchmarks/batch_rerun.py pairs it with its first run).
+        wall, code = diagterr("batch", "lot50.yaml", "--offline", "--jobs", "2", env=env, cwd=work)
+        report(f"{args.territories} EPCI, relance inchangée", work / "lot50", wall, code)
     return 0
 
 

@@ -172,6 +172,6 @@ def test_en_bref_of_the_pays_de_l_arbresle_keeps_to_two_pages_with_its_contrasts
     pdf = tmp_path / "dossier.pdf"
     write_pdf(render_html(ccpa, {}, cover_svg=None), pdf)
     pages = [" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages[:6]]
-    # cover, contents, then « En bref » on pages 3 and 4 (contrasts included), the first chapter on page 5
-    assert "Contrastes entre les communes" in pages[3]
-    assert "En bref" not in pages[4].split("Le territoire")[0]
+    # cover, then « En bref » on pages 2 and 3 (contrasts included), the contents on page 4
+    assert "Contrastes entre les communes" in pages[2]
+    assert pages[3].startswith("Sommaire") or "Sommaire" in pages[3].split("En bref")[0]

@@ -24,7 +24,7 @@ from specimens import (
     needs_specimens,
 )
 
-CHAPTERS = ["Sommaire", "En bref", "Le territoire", "Territoires comparables", "Démographie", "Habitat",
+CHAPTERS = ["En bref", "Sommaire", "Le territoire", "Territoires comparables", "Démographie", "Habitat",
             "Économie et emploi",
             "Climat, risques et sols", "Horizon 2050", "Initiatives et programmes en cours", "Sources et méthodes"]
 

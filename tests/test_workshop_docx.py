@@ -68,10 +68,10 @@ def test_every_chapter_of_the_pdf_is_a_heading_1_under_a_contents_field(ccpa, wo
         assert chapter in headings
     assert headings[-1] == "Fiches pour l'atelier"
     assert any(p.style.name == "Heading 2" for p in word.paragraphs)
-    # A table-of-contents field at the start, which Word fills on opening.
+    # A table-of-contents field after the synthesis (as in the PDF), which Word fills on opening.
     xml = word.element.body.xml
     assert re.search(r"<w:instrText[^>]*>\s*TOC \\o", xml)
-    assert xml.index("TOC \\o") < xml.index(">En bref<")
+    assert xml.index(">En bref<") < xml.index("TOC \\o") < xml.index(">Annexes<")
     assert word.settings.element.find(qn("w:updateFields")) is not None
 
 

@@ -53,7 +53,7 @@ def test_the_poster_is_one_a3_landscape_page_with_the_name_and_legal_population(
     codes = [c["code"] if isinstance(c, dict) else c[0] for c in communes]
     assert nombre(_legal_population(codes)) in text  # "39 338", summed from the communes' legal populations
     # The enjeux the page could hold, and where the others are: said on the poster.
-    assert "Atouts" in text and "Questions" in text and "page 4 du dossier" in text
+    assert "Atouts" in text and "Questions" in text and "au début du dossier" in text
     assert "Sources" in text and "INSEE" in text
 
 

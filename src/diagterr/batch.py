@@ -315,6 +315,8 @@ def fingerprint(site: Site, store: Store, options: dict[str, Any]) -> str:
 
     The data are the store's tables (their checksums, from the manifests) and the inventory file.
     A new census vintage, a revised figure or a perimeter change gives a new fingerprint.
+    Offline it is computed before `prepare()` (an unchanged site is never prepared): it must read
+    nothing `prepare()` computes.
     """
     digest = hashlib.sha256()
     digest.update(__version__.encode())
@@ -481,7 +483,7 @@ def run_batch(sites: list[Site], options: BatchOptions, folder: Path, reporter: 
 
 def _run_batch(sites: list[Site], options: BatchOptions, reporter: Reporter, site_locks: ExitStack) -> list[SiteOutcome]:
     from diagterr.edition import run_lock
-    from diagterr.pipeline import RunOptions, default_store, prepare
+    from diagterr.pipeline import default_store
     from diagterr.sources.http import HttpClient
 
     def report(site: Site, message: str, done: bool = False) -> None:
@@ -494,24 +496,20 @@ def _run_batch(sites: list[Site], options: BatchOptions, reporter: Reporter, sit
         for site in sites:
             started = time.perf_counter()
             report(site, "données")
-            run_options = RunOptions(
-                out_dir=site.out_dir, offline=options.offline, refresh=options.refresh,
-                edition_date=options.edition_date, initiatives=site.initiatives, focus=site.focus,
-                comparer=site.comparer, formats=site.formats if site.formats is not None else options.formats,
-            )
             try:
-                prepared = prepare(site.territory, run_options, store, client, reporter=_for_site(reporter, site.name))
+                # Online, prepare() comes first: it fetches into the store, whose manifests the
+                # fingerprint reads. Offline it writes nothing the fingerprint reads (the manifests,
+                # the inventory): « inchangé » is decided before it, and costs no preparation.
+                prepared = None if options.offline else _prepare_site(site, options, store, client, reporter)
+                print_ = fingerprint(site, store, site_options(site, options.formats))
+                if not options.force and unchanged_since_last_edition(site, print_):
+                    outcomes[site.name] = _unchanged(site, started, report)
+                    continue
+                prepared = prepared if prepared is not None else _prepare_site(site, options, store, client, reporter)
             except DiagterrError as error:
                 outcomes[site.name] = _failed(site, started, error)
                 log.error("%s : %s", site.name, error)
                 report(site, "échec", done=True)
-                continue
-            print_ = fingerprint(site, store, site_options(site, options.formats))
-            if not options.force and unchanged_since_last_edition(site, print_):
-                report(site, "inchangé depuis la dernière édition", done=True)
-                outcomes[site.name] = SiteOutcome(site.name, site.territory.code, SiteStatus.UNCHANGED,
-                                                  round(time.perf_counter() - started, 2), str(site.out_dir),
-                                                  _existing_files(site), _previous_missing(site))
                 continue
             try:
                 site_locks.enter_context(run_lock(site.out_dir))
@@ -553,6 +551,18 @@ def _run_batch(sites: list[Site], options: BatchOptions, reporter: Reporter, sit
     return [outcomes[site.name] for site in sites]
 
 
+def _prepare_site(site: Site, options: BatchOptions, store: Store, client: Any, reporter: Reporter) -> Any:
+    """The fetch phase of one site (pipeline.prepare); DiagterrError when it fails."""
+    from diagterr.pipeline import RunOptions, prepare
+
+    run_options = RunOptions(
+        out_dir=site.out_dir, offline=options.offline, refresh=options.refresh,
+        edition_date=options.edition_date, initiatives=site.initiatives, focus=site.focus,
+        comparer=site.comparer, formats=site.formats if site.formats is not None else options.formats,
+    )
+    return prepare(site.territory, run_options, store, client, reporter=_for_site(reporter, site.name))
+
+
 def _for_site(reporter: Reporter, name: str) -> Reporter:
     """The events of one site's fetch, with the site's name."""
     return lambda event: reporter(replace(event, site=name))
@@ -569,6 +579,13 @@ def _remove_stale_temporaries(folder: Path) -> None:
             if stale.is_file():
                 stale.unlink(missing_ok=True)
                 log.info("fichier temporaire d'une exécution interrompue supprimé : %s", stale.name)
+
+
+def _unchanged(site: Site, started: float, report: Callable[..., None]) -> SiteOutcome:
+    """The outcome of a site skipped as unchanged: the files and gaps of its last dossier."""
+    report(site, "inchangé depuis la dernière édition", done=True)
+    return SiteOutcome(site.name, site.territory.code, SiteStatus.UNCHANGED, round(time.perf_counter() - started, 2),
+                       str(site.out_dir), _existing_files(site), _previous_missing(site))
 
 
 def _failed(site: Site, started: float, error: BaseException) -> SiteOutcome:

@@ -3,24 +3,21 @@
 Typer lives here only. Logging handlers and the rich console are set up here, once.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Typer would then eval every parameter's annotation
+# text at each start (≈ 40 ms); the few names only known to mypy are quoted.
 import contextlib
 import logging
 import os
+import re
 import sys
 import time
 import traceback
 from datetime import date, timedelta
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.logging import RichHandler
-from rich.markup import escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
 from diagterr import __version__
@@ -31,6 +28,8 @@ from diagterr.progress import PHASE_LABELS, Event, Phase
 from diagterr.texts import say
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from diagterr.national_import import ImportResult
     from diagterr.pipeline import RunResult  # imported by the commands that run (the pipeline is heavy)
 
@@ -56,8 +55,61 @@ else:
     _Command = object
 
 
+_PLAIN_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
+
+
+class _LightCoercion:
+    """Typer's coercion of one parameter, without building its pydantic adapter for what needs none.
+
+    Typer builds a pydantic TypeAdapter for every parameter it processes, even an option left out
+    (value None) or a `str` given as a `str`: importing pydantic alone costs about 0.1 s per command.
+    Those values come back exactly as Typer's own coercion would give them; any other value (a
+    Path, an int typed by the user, a choice, a parser) goes through Typer's own coercion.
+    """
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        multiple = param.multiple or param.nargs == -1
+        if value is None and not multiple:
+            return None
+        descriptor = param.type_descriptor
+        info = descriptor.parameter_info
+        plain = (info.parser is None and descriptor.file_annotation is None and not descriptor.is_choice
+                 and not multiple and descriptor.annotation is type(value))
+        if plain and (type(value) is str or (type(value) is int and info.min is None and info.max is None)):
+            return value
+        if (descriptor.annotation is int and type(value) is str and _PLAIN_INT.fullmatch(value) and not multiple
+                and info.parser is None and info.min is None and info.max is None):
+            return int(value)  # "20" → 20, as pydantic's lax int says it; anything else goes to Typer
+        param._runtime_param = None  # Typer builds its own coercion, used from now on
+        return param.get_runtime_param().coerce(value, param=param, ctx=ctx)
+
+
+def _light_coercion(command: Any, ctx: Any) -> None:
+    """Put a _LightCoercion on the parameters of `command` whose coercion Typer has not built yet
+    (Typer's private `_runtime_param`: left alone if a Typer release renames it)."""
+    for param in command.get_params(ctx):
+        if getattr(param, "_runtime_param", False) is None and hasattr(param, "type_descriptor"):
+            param._runtime_param = _LightCoercion()
+
+
+# An option's help read from a text file (YAML) is put in when a help screen is shown, not at each start.
+_FORMATS_HELP = "@affiche.formats_help"
+_LAZY_HELP = {_FORMATS_HELP: lambda: say("affiche.formats_help", choices=formats_in_words())}
+
+
 class _FrenchHelp(_Command):
     """Click's own words of the help screens, in French (Usage, Commands, the --help option)."""
+
+    def format_help(self, ctx, formatter) -> None:
+        for param in self.get_params(ctx):
+            text = getattr(param, "help", None)
+            if text in _LAZY_HELP:
+                setattr(param, "help", _LAZY_HELP[text]())  # noqa: B010 -- an Option's help, not a Parameter's
+        super().format_help(ctx, formatter)
+
+    def parse_args(self, ctx, args):
+        _light_coercion(self, ctx)
+        return super().parse_args(ctx, args)
 
     def get_help_option(self, ctx):
         option = super().get_help_option(ctx)
@@ -100,8 +152,15 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-console = Console(stderr=True)
 PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+@cache
+def _console() -> "Console":
+    """The rich console of the messages (stderr), made at its first use (rich costs an import)."""
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def setup_logging(verbose: bool, log_file: Path | None = None) -> None:
@@ -110,7 +169,10 @@ def setup_logging(verbose: bool, log_file: Path | None = None) -> None:
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
+    console = _console()
     if console.is_terminal:
+        from rich.logging import RichHandler
+
         handler: logging.Handler = RichHandler(console=console, show_path=False, show_time=False)
         handler.setFormatter(logging.Formatter("%(message)s"))
     else:
@@ -130,7 +192,10 @@ def setup_logging(verbose: bool, log_file: Path | None = None) -> None:
 
 def fail(error: DiagterrError) -> None:
     """Print the French message (user values escaped: « [/x] » is text, not markup) and exit."""
+    console = _console()
     if console.is_terminal:
+        from rich.markup import escape
+
         console.print(f"[bold red]Erreur :[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     else:
         print(f"Erreur : {error}", file=sys.stderr)
@@ -181,15 +246,12 @@ def run_command(
     ] = False,
     formats: Annotated[
         str | None,
-        typer.Option("--formats", metavar="NOM,NOM,…", help=say("affiche.formats_help", choices=formats_in_words())),
+        typer.Option("--formats", metavar="NOM,NOM,…", help=_FORMATS_HELP),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Détail des étapes et des requêtes par source.")] = False,
 ) -> None:
     """Produire le dossier de diagnostic d'un territoire (PDF, HTML, indicateurs JSON et CSV)."""
     setup_logging(verbose)
-    from diagterr import edition
-    from diagterr.peers import check_territory_comparer
-    from diagterr.pipeline import RunOptions, default_store, run, safe_folder_name
     from diagterr.territory import resolve_territory
 
     started = time.perf_counter()
@@ -201,6 +263,14 @@ def run_command(
             raise BadInputError("--offline et --refresh sont incompatibles : choisissez l'un ou l'autre.")
         edition_date = _parse_date(date_edition)
         territory = resolve_territory(commune=commune, epci=epci, communes=communes, nom=nom, whole_communes=True)
+        # The heavy modules once the inputs the index can check are checked: a bad code answers at once.
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        from diagterr import edition
+        from diagterr.peers import check_territory_comparer
+        from diagterr.pipeline import RunOptions, default_store, run, safe_folder_name
+
+        console = _console()
         chosen = (check_territory_comparer(comparer, territory.kind, territory.code, default_store())
                   if comparer is not None else None)
         out_dir = sortie if sortie is not None else Path.cwd() / safe_folder_name(territory)
@@ -246,7 +316,7 @@ def run_command(
     raise typer.Exit(int(result.exit_code))
 
 
-def _print_run(result: RunResult, elapsed: float, verbose: bool) -> None:
+def _print_run(result: "RunResult", elapsed: float, verbose: bool) -> None:
     """What a run leaves: its gaps (logged), its requests (--verbose), its files."""
     for gap in result.gaps:
         log.warning("Donnée manquante (%s) : %s", gap.source_id, gap.message)
@@ -289,6 +359,9 @@ def search_command(
     kinds = {"commune": "Commune", "epci": "EPCI", "departement": "Département", "region": "Région",
              "arrondissement": "Arrondissement"}
     options = {"commune": "--commune", "epci": "--epci"}  # an arrondissement: its commune's dossier (run refuses it)
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(show_header=True, header_style="bold", box=None)
     for column in ("Type", "Code", "Nom", "Détail", "Option"):
         table.add_column(column)
@@ -377,7 +450,7 @@ def batch_command(
     ] = None,
     formats: Annotated[
         str | None,
-        typer.Option("--formats", metavar="NOM,NOM,…", help=say("affiche.formats_help", choices=formats_in_words())),
+        typer.Option("--formats", metavar="NOM,NOM,…", help=_FORMATS_HELP),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Détail des étapes.")] = False,
 ) -> None:
@@ -387,8 +460,11 @@ def batch_command(
     1 au moins un site a échoué, 2 fichier de sites invalide (rien n'est lancé),
     143 arrêté par SIGTERM (les processus arrêtés avant que le verrou soit libéré).
     """
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from diagterr import batch
 
+    console = _console()
     started = time.perf_counter()
     try:
         _setup_logging_to(verbose, log_file)
@@ -484,7 +560,7 @@ def _setup_logging_to(verbose: bool, log_file: Path | None) -> None:
         ) from None
 
 
-def _import_file(source: str, format: str, offline: bool) -> ImportResult:
+def _import_file(source: str, format: str, offline: bool) -> "ImportResult":
     """import_national_file, a file it cannot read (not a zip, truncated, empty, not a CSV) being a
     bad input (exit 2) said in French."""
     import zipfile

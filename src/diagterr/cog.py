@@ -6,17 +6,23 @@ in the package (`resources.cog_dir()`): no network is needed to resolve or searc
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import logging
+import marshal
+import operator
+import os
 import re
+import sqlite3
+import threading
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
-
-import pyarrow.parquet as pq
+from typing import Any, Literal, cast
 
 from diagterr import resources
 from diagterr.errors import DiagterrError
@@ -192,6 +198,60 @@ class CogIndex:
         self._departements = {d.code: d for d in departements}
         self._regions = {r.code: r for r in regions}
         self._entries: list[_Entry] | None = None  # built at the first search
+        self._store: _Store | None = None  # set by from_store: the records are read when asked for
+
+    @classmethod
+    def from_store(cls, path: Path) -> CogIndex:
+        """The index saved by `write_store`, its records read one by one when asked for: a process
+        that checks a code or searches a name does not read the whole index (nor import pyarrow)."""
+        store = _Store(path)
+        meta = store.meta()
+        index = cls.__new__(cls)
+        index.manifest = json.loads(meta["manifest"])
+        # Read-only dict-likes (get, [], in, iteration), each record made at its first look-up.
+        index._communes = cast(dict[str, CommuneRecord], _StoredMap(store, "c", _make(CommuneRecord)))
+        index._delegated = cast(dict[str, CommuneRecord], _StoredMap(store, "d", _make(CommuneRecord)))
+        index._by_postcode = cast(defaultdict[str, list[str]], _StoredMap(store, "p", list))
+        index._by_siren = cast(dict[str, str], _StoredMap(store, "s", str))
+        index._former = cast(dict[str, str], _StoredMap(store, "f", str))
+        index._by_departement = cast(defaultdict[str, list[str]], _StoredMap(store, "g", list))
+        index._epcis = cast(dict[str, EpciRecord], _StoredMap(store, "e", _make(EpciRecord)))
+        index._departements = {row[0]: DepartementRecord(*row) for row in marshal.loads(meta["departements"])}
+        index._regions = {row[0]: RegionRecord(*row) for row in marshal.loads(meta["regions"])}
+        index._entries = None
+        index._store = store
+        return index
+
+    def write_store(self, path: Path) -> None:
+        """Save the index for `from_store` (written aside, then put in place: a reader never sees half)."""
+        if self._entries is None:
+            self._entries = self._build_entries()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
+        try:
+            with contextlib.closing(sqlite3.connect(partial)) as connection, connection:
+                connection.executescript(_STORE_SCHEMA)
+                maps: list[tuple[str, Mapping[str, Any]]] = [
+                    ("c", self._communes), ("d", self._delegated), ("p", self._by_postcode), ("s", self._by_siren),
+                    ("f", self._former), ("g", self._by_departement), ("e", self._epcis),
+                ]
+                connection.executemany(
+                    "INSERT INTO kv (ns, k, v) VALUES (?, ?, ?)",
+                    ((ns, key, marshal.dumps(_row(value))) for ns, mapping in maps for key, value in mapping.items()),
+                )
+                connection.executemany(
+                    "INSERT INTO entries (norm, kind, code, via, population) VALUES (?, ?, ?, ?, ?)",
+                    ((e.norm, e.kind, e.code, e.via, e.population) for e in self._entries),
+                )
+                connection.execute("CREATE UNIQUE INDEX kv_key ON kv (ns, k)")  # once filled: sooner
+                connection.executemany("INSERT INTO meta (k, v) VALUES (?, ?)", [
+                    ("manifest", json.dumps(self.manifest)),
+                    ("departements", marshal.dumps([_row(d) for d in self._departements.values()])),
+                    ("regions", marshal.dumps([_row(r) for r in self._regions.values()])),
+                ])
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
 
     @classmethod
     def from_dir(cls, directory: Path) -> CogIndex:
@@ -312,10 +372,12 @@ class CogIndex:
         raw = text.strip()
         if not raw or limit <= 0:
             return []
-        ranked: dict[tuple[str, str], tuple[tuple[Any, ...], SearchHit]] = {}
+        # (kind, code) -> best key, and the hit (made) or what makes it (a name's hit is made only
+        # if it ranks within `limit`: a frequent word matches thousands of names).
+        ranked: dict[tuple[str, str], tuple[tuple[Any, ...], SearchHit | tuple[HitKind, str, str | None]]] = {}
 
-        def add(key: tuple[Any, ...], hit: SearchHit) -> None:
-            ident = (hit.kind, hit.code)
+        def add(key: tuple[Any, ...], hit: SearchHit | tuple[HitKind, str, str | None]) -> None:
+            ident = (hit.kind, hit.code) if isinstance(hit, SearchHit) else (hit[0], hit[1])
             if ident not in ranked or key < ranked[ident][0]:
                 ranked[ident] = (key, hit)
 
@@ -324,15 +386,20 @@ class CogIndex:
 
         query = normalize(raw)
         if query and any(ch.isalpha() for ch in query):
-            if self._entries is None:
-                self._entries = self._build_entries()
-            for entry in self._entries:
+            if self._store is not None:  # the names holding every word: a superset of the matches
+                entries = [_Entry(*row) for row in self._store.entries_with(query.split())]
+            else:
+                if self._entries is None:
+                    self._entries = self._build_entries()
+                entries = self._entries
+            for entry in entries:
                 score = _match_score(query, entry.norm)
                 if score is None:
                     continue
                 key = (score, _KIND_RANK[entry.kind], entry.via is not None, -entry.population, entry.code)
-                add(key, self._hit(entry.kind, entry.code, via=entry.via))
-        return [hit for _, hit in sorted(ranked.values(), key=lambda item: item[0])][:limit]
+                add(key, (entry.kind, entry.code, entry.via))
+        best = [hit for _, hit in sorted(ranked.values(), key=lambda item: item[0])][:limit]
+        return [hit if isinstance(hit, SearchHit) else self._hit(hit[0], hit[1], via=hit[2]) for hit in best]
 
     def _code_hits(self, raw: str) -> list[SearchHit]:
         """Exact matches of a code: commune, former commune, postcode, SIREN, département, région."""
@@ -430,13 +497,159 @@ def _postcodes_label(postcodes: tuple[str, ...]) -> str:
 
 def _columns(path: Path) -> dict[str, list[Any]]:
     # ParquetFile.read() skips the dataset machinery of read_table (≈0.3 s at first call).
+    import pyarrow.parquet as pq  # here: a bad input is refused without importing pyarrow
+
     return pq.ParquetFile(path).read().to_pydict()
+
+
+# -- the saved index (user cache): what a short command reads instead of the parquet files -----------
+
+_STORE_VERSION = 1  # bump when the layout below or the records change
+_STORE_SCHEMA = """
+PRAGMA journal_mode = OFF;
+PRAGMA synchronous = OFF;
+CREATE TABLE kv (ns TEXT NOT NULL, k TEXT NOT NULL, v BLOB NOT NULL);
+CREATE TABLE entries (norm TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL, via TEXT, population INTEGER);
+CREATE TABLE meta (k TEXT PRIMARY KEY, v BLOB NOT NULL);
+"""
+
+
+def _row(value: Any) -> Any:
+    """A record as the tuple of its fields (lists and strings as they are), for marshal."""
+    if isinstance(value, (str, list)):
+        return value
+    record = type(value)
+    if record not in _FIELDS:
+        getter = operator.attrgetter(*(f.name for f in fields(record)))
+        _FIELDS[record] = getter if len(fields(record)) > 1 else lambda item: (getter(item),)
+    return _FIELDS[record](value)
+
+
+_FIELDS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}  # a record's type -> its fields as a tuple
+
+
+def _make(record: Callable[..., Any]) -> Callable[[Any], Any]:
+    return lambda row: record(*row)
+
+
+class _Store:
+    """The saved index, read-only; one connection per process (reopened after a fork), shared by threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._pid = -1
+        self._connection: sqlite3.Connection | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_Store, (self.path,))
+
+    def _query(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        with self._lock:
+            if self._connection is None or self._pid != os.getpid():
+                uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"  # replaced whole, never changed
+                self._connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                self._pid = os.getpid()
+            return self._connection.execute(sql, params).fetchall()
+
+    def meta(self) -> dict[str, Any]:
+        return dict(self._query("SELECT k, v FROM meta", ()))
+
+    def value(self, ns: str, key: str) -> bytes | None:
+        rows = self._query("SELECT v FROM kv WHERE ns = ? AND k = ?", (ns, key))
+        return rows[0][0] if rows else None
+
+    def rows(self, ns: str) -> list[tuple[str, bytes]]:
+        return self._query("SELECT k, v FROM kv WHERE ns = ? ORDER BY rowid", (ns,))
+
+    def entries_with(self, words: list[str]) -> list[tuple[Any, ...]]:
+        """The search entries whose name holds every word, in the order `_build_entries` made them."""
+        where = " AND ".join("instr(norm, ?) > 0" for _ in words) or "1"
+        sql = f"SELECT norm, kind, code, via, population FROM entries WHERE {where} ORDER BY rowid"  # placeholders only
+        return self._query(sql, tuple(words))
+
+
+class _StoredMap(Mapping[str, Any]):
+    """One mapping of the saved index: an item is read at its first look-up, all of them at the
+    first iteration (in the order they were saved)."""
+
+    def __init__(self, store: _Store, ns: str, make: Callable[[Any], Any]) -> None:
+        self._store, self._ns, self._make = store, ns, make
+        self._items: dict[str, Any] = {}
+        self._missing: set[str] = set()
+        self._whole = False
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._items:
+            return self._items[key]
+        if self._whole or key in self._missing or not isinstance(key, str):
+            raise KeyError(key)
+        raw = self._store.value(self._ns, key)
+        if raw is None:
+            self._missing.add(key)
+            raise KeyError(key)
+        item = self._items[key] = self._make(marshal.loads(raw))
+        return item
+
+    def _all(self) -> dict[str, Any]:
+        if not self._whole:
+            known = self._items
+            self._items = {key: known[key] if key in known else self._make(marshal.loads(raw))
+                           for key, raw in self._store.rows(self._ns)}
+            self._whole = True
+        return self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def values(self) -> Any:
+        return self._all().values()
+
+    def items(self) -> Any:
+        return self._all().items()
+
+    def keys(self) -> Any:
+        return self._all().keys()
+
+
+def _store_path(directory: Path) -> Path | None:
+    """Where the saved index of the files of `directory` lives in the user cache (None: no cache)."""
+    from diagterr.settings import cache_dir
+
+    digest = hashlib.sha256(f"{_STORE_VERSION}|{COG_VINTAGE}".encode())
+    for name in (*_INDEX_FILES, "manifest.json"):
+        path = directory / name
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    try:
+        return cache_dir() / "cog" / f"index-{digest.hexdigest()[:20]}.sqlite"
+    except OSError:
+        return None
 
 
 @cache
 def load_cog() -> CogIndex:
-    """The COG index shipped with diagterr (read once per process)."""
-    return CogIndex.from_dir(resources.cog_dir())
+    """The COG index shipped with diagterr (read once per process).
+
+    The first process reads the parquet files and saves the index in the user cache, keyed by the
+    files' content; the next ones read from there only the records they look up."""
+    directory = resources.cog_dir()
+    path = _store_path(directory)
+    if path is not None and path.is_file():
+        try:
+            return CogIndex.from_store(path)
+        except (sqlite3.Error, OSError, ValueError, KeyError, EOFError, TypeError) as error:
+            log.debug("saved COG index %s unreadable (%s): reading the parquet files", path, error)
+    index = CogIndex.from_dir(directory)
+    if path is not None:
+        try:
+            index.write_store(path)
+        except (sqlite3.Error, OSError) as error:
+            log.debug("COG index not saved in %s: %s", path, error)
+    return index
 
 
 def current_commune(code: str, cog: CogIndex) -> str | None:

@@ -12,17 +12,28 @@ The texts are plain text (not HTML): the dossier's templates escape them.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-from jinja2 import Environment, StrictUndefined, Template
-
-from diagterr import formatting
 from diagterr.resources import templates_dir
 
-FILTERS = formatting.FILTERS
+if TYPE_CHECKING:
+    from jinja2 import Environment, Template
+
+# A text whose only expressions are plain names (`{{ choices }}`) is filled in without Jinja: the
+# CLI's help and its first messages then cost no import of Jinja, babel or the formatting filters.
+_PLAIN_NAME = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_JINJA_SYNTAX = ("{{", "{%", "{#", "}}", "%}", "#}")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FILTERS":  # the French filters, imported when asked for
+        from diagterr import formatting
+
+        return formatting.FILTERS
+    raise AttributeError(name)
 
 
 def texts_dir() -> Path:
@@ -31,13 +42,19 @@ def texts_dir() -> Path:
 
 @cache
 def _environment() -> Environment:
+    from jinja2 import Environment, StrictUndefined
+
+    from diagterr import formatting
+
     env = Environment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False)
-    env.filters.update(FILTERS)
+    env.filters.update(formatting.FILTERS)
     return env
 
 
 @cache
 def _book(theme: str) -> dict[str, str]:
+    import yaml
+
     path = texts_dir() / f"{theme}.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
@@ -54,8 +71,24 @@ def _template(key: str) -> Template:
     return _environment().from_string(book[name])
 
 
+@cache
+def _plain_names(key: str) -> tuple[str, tuple[str, ...]] | None:
+    """The text of `key` and its names when its only expressions are plain names; None otherwise."""
+    theme, _, name = key.partition(".")
+    text = _book(theme).get(name)
+    if text is None:
+        return None
+    names = tuple(_PLAIN_NAME.findall(text))
+    if any(mark in _PLAIN_NAME.sub("", text) for mark in _JINJA_SYNTAX):
+        return None
+    return text, names
+
+
 def say(key: str, **values: Any) -> str:
     """The sentence `key` ("theme.id") with `values` put in through the French filters."""
+    plain = _plain_names(key)
+    if plain is not None and all(type(values.get(name)) is str for name in plain[1]):
+        return _PLAIN_NAME.sub(lambda match: values[match.group(1)], plain[0])
     return _template(key).render(**values)
 
 

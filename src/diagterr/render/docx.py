@@ -565,9 +565,9 @@ class _Writer:
     def build(self, cover_svg: str | None) -> WordDocument:
         d = self.dossier
         self.cover(cover_svg)
+        self.en_bref()  # the synthesis first, as in the PDF; the contents after it
         entries = [say("docx.en_bref"), *(s.title for s in d.sections), say("docx.annexes"), say("fiches.title")]
         self.contents(entries)
-        self.en_bref()
         for section in d.sections:
             self.section(section)
         self.annexes()

@@ -44,14 +44,15 @@ class PosterContent:
 
 
 def poster_tries(dossier: Dossier) -> list[PosterContent]:
-    """The contents to try, fullest first: fewer enjeux of each kind (down to one), then fewer key
-    figures (down to two rows of cards), then no enjeu, then fewer key figures still."""
+    """The contents to try, fullest first. The wall shows the enjeux before the figures: with each
+    number of enjeux of each kind (from three down to one), all the key figures, then two rows of
+    them; then fewer key figures still; then no enjeu."""
     longest = max((sum(1 for e in dossier.enjeux if e.kind == kind) for kind in KINDS), default=0)
     start = max(1, min(MAX_ENJEUX_PER_KIND, longest))
     figures = len(dossier.key_figures)
     rows = min(figures, MIN_FIGURES_WITH_ENJEUX)
-    tries = [PosterContent(n, figures) for n in range(start, 0, -1)]
-    tries += [PosterContent(1, n) for n in range(figures - 1, rows - 1, -1)]
+    tries = [PosterContent(n, shown) for n in range(start, 0, -1) for shown in dict.fromkeys((figures, rows))]
+    tries += [PosterContent(1, n) for n in range(rows - 1, 0, -1)]
     tries += [PosterContent(0, n) for n in range(rows, -1, -1)]
     return tries
 
