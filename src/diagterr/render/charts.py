@@ -103,6 +103,7 @@ def figure_to_png(fig: Figure, *, tight: bool = True) -> bytes:
     figure serves the dossier, the DOCX and the map pack (CairoSVG rasterising the SVG instead
     cost 0.3 to 0.6 s a figure)."""
     buffer = io.BytesIO()
+    fig.set_layout_engine("none")  # keep the layout the SVG was drawn with (no second layout at 300 dpi)
     fig.savefig(buffer, format="png", dpi=PRINT_DPI, bbox_inches="tight" if tight else None,
                 metadata={"Software": None}, pil_kwargs={"compress_level": PNG_COMPRESSION})
     return buffer.getvalue()
