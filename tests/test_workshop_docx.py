@@ -160,3 +160,35 @@ def test_the_workshop_sheets_hold_each_question_of_page_4(ccpa, word):
     sheets = [p.text for p in word.paragraphs if p.style.name == "Heading 2"]
     for question in questions:
         assert question in sheets
+
+
+def test_a_table_cell_reads_back_as_python_docx_writes_it():
+    """The DOCX's tables are written as XML in one pass: a cell with a tab, a line break, spaces at
+    its ends, markup characters, a footnote and a missing value reads back in Word (python-docx
+    here) as the same cell written through python-docx's own runs."""
+    import io
+    from types import SimpleNamespace
+
+    from diagterr.render.docx import _Writer
+
+    texts = ["  Logements <vacants> & autres ", "a\tb\nc\rd", "", "n.d."]
+    document = Document()
+    writer = SimpleNamespace(doc=document, table_style=document.styles["Normal"], _table_grid_id=lambda: None)
+    _Writer.table(writer, ["Indicateur", "Valeur", "Vide", "Absent"],
+                  [[(texts[0], None, False), (texts[1], 2, False), (texts[2], None, False), (texts[3], 1, True)]],
+                  [False, True, False, True], [2.0, 1.0, 1.0, 1.0])
+    reference = document.add_table(rows=1, cols=len(texts))
+    for cell, text, note in zip(reference.rows[0].cells, texts, [None, 2, None, 1], strict=True):
+        paragraph = cell.paragraphs[0]
+        paragraph.add_run(text)
+        if note is not None:
+            paragraph.add_run(str(note)).font.superscript = True
+    buffer = io.BytesIO()
+    document.save(buffer)
+    reopened = Document(io.BytesIO(buffer.getvalue()))
+    written, expected = reopened.tables
+    assert [cell.text for cell in written.rows[0].cells] == ["Indicateur", "Valeur", "Vide", "Absent"]
+    assert [cell.text for cell in written.rows[1].cells] == [cell.text for cell in expected.rows[0].cells]
+    assert written.rows[1].cells[0].text == texts[0]  # spaces kept (xml:space="preserve"), markup escaped
+    missing = written.rows[1].cells[3].paragraphs[0].runs
+    assert missing[0].italic and missing[1].font.superscript

@@ -106,14 +106,11 @@ def safe_folder_name(territory: Territory) -> str:
 
 
 def covered_communes(store: Store, table: TableSpec, codes: tuple[str, ...]) -> set[str]:
+    """The communes among `codes` that have rows in the table (its code column alone is read)."""
     columns = store.columns(table.name)
     if not columns:
         return set()
-    column = "code" if "code" in columns else "geo_code"
-    frame = store.read(table.name, filters=[[(column, "in", list(codes))]])  # never a national table whole
-    if frame is None:
-        return set()
-    return set(frame[column]) & set(codes)
+    return store.codes_present(table.name, "code" if "code" in columns else "geo_code", codes)
 
 
 # -- fetch ----------------------------------------------------------------------------------------
@@ -189,10 +186,13 @@ def gather_boundaries(context: FetchContext) -> tuple[gpd.GeoDataFrame | None, l
 def statistics_gaps(store: Store, territory: Territory, options: RunOptions) -> list[Gap]:
     """The statistics the store lacks for this territory; offline with none at all: exit 3."""
     codes = set(territory.commune_codes)
-    covered = {table: covered_communes(store, table, territory.commune_codes) for table in STATISTICS_TABLES}
-    if options.offline and not any(covered_communes(store, t, territory.commune_codes) for t in CENSUS_TABLES):
+    # Each table's coverage is read once (its code column, the territory's rows).
+    found_in = {table.name: covered_communes(store, table, territory.commune_codes)
+                for table in dict.fromkeys((*STATISTICS_TABLES, *CENSUS_TABLES, LIVE_CENSUS))}
+    covered = {table: found_in[table.name] for table in STATISTICS_TABLES}
+    if options.offline and not any(found_in[t.name] for t in CENSUS_TABLES):
         raise OfflineUnavailableError(say("pipeline.no_statistics_offline", name=territory.name, code=territory.code))
-    live_census = covered_communes(store, LIVE_CENSUS, territory.commune_codes) == codes
+    live_census = found_in[LIVE_CENSUS.name] == codes
     advice = say("pipeline.statistics_advice_live_census" if live_census else "pipeline.statistics_advice")
     gaps = []
     for table, found in covered.items():
@@ -260,7 +260,7 @@ def source_entries(manifests: Sequence[Manifest | None]) -> tuple[SourceEntry, .
     return tuple(entries.values())
 
 
-def situation(store: Store, fig: Figures) -> str:
+def situation(fig: Figures) -> str:
     """"Situation connue au …": the latest vintages the dossier uses."""
     parts = []
     legal = fig.table(POPULATIONS_LEGALES)
@@ -269,8 +269,8 @@ def situation(store: Store, fig: Figures) -> str:
         parts.append(say("pipeline.situation_legal_populations", period=period))
     census_years = []
     for table in SITUATION_CENSUS_TABLES:
-        frame = fig.table(table)
-        if frame is not None and covered_communes(store, table, fig.territory.commune_codes):
+        frame = fig.table(table)  # the territory's rows: a census of its communes, or only of other levels
+        if frame is not None and not set(frame["geo_code"]).isdisjoint(fig.territory.commune_codes):
             census_years += [p for p in frame.loc[frame["variable"] == "pop", "period"] if p.isdigit()]
             census_years += [p for p in frame.loc[frame["variable"] == "pmun", "period"] if p.isdigit()]
     if census_years:
@@ -322,7 +322,7 @@ def build_dossier(territory: Territory, store: Store, options: RunOptions, gaps:
             regions=tuple((p.code, p.name) for p in territory.regions),
         ),
         edition_date=options.edition_date,
-        situation_date=situation(store, fig),
+        situation_date=situation(fig),
         key_figures=key_figures(sections),
         enjeux=found,
         reading=atelier_reading(sections, found, missing, options.focus, contrasts.analyse(fig), initiatives,

@@ -12,6 +12,7 @@ or failed render never leaves half a file, nor a new indicateurs.json beside an 
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Iterator
@@ -110,8 +111,10 @@ def draw_figures(
     `zones`: the outlines the `ZoneMap` blocks draw (columns level, code, name, geometry), or None.
     """
     from diagterr.render.charts import page_four_chart_images
-    from diagterr.render.maps import COVER_MAX_HEIGHT_IN, map_images
+    from diagterr.render.maps import COVER_MAX_HEIGHT_IN, map_images, map_outlines
 
+    if boundaries is not None and len(boundaries):
+        boundaries = map_outlines(boundaries)  # projected and simplified once for every commune map
     svgs: dict[str, str | None] = {}
     pngs: dict[str, bytes] = {}
     image: bytes | None
@@ -210,12 +213,15 @@ def render_dossier(
     # `formats`: the short names of diagterr.outputs; indicateurs.json and .csv are always written.
     with staged_edition(out_dir) as staging:
         write_exports(dossier, staging)
+        # One HTML for both: the standalone copy (its stylesheet inline) is what WeasyPrint prints.
+        html = render_html(dossier, svgs, cover_svg=cover_svg, standalone=True) if {"html", "pdf"} & formats else ""
         if "html" in formats:
-            write_text_atomic(staging / "dossier.html",
-                              render_html(dossier, svgs, cover_svg=cover_svg, standalone=True))
+            write_text_atomic(staging / "dossier.html", html)
         pages = None
         if "pdf" in formats:
-            pages = write_pdf(render_html(dossier, svgs, cover_svg=cover_svg), staging / "dossier.pdf").pages
+            pages = write_pdf(html, staging / "dossier.pdf", stylesheet=False).pages
+            del html
+            gc.collect()  # WeasyPrint's document is held by reference cycles: freed before the kit's renders
         # -- the workshop kit (issue 18): docx and fiches (task I1), affiche and cartes (task I2)
         if "docx" in formats:
             from diagterr.render.docx import write_docx

@@ -31,9 +31,11 @@ import numpy as np
 from matplotlib import font_manager
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.transforms import Bbox
 
 from diagterr.dossier import Chart, Series, ValueKind
 from diagterr.formatting import MISSING, valeur
@@ -97,6 +99,19 @@ PRINT_DPI = 300  # the PNG of a figure: the DOCX's images and the map pack's car
 PNG_COMPRESSION = 3  # zlib level: 0.4 s less than the default 6 for 13 maps, 6 % bigger files
 
 
+def _drawn_tight_bbox(fig: Figure) -> Bbox:
+    """The tight crop (inches, padded as savefig pads it) of a figure drawn already (for its SVG),
+    measured at PRINT_DPI without the extra draw pass savefig makes for `bbox_inches="tight"`."""
+    width, height = fig.get_size_inches() * PRINT_DPI
+    dpi = fig.dpi
+    fig.dpi = PRINT_DPI
+    try:
+        bbox = fig.get_tightbbox(RendererAgg(int(width), int(height), PRINT_DPI))
+    finally:
+        fig.dpi = dpi
+    return bbox.padded(matplotlib.rcParams["savefig.pad_inches"])
+
+
 def figure_to_png(fig: Figure, *, tight: bool = True) -> bytes:
     """The same figure as a PNG at print resolution (300 dpi written in the file), cropped as
     `figure_to_svg` crops it. Drawn from the figure already built for the SVG: one drawing per
@@ -104,7 +119,10 @@ def figure_to_png(fig: Figure, *, tight: bool = True) -> bytes:
     cost 0.3 to 0.6 s a figure)."""
     buffer = io.BytesIO()
     fig.set_layout_engine("none")  # keep the layout the SVG was drawn with (no second layout at 300 dpi)
-    fig.savefig(buffer, format="png", dpi=PRINT_DPI, bbox_inches="tight" if tight else None,
+    # The crop measured on the drawing the SVG made: savefig's "tight" would lay every artist out once more.
+    crop = "tight" if tight else matplotlib.rcParams["savefig.bbox"]  # None lets the house style crop
+    bbox = _drawn_tight_bbox(fig) if crop == "tight" else None
+    fig.savefig(buffer, format="png", dpi=PRINT_DPI, bbox_inches=bbox,
                 metadata={"Software": None}, pil_kwargs={"compress_level": PNG_COMPRESSION})
     return buffer.getvalue()
 

@@ -467,6 +467,9 @@ def page_four_chart_svg(chart: Chart) -> str:
     return page_four_chart_images(chart)[0]
 
 
+EMPTY_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"></svg>'
+
+
 def render_html(
     dossier: Dossier,
     svgs: Mapping[str, str | None],
@@ -479,8 +482,8 @@ def render_html(
     `svgs` maps each chart/map block id to its inline SVG (None: the map could not be drawn).
     `standalone` inlines the stylesheet (the `dossier.html` file handed to the user); the PDF
     path passes the stylesheet to WeasyPrint separately, with its font configuration.
-    The document is rendered twice: the first pass, without a glossary, gives the text in which
-    the glossary looks for the terms the dossier uses.
+    The template is rendered twice: the first pass, without a glossary nor drawings, gives the text
+    in which the glossary looks for the terms the dossier uses.
     """
     css = (templates_dir() / STYLESHEET).read_text(encoding="utf-8") if standalone else None
     chart = dossier.reading.contrast_chart
@@ -496,7 +499,11 @@ def render_html(
         "inline_css": Markup(css) if css else None,
         "document_title": document_title(dossier),
     }
-    draft = template.render(**values, glossary=())
+    # The draft's figures are empty placeholders: their drawing holds no reader's term, and
+    # parsing megabytes of SVG only to skip them would double the cost of the HTML.
+    placeholders = {key: EMPTY_SVG if svg else svg for key, svg in svgs.items()}
+    draft = template.render(**{**values, "view": DossierView(dossier, placeholders),
+                               "cover_svg": svg_data_url(EMPTY_SVG) if cover_svg else None}, glossary=())
     return template.render(**values, glossary=used_glossary(draft))
 
 

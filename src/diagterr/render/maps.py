@@ -17,15 +17,17 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import geopandas as gpd
+import matplotlib
 import numpy as np
 from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import Text
 
 from diagterr.dossier import CommuneMap, ValueKind, ZoneMap
 from diagterr.formatting import DEFAULT_DECIMALS, INLINE_UNIT, MISSING, nombre, valeur
-from diagterr.render.charts import ACCENT, COLUMN_WIDTH_IN, figure_images, house_style
+from diagterr.render.charts import ACCENT, COLUMN_WIDTH_IN, figure_to_png, figure_to_svg, house_style
 
 MAINLAND_CRS = "EPSG:2154"  # RGF93 v1 / Lambert-93
 # DROM: the legal projection of each overseas département, by the first 3 digits of the code.
@@ -136,15 +138,14 @@ def _draw_scale_bar(ax, x0: float, y0: float, x1: float, y1: float) -> None:
     length = _nice_length_m(width)
     left, bottom = x0 + 0.035 * width, y0 + 0.045 * height
     bar_h = 0.012 * height
-    halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
     for i, colour in enumerate(("#333333", "white")):
         ax.add_patch(Rectangle((left + i * length / 2, bottom), length / 2, bar_h, facecolor=colour,
                                edgecolor="#333333", linewidth=0.6, zorder=30))
     km = length / 1000
     label = f"{nombre(km, 0 if km >= 1 else 1)}\u00a0km"
     for x, text in ((left, "0"), (left + length, label)):
-        ax.text(x, bottom + bar_h * 1.9, text, ha="center", va="bottom", fontsize=7,
-                color="#333333", zorder=31, path_effects=halo)
+        _halo(ax.text(x, bottom + bar_h * 1.9, text, ha="center", va="bottom", fontsize=7,
+                      color="#333333", zorder=31), 2.2)
 
 
 def _draw_north_arrow(ax, x0: float, y0: float, x1: float, y1: float) -> None:
@@ -206,10 +207,8 @@ def map_figure(
 
     `plain` draws the communes without values (cover, or a `CommuneMap` with no values).
     """
-    communes = boundaries[["code", "name", "geometry"]].copy()
-    communes["code"] = communes["code"].astype(str)
+    communes = map_outlines(boundaries).copy()
     crs = crs_for_codes(communes["code"])
-    communes = communes.to_crs(crs)
     values = dict(block.values) if block is not None else {}
     choropleth = bool(values) and not plain
     kind = block.value_kind if block is not None else None
@@ -268,10 +267,9 @@ def map_figure(
 
     if labels and len(communes) <= MAX_LABELLED_COMMUNES:
         size = label_scale * (8 if len(communes) <= 8 else 7 if len(communes) <= 16 else 6.2)
-        halo = [patheffects.withStroke(linewidth=2.4, foreground="white")]
         for name, point in zip(communes["name"], communes.geometry.representative_point(), strict=True):
-            ax.text(point.x, point.y, _label_text(str(name)), ha="center", va="center", fontsize=size,
-                    color="#1d1d1d", linespacing=0.95, zorder=10, path_effects=halo)
+            _halo(ax.text(point.x, point.y, _label_text(str(name)), ha="center", va="center", fontsize=size,
+                          color="#1d1d1d", linespacing=0.95, zorder=10), 2.4)
 
     _draw_scale_bar(ax, x0, y0, x1, y1)
     _draw_north_arrow(ax, x0, y0, x1, y1)
@@ -343,9 +341,99 @@ def map_images(
         fig = map_figure(block, boundaries, context, plain=plain, labels=labels, max_height=max_height,
                          label_scale=label_scale)
         try:
-            return figure_images(fig, tight=False, png=png)
+            return map_figure_images(fig, png=png)
         finally:
             fig.clear()
+
+
+# -- labels: real SVG text in the shipped font, a white halo under each
+
+HALO_GID = "halo-"  # the gid of a text drawn with a white halo: "halo-<stroke width in points>"
+HALO_COLOUR = "white"
+
+
+def _halo(text: Text, width: float) -> Text:
+    """Give `text` a white halo `width` points wide (for legibility across outlines and fills).
+
+    The raster (Agg) draws it as a path effect; the SVG writes the text as real `<text>` in the
+    house font with a white stroked copy under it (`_svg_halos`): the path effect would write every
+    glyph's outline, twice, and defeat matplotlib's glyph reuse (340 KB of the CCPA's 386 KB map)."""
+    text.set_path_effects([patheffects.withStroke(linewidth=width, foreground=HALO_COLOUR)])
+    text.set_gid(f"{HALO_GID}{width:g}")
+    return text
+
+
+_HALO_GROUP = re.compile(r'<g id="' + re.escape(HALO_GID) + r'([\d.]+)">\n(.*?)</g>', re.DOTALL)
+_HALO_ID = re.compile(r'<g id="' + re.escape(HALO_GID) + r'[\d.]+">')
+_TEXT_ELEMENT = re.compile(r'(\s*)<text style="([^"]*)"(.*?</text>)', re.DOTALL)
+_FILL = re.compile(r"fill: [^;]+;? ?")
+
+
+def _svg_halos(svg: str) -> str:
+    """Each halo group's `<text>` elements preceded by their white stroked copies."""
+
+    def group(match: re.Match[str]) -> str:
+        width, body = match.group(1), match.group(2)
+        halo_style = f"stroke: #ffffff; stroke-width: {width}; stroke-linejoin: round; fill: #ffffff"
+
+        def halo(text: re.Match[str]) -> str:
+            style = "; ".join(part for part in (_FILL.sub("", text.group(2)).strip("; "), halo_style) if part)
+            return f'{text.group(1)}<text style="{style}"{text.group(3)}'
+
+        copies = "".join(halo(text) for text in _TEXT_ELEMENT.finditer(body))
+        return f"<g>{copies}\n{body}</g>"
+
+    return _HALO_GROUP.sub(group, svg)
+
+
+def map_figure_images(fig: Figure, *, png: bool = False, real_text: bool = True) -> tuple[str, bytes | None]:
+    """(SVG, PNG or None) of a map figure, path coordinates at a tenth of a point; the PNG from the
+    same figure, halos as path effects.
+
+    `real_text`: the SVG's texts (labels, legend, scale) as `<text>` in the house font, halos as
+    white stroked copies; else as glyph outlines (matplotlib's `svg.fonttype: path`), halos as
+    path effects (the zone maps: few labels, and their tests read the legend's path comments)."""
+    if not real_text:
+        svg = _HALO_ID.sub("<g>", figure_to_svg(fig, tight=False))  # the halo gids are no element ids
+        return _rounded_paths(svg), (figure_to_png(fig, tight=False) if png else None)
+    halos = [(text, text.get_path_effects()) for text in fig.findobj(Text)
+             if str(text.get_gid() or "").startswith(HALO_GID)]
+    for text, _ in halos:
+        text.set_path_effects([])
+    try:
+        # The house font is the dossier's (@font-face of templates/fonts): WeasyPrint lays out the
+        # SVG text in it, with the metrics matplotlib placed it with.
+        with matplotlib.rc_context({"svg.fonttype": "none"}):
+            svg = figure_to_svg(fig, tight=False)
+    finally:
+        for text, effects in halos:
+            text.set_path_effects(effects)
+    return _rounded_paths(_svg_halos(svg)), (figure_to_png(fig, tight=False) if png else None)
+
+
+# -- commune outlines, projected and simplified once for every map of a run
+
+_PREPARED = "diagterr_map_outlines"
+
+
+def map_outlines(boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The communes (code, name, geometry) in the area's projection, simplified as one coverage to
+    what a commune map of the A4 column can show (half a point at the largest scale any of them is
+    drawn at: the full column width over the territory and its margins). Shared edges stay shared.
+
+    Prepare once and pass the result to every `map_images` of a run; an already prepared frame
+    comes back as is."""
+    if boundaries.attrs.get(_PREPARED):
+        return boundaries
+    communes = boundaries[["code", "name", "geometry"]].copy()
+    communes["code"] = communes["code"].astype(str)
+    communes = communes.to_crs(crs_for_codes(communes["code"]))
+    minx, miny, maxx, maxy = communes.total_bounds
+    w, h = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
+    metres_per_point = (w + 2 * 0.08 * max(w, h)) / (COLUMN_WIDTH_IN * 72)  # as _view_box adds margins
+    communes = communes.set_geometry(_simplified(communes, SIMPLIFY_POINTS * metres_per_point))
+    communes.attrs[_PREPARED] = True
+    return communes
 
 
 # -- maps of zones around the territory (`ZoneMap`: the EPCI of a région, the communes of a département)
@@ -463,10 +551,9 @@ def zone_map_figure(block: ZoneMap, zones: gpd.GeoDataFrame, *, crs: str | None 
         tinted = frame.loc[~flat]
         if len(tinted):
             tinted.plot(ax=ax, facecolor=MARKED_FILL, edgecolor="white", linewidth=edge, zorder=2)
-            halo_number = [patheffects.withStroke(linewidth=2.2, foreground="white")]
             for code, point in zip(tinted["code"], tinted.geometry.representative_point(), strict=True):
-                ax.text(point.x, point.y, marked[code], ha="center", va="center", fontsize=7.5,
-                        fontweight="semibold", color="#1d1d1d", zorder=10, path_effects=halo_number)
+                _halo(ax.text(point.x, point.y, marked[code], ha="center", va="center", fontsize=7.5,
+                              fontweight="semibold", color="#1d1d1d", zorder=10), 2.2)
     elif (~known).any():
         missing = frame.loc[~known]
         missing.plot(ax=ax, facecolor=MISSING_FILL, edgecolor="white", linewidth=edge, zorder=2)
@@ -511,16 +598,16 @@ def _label_territory(ax: Axes, block: ZoneMap, territory: gpd.GeoDataFrame,
     # Points per map metre: the label clears the outline by 10 pt above (or below) it.
     ppm = width_pt / (x1 - x0)
     dy = ((tmaxy - inside.y) * ppm + 10) if above else -((inside.y - tminy) * ppm + 10)
-    halo = [patheffects.withStroke(linewidth=2.6, foreground="white")]
     # The leader runs from inside the territory to the label's nearest corner.
     corner = (0.0 if dx > 0 else 1.0, 0.0 if above else 1.0)
-    ax.annotate(
+    label = ax.annotate(
         textwrap.fill(text, width=26), xy=(inside.x, inside.y), xytext=(12 * dx, dy),
         textcoords="offset points", ha="left" if dx > 0 else "right", va="bottom" if above else "top",
-        fontsize=7.5, fontweight="semibold", color="#1d1d1d", zorder=20, path_effects=halo,
+        fontsize=7.5, fontweight="semibold", color="#1d1d1d", zorder=20,
         arrowprops={"arrowstyle": "-", "color": "#1d1d1d", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 0,
                     "relpos": corner},
     )
+    _halo(label, 2.6)
 
 
 _PATH_DATA = re.compile(r' d="([^"]*)"')
@@ -549,8 +636,7 @@ def zone_map_images(block: ZoneMap, zones: gpd.GeoDataFrame | None, *, crs: str 
     with house_style():
         fig = zone_map_figure(block, zones, crs=crs)
         try:
-            svg, image = figure_images(fig, tight=False, png=png)
-            return _rounded_paths(svg), image
+            return map_figure_images(fig, png=png, real_text=False)
         finally:
             fig.clear()
 
@@ -577,7 +663,9 @@ __all__ = [
     "class_labels",
     "crs_for_codes",
     "map_figure",
+    "map_figure_images",
     "map_images",
+    "map_outlines",
     "map_svg",
     "missing_geometries",
     "missing_zones",

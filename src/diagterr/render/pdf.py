@@ -108,9 +108,11 @@ class PdfResult:
     warnings: tuple[str, ...]
 
 
-def write_pdf(html: str, target: Path, *, pdf_variant: str | None = None) -> PdfResult:
+def write_pdf(html: str, target: Path, *, pdf_variant: str | None = None, stylesheet: bool = True) -> PdfResult:
     """Render `html` (stylesheet and fonts from templates_dir()) to the PDF file `target`.
 
+    `stylesheet`: add the dossier's stylesheet; False when `html` carries it already (the
+    standalone `dossier.html`, whose <style> is read with the same font configuration).
     `pdf_variant` is passed to WeasyPrint ("pdf/a-3u", "pdf/ua-1"…); None for a plain PDF.
     Raises whatever WeasyPrint raises; `target` is then left as it was (atomic write).
     """
@@ -118,9 +120,10 @@ def write_pdf(html: str, target: Path, *, pdf_variant: str | None = None) -> Pdf
     fetcher = LocalOnlyFetcher(root)
     font_config = FontConfiguration()
     with collect_weasyprint_warnings() as warnings:
-        stylesheet = CSS(filename=str(root / STYLESHEET), url_fetcher=fetcher, font_config=font_config)
+        stylesheets = [CSS(filename=str(root / STYLESHEET), url_fetcher=fetcher, font_config=font_config)
+                       ] if stylesheet else []
         document = HTML(string=html, base_url=str(root) + "/", url_fetcher=fetcher).render(
-            stylesheets=[stylesheet], font_config=font_config
+            stylesheets=stylesheets, font_config=font_config
         )
         options: dict[str, object] = {"full_fonts": not _can_subset_fonts()}
         if pdf_variant:
