@@ -45,7 +45,7 @@ from national_typologies import build_typologies  # noqa: E402
 from diagterr.cog import load_cog  # noqa: E402
 from diagterr.render.maps import crs_for_codes  # noqa: E402
 from diagterr.sources.insee_comparateur import import_comparateur  # noqa: E402
-from diagterr.store import Manifest, Store  # noqa: E402
+from diagterr.store import ROW_GROUP_ROWS, Manifest, Store  # noqa: E402
 from diagterr.tables.geography import BOUNDARIES_COMMUNES, BOUNDARIES_DEPARTEMENTS  # noqa: E402
 
 BOUNDARIES_DIR = "raw/france-geojson-communes-par-departement"
@@ -117,7 +117,7 @@ def build_boundaries(shared: SharedData, store: Store) -> None:
 def _parquet_size(frame: gpd.GeoDataFrame) -> int:
     """Bytes of the parquet file Store.write_table writes for this frame (same call, same bytes)."""
     buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
+    frame.to_parquet(buffer, index=False, row_group_size=ROW_GROUP_ROWS)
     return buffer.getbuffer().nbytes
 
 

