@@ -364,7 +364,6 @@ def _halo(text: Text, width: float) -> Text:
 
 
 _HALO_GROUP = re.compile(r'<g id="' + re.escape(HALO_GID) + r'([\d.]+)">\n(.*?)</g>', re.DOTALL)
-_HALO_ID = re.compile(r'<g id="' + re.escape(HALO_GID) + r'[\d.]+">')
 _TEXT_ELEMENT = re.compile(r'(\s*)<text style="([^"]*)"(.*?</text>)', re.DOTALL)
 _FILL = re.compile(r"fill: [^;]+;? ?")
 
@@ -386,16 +385,12 @@ def _svg_halos(svg: str) -> str:
     return _HALO_GROUP.sub(group, svg)
 
 
-def map_figure_images(fig: Figure, *, png: bool = False, real_text: bool = True) -> tuple[str, bytes | None]:
+def map_figure_images(fig: Figure, *, png: bool = False) -> tuple[str, bytes | None]:
     """(SVG, PNG or None) of a map figure, path coordinates at a tenth of a point; the PNG from the
     same figure, halos as path effects.
 
-    `real_text`: the SVG's texts (labels, legend, scale) as `<text>` in the house font, halos as
-    white stroked copies; else as glyph outlines (matplotlib's `svg.fonttype: path`), halos as
-    path effects (the zone maps: few labels, and their tests read the legend's path comments)."""
-    if not real_text:
-        svg = _HALO_ID.sub("<g>", figure_to_svg(fig, tight=False))  # the halo gids are no element ids
-        return _rounded_paths(svg), (figure_to_png(fig, tight=False) if png else None)
+    The SVG's texts (labels, legend, scale) are `<text>` in the house font, halos white stroked
+    copies under them (`_svg_halos`), not glyph outlines (the house style's `svg.fonttype: path`)."""
     halos = [(text, text.get_path_effects()) for text in fig.findobj(Text)
              if str(text.get_gid() or "").startswith(HALO_GID)]
     for text, _ in halos:
@@ -636,7 +631,7 @@ def zone_map_images(block: ZoneMap, zones: gpd.GeoDataFrame | None, *, crs: str 
     with house_style():
         fig = zone_map_figure(block, zones, crs=crs)
         try:
-            return map_figure_images(fig, png=png, real_text=False)
+            return map_figure_images(fig, png=png)
         finally:
             fig.clear()
 
